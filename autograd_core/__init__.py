@@ -1,0 +1,126 @@
+"""autograd_core: a reverse-mode autodiff engine over a dynamic tensor graph, on numpy.
+
+    import autograd_core as ag
+    x = ag.tensor([1.0, 2.0], requires_grad=True)
+    (x * x).sum().backward()
+    x.grad  # tensor([2., 4.])
+"""
+
+from __future__ import annotations
+
+from . import (
+    _methods,  # noqa: F401  (binds operators and methods onto Tensor)
+    autograd,
+)
+from ._anomaly import detect_anomaly, is_anomaly_enabled, set_detect_anomaly
+from ._creation import (
+    DTYPE_ALIASES,
+    arange,
+    as_tensor,
+    bool_,
+    complex64,
+    complex128,
+    empty,
+    empty_like,
+    eye,
+    float16,
+    float32,
+    float64,
+    from_numpy,
+    full,
+    full_like,
+    generator,
+    get_default_dtype,
+    int8,
+    int16,
+    int32,
+    int64,
+    linspace,
+    manual_seed,
+    ones,
+    ones_like,
+    rand,
+    rand_like,
+    randint,
+    randn,
+    randn_like,
+    randperm,
+    set_default_dtype,
+    tensor,
+    uint8,
+    zeros,
+    zeros_like,
+)
+from ._engine import BackwardObserver, backward, grad, observe, topological_order
+from ._function import Function
+from ._grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from ._tensor import Tensor
+from .gradcheck import GradcheckError, gradcheck, gradgradcheck
+from .ops.activation import elu, hardtanh, leaky_relu, relu, softplus
+from .ops.arithmetic import add, div, matmul, mul, neg, pow, sub
+from .ops.compare import (
+    allclose,
+    clamp,
+    clip,
+    eq,
+    equal,
+    ge,
+    gt,
+    isfinite,
+    isnan,
+    le,
+    lt,
+    maximum,
+    minimum,
+    ne,
+    sign,
+    where,
+)
+from .ops.indexing import gather
+from .ops.reduction import (
+    amax,
+    amin,
+    argmax,
+    argmin,
+    cumsum,
+    logsumexp,
+    max,
+    mean,
+    min,
+    norm,
+    prod,
+    std,
+    sum,
+    var,
+)
+from .ops.shape import (
+    broadcast_to,
+    cat,
+    chunk,
+    clone,
+    concat,
+    expand,
+    flatten,
+    flip,
+    pad,
+    permute,
+    repeat,
+    reshape,
+    split,
+    squeeze,
+    stack,
+    t,
+    transpose,
+    unbind,
+    unsqueeze,
+    view,
+)
+from .ops.softmax import log_softmax, softmax
+from .ops.unary import abs, cos, exp, expm1, log, log1p, rsqrt, sigmoid, sin, sqrt, tanh
+
+globals().update(DTYPE_ALIASES)  # ag.float, ag.long, ag.bool, ... (PyTorch's dtype aliases)
+dtype = type(float32)
+
+__version__ = "0.1.0"
+
+__all__ = [n for n in dir() if not n.startswith("_")]

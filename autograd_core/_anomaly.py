@@ -1,0 +1,64 @@
+"""Anomaly detection: find the op that first produced nan/inf, and where it was created."""
+
+from __future__ import annotations
+
+import functools
+import warnings
+from collections.abc import Callable
+from typing import Any
+
+from . import _grad_mode
+
+_STATE = _grad_mode.STATE
+
+
+def is_anomaly_enabled() -> bool:
+    return _STATE.anomaly
+
+
+def set_detect_anomaly(mode: bool, check_nan: bool = True) -> None:
+    """Switch anomaly mode on or off globally for this thread."""
+    if mode:
+        _warn()
+    _STATE.anomaly = bool(mode)
+    _STATE.anomaly_check_nan = bool(check_nan)
+
+
+def _warn() -> None:
+    warnings.warn(
+        "Anomaly Detection has been enabled. This mode will increase the runtime and should only be "
+        "enabled for debugging.",
+        UserWarning,
+        stacklevel=3,
+    )
+
+
+class detect_anomaly:
+    """Context manager / decorator for anomaly mode.
+
+    While active, every recorded op keeps the stack where it was created; a forward op whose
+    output becomes nan/inf from finite inputs raises at once, naming the op; a backward node
+    that returns nan raises ``Function 'XBackward' returned nan values in its 0th output``
+    together with the forward stack of that node; any error raised inside a backward node is
+    re-raised with that stack.
+    """
+
+    def __init__(self, check_nan: bool = True) -> None:
+        self.check_nan = check_nan
+
+    def __enter__(self) -> None:
+        _warn()
+        self._prev = (_STATE.anomaly, _STATE.anomaly_check_nan)
+        _STATE.anomaly = True
+        _STATE.anomaly_check_nan = self.check_nan
+
+    def __exit__(self, *exc: object) -> None:
+        _STATE.anomaly, _STATE.anomaly_check_nan = self._prev
+
+    def __call__(self, func: Callable) -> Callable:
+        @functools.wraps(func)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            with detect_anomaly(self.check_nan):
+                return func(*args, **kwargs)
+
+        return wrapper

@@ -1,0 +1,253 @@
+"""Tensor creation, dtypes and the random generator."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from ._tensor import Tensor, _make
+
+float16 = np.dtype(np.float16)
+float32 = np.dtype(np.float32)
+float64 = np.dtype(np.float64)
+complex64 = np.dtype(np.complex64)
+complex128 = np.dtype(np.complex128)
+int8 = np.dtype(np.int8)
+uint8 = np.dtype(np.uint8)
+int16 = np.dtype(np.int16)
+int32 = np.dtype(np.int32)
+int64 = np.dtype(np.int64)
+bool_ = np.dtype(np.bool_)
+# PyTorch's aliases (they shadow builtins, so they are only bound in the package namespace).
+DTYPE_ALIASES = {"half": float16, "float": float32, "double": float64, "short": int16, "int": int32,
+                 "long": int64, "bool": bool_, "cfloat": complex64, "cdouble": complex128}
+
+_default_float = float32
+_rng = np.random.default_rng()
+
+
+def set_default_dtype(dtype: Any) -> None:
+    """Float dtype for Python floats and for rand/randn/zeros... (float32 unless changed)."""
+    global _default_float
+    dt = np.dtype(dtype)
+    if dt.kind != "f":
+        raise TypeError(f"only floating-point types are supported as the default type (got {dt.name})")
+    _default_float = dt
+
+
+def get_default_dtype() -> np.dtype:
+    return _default_float
+
+
+def manual_seed(seed: Any) -> np.random.Generator:
+    """Seed the generator behind rand, randn, randint, randperm and dropout."""
+    global _rng
+    _rng = np.random.default_rng(seed)
+    return _rng
+
+
+def generator() -> np.random.Generator:
+    """The current global random generator (numpy ``Generator``)."""
+    return _rng
+
+
+def _to_array(data: Any, dtype: Any = None, copy: bool = True) -> np.ndarray:
+    """ndarray for ``data``: Python floats become the default float dtype, ndarrays keep theirs."""
+    if isinstance(data, Tensor):
+        arr = data.data
+    elif isinstance(data, np.ndarray):
+        arr = data
+    elif isinstance(data, np.generic):
+        arr = np.asarray(data)
+    else:
+        if isinstance(data, (list, tuple)) and any(isinstance(d, Tensor) for d in data):
+            data = [d.data if isinstance(d, Tensor) else d for d in data]
+        arr = np.asarray(data)
+        if arr.dtype == np.float64 and dtype is None:
+            arr = arr.astype(_default_float)  # Python floats are float32 (PyTorch's default)
+        elif arr.dtype.kind == "c" and dtype is None:
+            arr = arr.astype(np.complex64)
+        elif arr.dtype.kind not in "biufc":
+            raise TypeError(
+                f"Could not infer dtype of {type(data).__name__} (got a numpy array of dtype "
+                f"{arr.dtype.name}); pass numbers, nested lists of numbers or an ndarray"
+            )
+    if dtype is not None:
+        dt = np.dtype(dtype)
+        if arr.dtype != dt:
+            return arr.astype(dt)
+    if copy:
+        return np.array(arr, copy=True)
+    return arr
+
+
+def _new(arr: np.ndarray, requires_grad: bool) -> Tensor:
+    t = _make(arr, None, False)
+    if requires_grad:
+        t.requires_grad = True  # validates the dtype
+    return t
+
+
+def tensor(data: Any, dtype: Any = None, requires_grad: bool = False, device: Any = None) -> Tensor:
+    """A new leaf tensor holding a copy of ``data``."""
+    _check_device(device)
+    return _new(_to_array(data, dtype, copy=True), requires_grad)
+
+
+def as_tensor(data: Any, dtype: Any = None) -> Tensor:
+    """Like ``tensor`` but shares memory with an ndarray / Tensor when no conversion is needed."""
+    if isinstance(data, Tensor) and (dtype is None or np.dtype(dtype) == data.dtype):
+        return data
+    return _new(_to_array(data, dtype, copy=False), False)
+
+
+def from_numpy(arr: np.ndarray) -> Tensor:
+    """A tensor sharing memory with ``arr`` (dtype kept)."""
+    if not isinstance(arr, np.ndarray):
+        raise TypeError(f"from_numpy: expected np.ndarray (got {type(arr).__name__})")
+    return _make(arr, None, False)
+
+
+def _check_device(device: Any) -> None:
+    if device is not None and str(device) != "cpu":
+        raise RuntimeError(f"device {device!r} is not available: autograd_core runs on the CPU only")
+
+
+def _size(size: Sequence[Any]) -> tuple[int, ...]:
+    if len(size) == 1 and isinstance(size[0], (tuple, list)):
+        size = tuple(size[0])
+    return tuple(int(s) for s in size)
+
+
+def _float(dtype: Any) -> np.dtype:
+    return _default_float if dtype is None else np.dtype(dtype)
+
+
+def zeros(*size: Any, dtype: Any = None, requires_grad: bool = False, device: Any = None) -> Tensor:
+    """Tensor of zeros (default float32)."""
+    _check_device(device)
+    return _new(np.zeros(_size(size), dtype=_float(dtype)), requires_grad)
+
+
+def ones(*size: Any, dtype: Any = None, requires_grad: bool = False, device: Any = None) -> Tensor:
+    """Tensor of ones (default float32)."""
+    _check_device(device)
+    return _new(np.ones(_size(size), dtype=_float(dtype)), requires_grad)
+
+
+def empty(*size: Any, dtype: Any = None, requires_grad: bool = False, device: Any = None) -> Tensor:
+    """Uninitialised in PyTorch; zeros here (numpy's empty would expose garbage to learners)."""
+    return zeros(*size, dtype=dtype, requires_grad=requires_grad, device=device)
+
+
+def _scalar_dtype(value: Any) -> np.dtype:
+    if isinstance(value, (bool, np.bool_)):
+        return bool_
+    if isinstance(value, (int, np.integer)):
+        return int64
+    return _default_float
+
+
+def full(size: Sequence[int], fill_value: Any, dtype: Any = None, requires_grad: bool = False,
+         device: Any = None) -> Tensor:
+    """Tensor filled with ``fill_value`` (dtype inferred from it: bool, int64 or float32)."""
+    _check_device(device)
+    dt = _scalar_dtype(fill_value) if dtype is None else np.dtype(dtype)
+    return _new(np.full(_size((size,)), fill_value, dtype=dt), requires_grad)
+
+
+def arange(start: Any, end: Any = None, step: Any = 1, dtype: Any = None, requires_grad: bool = False,
+           device: Any = None) -> Tensor:
+    """Values in [start, end) with spacing ``step`` (int64 for integer arguments, else float32)."""
+    _check_device(device)
+    if end is None:
+        start, end = 0, start
+    if step == 0:
+        raise RuntimeError("arange: step must be nonzero")
+    if dtype is None:
+        ints = all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in (start, end, step))
+        dtype = int64 if ints else _default_float
+    return _new(np.arange(start, end, step).astype(dtype), requires_grad)
+
+
+def linspace(start: float, end: float, steps: int, dtype: Any = None, requires_grad: bool = False,
+             device: Any = None) -> Tensor:
+    """``steps`` evenly spaced values from start to end inclusive."""
+    _check_device(device)
+    if steps < 0:
+        raise RuntimeError(f"linspace: number of steps must be non-negative (got {steps})")
+    return _new(np.linspace(start, end, int(steps)).astype(_float(dtype)), requires_grad)
+
+
+def eye(n: int, m: int | None = None, dtype: Any = None, requires_grad: bool = False,
+        device: Any = None) -> Tensor:
+    """Identity matrix (n x m)."""
+    _check_device(device)
+    return _new(np.eye(n, m, dtype=_float(dtype)), requires_grad)
+
+
+def rand(*size: Any, dtype: Any = None, requires_grad: bool = False, device: Any = None) -> Tensor:
+    """Uniform samples in [0, 1)."""
+    _check_device(device)
+    return _new(_rng.random(_size(size)).astype(_float(dtype)), requires_grad)
+
+
+def randn(*size: Any, dtype: Any = None, requires_grad: bool = False, device: Any = None) -> Tensor:
+    """Standard normal samples."""
+    _check_device(device)
+    return _new(_rng.standard_normal(_size(size)).astype(_float(dtype)), requires_grad)
+
+
+def randint(*args: Any, size: Any = None, dtype: Any = None, device: Any = None) -> Tensor:
+    """``randint(high, size)`` or ``randint(low, high, size)``: integers in [low, high) (int64)."""
+    _check_device(device)
+    args = list(args)
+    if size is None:
+        if not args or not isinstance(args[-1], (tuple, list)):
+            raise TypeError("randint() missing required argument 'size' (a tuple, e.g. randint(0, 10, (3,)))")
+        size = args.pop()
+    if len(args) == 1:
+        low, high = 0, args[0]
+    elif len(args) == 2:
+        low, high = args
+    else:
+        raise TypeError("randint() takes (high, size) or (low, high, size)")
+    if high <= low:
+        raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} >= to={high}")
+    return _make(_rng.integers(low, high, size=tuple(size)).astype(int64 if dtype is None else dtype),
+                 None, False)
+
+
+def randperm(n: int, dtype: Any = None) -> Tensor:
+    """A random permutation of 0..n-1 (int64)."""
+    return _make(_rng.permutation(n).astype(int64 if dtype is None else dtype), None, False)
+
+
+def _like(t: Tensor, dtype: Any) -> np.dtype:
+    return t.dtype if dtype is None else np.dtype(dtype)
+
+
+def zeros_like(t: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    return _new(np.zeros(t.shape, dtype=_like(t, dtype)), requires_grad)
+
+
+def ones_like(t: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    return _new(np.ones(t.shape, dtype=_like(t, dtype)), requires_grad)
+
+
+def empty_like(t: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    return zeros_like(t, dtype, requires_grad)
+
+
+def full_like(t: Tensor, fill_value: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    return _new(np.full(t.shape, fill_value, dtype=_like(t, dtype)), requires_grad)
+
+
+def rand_like(t: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    return _new(_rng.random(t.shape).astype(_like(t, dtype)), requires_grad)
+
+
+def randn_like(t: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    return _new(_rng.standard_normal(t.shape).astype(_like(t, dtype)), requires_grad)

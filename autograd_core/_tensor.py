@@ -1,0 +1,309 @@
+"""The Tensor: a numpy array plus the bookkeeping reverse-mode autodiff needs.
+
+Operators and methods that record ops are attached in ``_methods.py`` (they need the ops,
+which need this class), so this file holds only the data model.
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+import numpy as np
+
+from . import _grad_mode
+
+_FLOAT_KINDS = ("f", "c")
+
+
+def _dtype_name(dt: np.dtype) -> str:
+    return np.dtype(dt).name
+
+
+class Tensor:
+    """An n-dimensional array that can record the operations applied to it.
+
+    ``data`` is the underlying ``numpy.ndarray``; ``grad`` (a Tensor or None) receives
+    gradients from ``backward``; ``grad_fn`` is the Function node that produced the tensor
+    (None for leaves).
+    """
+
+    __slots__ = (
+        "data",
+        "_grad",
+        "_rg",
+        "grad_fn",
+        "_out_idx",
+        "_vc",
+        "_hooks",
+        "_base",
+        "name",
+        "__weakref__",
+    )
+
+    # Let numpy binary operators defer to ours (``ndarray * Tensor`` -> ``Tensor.__rmul__``)
+    # for the ufuncs we do not map; mapped ufuncs go through ``__array_ufunc__``.
+    __array_priority__ = 1000
+    __hash__ = object.__hash__
+
+    def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None) -> None:
+        from ._creation import _to_array
+
+        self.data = _to_array(data, dtype, copy=False)
+        self._grad = None
+        self._rg = False
+        self.grad_fn = None
+        self._out_idx = 0
+        self._vc = [0]
+        self._hooks = None
+        self._base = None
+        self.name = None
+        if requires_grad:
+            self.requires_grad = True
+
+    # ------------------------------------------------------------------ autograd state
+    @property
+    def requires_grad(self) -> bool:
+        """Whether gradients flow to this tensor."""
+        return self._rg
+
+    @requires_grad.setter
+    def requires_grad(self, value: bool) -> None:
+        value = bool(value)
+        if self.grad_fn is not None and not value:
+            raise RuntimeError(
+                "you can only change requires_grad flags of leaf variables. If you want to use a "
+                "computed variable in a subgraph that doesn't require differentiation use "
+                "var_no_grad = var.detach()."
+            )
+        if value and self.data.dtype.kind not in _FLOAT_KINDS:
+            raise RuntimeError(
+                "Only Tensors of floating point and complex dtype can require gradients "
+                f"(got dtype {_dtype_name(self.data.dtype)}; convert first with .float() or .double())"
+            )
+        self._rg = value
+
+    def requires_grad_(self, requires_grad: bool = True) -> Tensor:
+        """Set requires_grad in place and return self."""
+        self.requires_grad = requires_grad
+        return self
+
+    @property
+    def is_leaf(self) -> bool:
+        """True for tensors not produced by a recorded op (user-created or requires_grad=False)."""
+        return self.grad_fn is None
+
+    @property
+    def grad(self) -> Tensor | None:
+        """Accumulated gradient (leaves, and non-leaves that called ``retain_grad()``)."""
+        if self.grad_fn is not None and self._grad is None and not self.retains_grad:
+            warnings.warn(
+                "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its "
+                ".grad attribute won't be populated during autograd.backward(). If you indeed want "
+                "the .grad field to be populated for a non-leaf Tensor, use .retain_grad() on the "
+                "non-leaf Tensor.",
+                UserWarning,
+                stacklevel=2,
+            )
+        return self._grad
+
+    @grad.setter
+    def grad(self, value: Tensor | None) -> None:
+        if value is not None:
+            if not isinstance(value, Tensor):
+                raise TypeError(f"assigned grad expected to be a Tensor or None but got {type(value).__name__}")
+            if value.shape != self.shape:
+                raise RuntimeError(
+                    f"assigned grad has data of a different size: grad shape {value.shape}, "
+                    f"tensor shape {self.shape}"
+                )
+        self._grad = value
+
+    @property
+    def retains_grad(self) -> bool:
+        """True for a non-leaf tensor on which ``retain_grad()`` was called."""
+        fn = self.grad_fn
+        if fn is None or fn._retain is None:
+            return False
+        ref = fn._retain.get(self._out_idx)
+        return ref is not None and ref() is self
+
+    @property
+    def _version(self) -> int:
+        """How many in-place modifications the underlying storage has seen."""
+        return self._vc[0]
+
+    # ------------------------------------------------------------------ array attributes
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return self.data.shape
+
+    @property
+    def ndim(self) -> int:
+        return self.data.ndim
+
+    @property
+    def dtype(self) -> np.dtype:
+        return self.data.dtype
+
+    @property
+    def device(self) -> str:
+        return "cpu"
+
+    def dim(self) -> int:
+        return self.data.ndim
+
+    def size(self, dim: int | None = None) -> Any:
+        """Shape as a tuple, or the length of one dimension."""
+        if dim is None:
+            return self.data.shape
+        return self.data.shape[dim]
+
+    def numel(self) -> int:
+        return self.data.size
+
+    def nelement(self) -> int:
+        return self.data.size
+
+    def element_size(self) -> int:
+        return self.data.itemsize
+
+    def is_floating_point(self) -> bool:
+        return self.data.dtype.kind == "f"
+
+    def __len__(self) -> int:
+        if self.data.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self.data.shape[0]
+
+    # ------------------------------------------------------------------ conversions
+    def _check_no_grad(self, what: str) -> None:
+        if self._rg:
+            raise RuntimeError(
+                f"Can't call {what} on Tensor that requires grad. Use tensor.detach().{what} instead."
+            )
+
+    def numpy(self, *, force: bool = False) -> np.ndarray:
+        """The underlying ndarray (shares memory). Refused for tensors that require grad."""
+        if not force:
+            self._check_no_grad("numpy()")
+        return self.data
+
+    def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
+        # np.asarray(t) must not silently detach a tensor that is part of a graph.
+        if self._rg:
+            raise RuntimeError(
+                "Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead."
+            )
+        arr = self.data
+        if dtype is not None and arr.dtype != np.dtype(dtype):
+            return arr.astype(dtype)
+        if copy:
+            return arr.copy()
+        return arr
+
+    def item(self) -> Any:
+        """The value of a one-element tensor as a Python number."""
+        if self.data.size != 1:
+            raise RuntimeError(
+                f"a Tensor with {self.data.size} elements cannot be converted to Scalar "
+                "(item() needs exactly one element)"
+            )
+        return self.data.item()
+
+    def tolist(self) -> Any:
+        return self.data.tolist()
+
+    def __float__(self) -> float:
+        return float(self.item())
+
+    def __int__(self) -> int:
+        return int(self.item())
+
+    def __index__(self) -> int:
+        if self.data.dtype.kind not in "iub" or self.data.size != 1:
+            raise TypeError("only integer tensors of a single element can be converted to an index")
+        return int(self.data.item())
+
+    def __bool__(self) -> bool:
+        if self.data.size != 1:
+            raise RuntimeError(
+                f"Boolean value of Tensor with more than one value is ambiguous (shape {self.shape})"
+            )
+        return bool(self.data.item())
+
+    def detach(self) -> Tensor:
+        """A new leaf sharing data and version counter, cut from the graph."""
+        t = _make(self.data, None, False)
+        t._vc = self._vc
+        t._base = self._base if self._base is not None else self
+        return t
+
+    def detach_(self) -> Tensor:
+        """Cut this tensor from the graph in place, making it a leaf."""
+        if self._base is not None and self._base.grad_fn is not None:
+            raise RuntimeError("Can't detach views in-place. Use detach() instead.")
+        self.grad_fn = None
+        self._out_idx = 0
+        self._rg = False
+        return self
+
+    # ------------------------------------------------------------------ printing
+    def __repr__(self) -> str:
+        arr = self.data
+        prefix = "tensor("
+        if arr.size == 0:
+            body = f"[], size={arr.shape}" if arr.ndim > 1 else "[]"
+        else:
+            body = np.array2string(
+                arr,
+                precision=4,
+                separator=", ",
+                prefix=prefix,
+                threshold=1000,
+                edgeitems=3,
+                max_line_width=80,
+                floatmode=_float_mode(arr),
+            )
+        extras = []
+        if arr.dtype not in (np.float32, np.int64, np.bool_):
+            extras.append(f"dtype={_dtype_name(arr.dtype)}")
+        if self.grad_fn is not None:
+            extras.append(f"grad_fn=<{self.grad_fn.name()}>")
+        elif self._rg:
+            extras.append("requires_grad=True")
+        if self.name:
+            extras.append(f"name={self.name!r}")
+        return prefix + body + "".join(", " + e for e in extras) + ")"
+
+    __str__ = __repr__
+
+
+def _float_mode(arr: np.ndarray) -> str:
+    # PyTorch prints whole numbers as "1." and everything else with 4 fixed decimals.
+    if arr.dtype.kind != "f":
+        return "maxprec"
+    finite = arr[np.isfinite(arr)]
+    return "maxprec_equal" if np.all(finite == np.round(finite)) else "fixed"
+
+
+_new = object.__new__
+
+
+def _make(data: np.ndarray, grad_fn: Any, requires_grad: bool, out_idx: int = 0) -> Tensor:
+    """Fast internal constructor: no validation, ``data`` must already be an ndarray."""
+    t = _new(Tensor)
+    t.data = data
+    t._grad = None
+    t._rg = requires_grad
+    t.grad_fn = grad_fn
+    t._out_idx = out_idx
+    t._vc = [0]
+    t._hooks = None
+    t._base = None
+    t.name = None
+    return t
+
+
+def is_grad_enabled() -> bool:
+    return _grad_mode.STATE.grad_enabled

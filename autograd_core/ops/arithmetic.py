@@ -1,0 +1,272 @@
+"""Binary arithmetic with broadcasting and matmul.
+
+Broadcasting is undone by the engine (one ``sum_to`` per edge), so these backward formulas
+return gradients in the broadcast shape.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .. import _dual as D
+from .._function import Function
+from .._tensor import Tensor
+
+_F32 = np.dtype(np.float32)
+
+
+class Add(Function):
+    """out = a + b;  ga = g,  gb = g"""
+
+    def forward(self, a, b):
+        return a + b
+
+    def backward(self, g):
+        return g, g
+
+
+class Sub(Function):
+    """out = a - b;  ga = g,  gb = -g"""
+
+    def forward(self, a, b):
+        return a - b
+
+    def backward(self, g):
+        return g, (-g if self.needs_input_grad(1) else None)
+
+
+class Mul(Function):
+    """out = a * b;  ga = g * b,  gb = g * a"""
+
+    saves_inputs = True
+
+    def forward(self, a, b):
+        return a * b
+
+    def backward(self, g):
+        a, b = self.saved()
+        e = self.next_functions
+        return (g * b if e[0][0] is not None else None), (g * a if e[1][0] is not None else None)
+
+
+class Div(Function):
+    """out = a / b;  ga = g / b,  gb = -g * a / b**2"""
+
+    saves_inputs = True
+
+    def forward(self, a, b):
+        return a / b
+
+    def backward(self, g):
+        a, b = self.saved()
+        ga = g / b if self.needs_input_grad(0) else None
+        gb = -g * a / (b * b) if self.needs_input_grad(1) else None
+        return ga, gb
+
+
+class Pow(Function):
+    """out = a ** b;  ga = g * b * a**(b-1),  gb = g * out * log(a)"""
+
+    saves_inputs = True
+
+    def forward(self, a, b):
+        return a**b
+
+    def backward(self, g):
+        a, b = self.saved()
+        ga = gb = None
+        if self.needs_input_grad(0):
+            if isinstance(b, (int, float)):
+                # PyTorch's rule: exponent 0 gives gradient 0 (not 0 * a**-1 = nan at a == 0).
+                ga = g * 0.0 if b == 0 else g * b * a ** (b - 1)
+            else:
+                bd = b.data if isinstance(b, Tensor) else b
+                ga = D.where(bd == 0, 0.0, g * b * a ** (b - 1))
+        if self.needs_input_grad(1):
+            ad = a.data if isinstance(a, Tensor) else np.asarray(a)
+            bd = b.data if isinstance(b, Tensor) else np.asarray(b)
+            # d/db a**b = a**b log a; at a == 0 with b >= 0 PyTorch defines it as 0.
+            zero = (ad == 0) & (bd >= 0)
+            safe_a = D.where(zero, 1.0, a) if zero.any() else a
+            gb = D.where(zero, 0.0, g * (safe_a**b) * np.log(safe_a))
+        return ga, gb
+
+
+class Neg(Function):
+    """out = -a;  ga = -g"""
+
+    def forward(self, a):
+        return -a
+
+    def backward(self, g):
+        return -g
+
+
+class Matmul(Function):
+    """out = a @ b;  ga = g @ b^T,  gb = a^T @ g (1-D operands promoted as in numpy)"""
+
+    saves_inputs = True
+
+    def forward(self, a, b):
+        self.nd = (a.ndim, b.ndim)
+        return a @ b
+
+    def backward(self, g):
+        a, b = self.saved()
+        na, nb = self.nd
+        need_a, need_b = self.needs_input_grad(0), self.needs_input_grad(1)
+        ga = gb = None
+        if na == 1 and nb == 1:
+            ga = g * b if need_a else None
+            gb = g * a if need_b else None
+        elif na == 1:  # (n) @ (..., n, p) -> (..., p)
+            if need_a:
+                ga = D.squeeze(b @ D.unsqueeze(g, -1), -1)
+            if need_b:
+                gb = D.unsqueeze(a, -1) * D.unsqueeze(g, -2)
+        elif nb == 1:  # (..., m, n) @ (n) -> (..., m)
+            if need_a:
+                ga = D.unsqueeze(g, -1) * b
+            if need_b:
+                gb = D.squeeze(D.mT(a) @ D.unsqueeze(g, -1), -1)
+        else:
+            ga = g @ D.mT(b) if need_a else None
+            gb = D.mT(a) @ g if need_b else None
+        return ga, gb
+
+
+# ---------------------------------------------------------------------- public functions
+
+
+def _promote(a: Any, b: Any) -> tuple[Any, Any]:
+    """Apply PyTorch's result-type rules where numpy's differ.
+
+    numpy already keeps float32 with Python scalars (NEP 50). The differences handled here:
+    an integer tensor meeting a float (PyTorch gives the float type / float32, numpy float64).
+    Integer and bool tensors never require grad, so casting them as constants is safe.
+    """
+    ta = isinstance(a, Tensor)
+    tb = isinstance(b, Tensor)
+    if ta and tb:
+        da, db = a.data.dtype, b.data.dtype
+        if da is db or da == db:
+            return a, b
+        ka, kb = da.kind, db.kind
+        if ka == "f" and kb in "iub":
+            return a, b.data.astype(da)
+        if kb == "f" and ka in "iub":
+            return a.data.astype(db), b
+        return a, b
+    t, other = (a, b) if ta else (b, a)
+    if t.data.dtype.kind in "iub":
+        if isinstance(other, float) or (isinstance(other, np.ndarray) and other.dtype.kind == "f"):
+            dt = _F32 if isinstance(other, float) else other.dtype
+            cast = t.data.astype(dt)
+            return (cast, b) if ta else (a, cast)
+    if isinstance(other, (list, tuple)):
+        other = np.asarray(other, dtype=t.data.dtype if t.data.dtype.kind == "f" else None)
+        return (a, other) if ta else (other, b)
+    return a, b
+
+
+def _binary(cls: type, a: Any, b: Any) -> Tensor:
+    if not isinstance(b, Tensor) or not isinstance(a, Tensor) or a.data.dtype != b.data.dtype:
+        a, b = _promote(a, b)
+    try:
+        return cls.apply(a, b)
+    except ValueError as e:
+        if "broadcast" in str(e):
+            raise RuntimeError(_shape_error(cls.__name__.lower(), a, b)) from None
+        raise
+
+
+def _shape(x: Any) -> tuple:
+    return tuple(np.shape(x.data if isinstance(x, Tensor) else x))
+
+
+def _shape_error(op: str, a: Any, b: Any) -> str:
+    sa, sb = _shape(a), _shape(b)
+    return (
+        f"{op}: the size of tensor a {list(sa)} must match the size of tensor b {list(sb)} at every "
+        "non-singleton dimension (broadcasting aligns shapes from the right; a dimension must be "
+        "equal or 1). Fix: reshape/unsqueeze one operand so the shapes broadcast."
+    )
+
+
+def add(a: Any, b: Any, *, alpha: float = 1) -> Tensor:
+    """a + alpha * b (broadcasting)."""
+    if alpha != 1:
+        b = mul(b, alpha)
+    return _binary(Add, a, b)
+
+
+def sub(a: Any, b: Any, *, alpha: float = 1) -> Tensor:
+    """a - alpha * b (broadcasting)."""
+    if alpha != 1:
+        b = mul(b, alpha)
+    return _binary(Sub, a, b)
+
+
+def mul(a: Any, b: Any) -> Tensor:
+    """a * b (broadcasting)."""
+    return _binary(Mul, a, b)
+
+
+def div(a: Any, b: Any, *, rounding_mode: str | None = None) -> Tensor:
+    """a / b (true division, broadcasting); ``rounding_mode='floor'|'trunc'`` gives no grad."""
+    if rounding_mode is not None:
+        from .._tensor import _make
+
+        ad = a.data if isinstance(a, Tensor) else a
+        bd = b.data if isinstance(b, Tensor) else b
+        q = np.floor_divide(ad, bd) if rounding_mode == "floor" else np.trunc(np.true_divide(ad, bd))
+        if rounding_mode not in ("floor", "trunc"):
+            raise ValueError(f"div: rounding_mode must be None, 'floor' or 'trunc', got {rounding_mode!r}")
+        return _make(np.asarray(q), None, False)
+    if isinstance(a, Tensor) and a.data.dtype.kind in "iub" and (
+        not isinstance(b, Tensor) or b.data.dtype.kind in "iub"
+    ) and not isinstance(b, float):
+        # True division of integers gives float32 in PyTorch (numpy: float64).
+        a = a.data.astype(_F32)
+    return _binary(Div, a, b)
+
+
+def pow(a: Any, b: Any) -> Tensor:  # noqa: A001 - PyTorch's name
+    """a ** b (broadcasting)."""
+    return _binary(Pow, a, b)
+
+
+def neg(a: Tensor) -> Tensor:
+    """-a"""
+    return Neg.apply(a)
+
+
+def matmul(a: Tensor, b: Tensor) -> Tensor:
+    """Matrix product with numpy/PyTorch semantics (1-D, 2-D, batched with broadcasting)."""
+    if not isinstance(a, Tensor):
+        a = Tensor(a)
+    if not isinstance(b, Tensor):
+        b = Tensor(b)
+    sa, sb = a.shape, b.shape
+    if a.ndim == 0 or b.ndim == 0:
+        raise RuntimeError(
+            f"matmul: both arguments need at least 1 dimension, got shapes {list(sa)} and {list(sb)}"
+            " (use * for scalar multiplication)"
+        )
+    if sa[-1] != sb[-2 if b.ndim > 1 else 0]:
+        k = sb[-2] if b.ndim > 1 else sb[0]
+        raise RuntimeError(
+            f"matmul: shapes {list(sa)} and {list(sb)} cannot be multiplied ({sa[-1]} != {k}): the "
+            "last dimension of the first operand must equal the second-to-last (or only) dimension "
+            "of the second. Fix: transpose one operand (x.T / x.mT) or check the layer sizes."
+        )
+    if a.data.dtype != b.data.dtype:
+        a, b = _promote(a, b)
+    try:
+        return Matmul.apply(a, b)
+    except ValueError:
+        raise RuntimeError(
+            f"matmul: batch dimensions of shapes {list(sa)} and {list(sb)} do not broadcast"
+        ) from None

@@ -1,0 +1,174 @@
+"""Selection ops (where, maximum, minimum, clamp) and non-differentiable comparisons."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .. import _dual as D
+from .._function import Function
+from .._tensor import Tensor, _make
+
+
+class Where(Function):
+    """out = where(c, a, b);  ga = where(c, g, 0),  gb = where(c, 0, g)"""
+
+    def forward(self, cond, a, b):
+        self.cond = cond
+        return np.where(cond, a, b)
+
+    def backward(self, g):
+        c = self.cond
+        ga = D.where(c, g, 0.0) if self.needs_input_grad(1) else None
+        gb = D.where(c, 0.0, g) if self.needs_input_grad(2) else None
+        return None, ga, gb
+
+
+class Maximum(Function):
+    """out = max(a, b);  ga = g * ([a > b] + [a == b] / 2),  gb = g * ([a < b] + [a == b] / 2)"""
+
+    def forward(self, a, b):
+        out = np.maximum(a, b)
+        tie = (a == b) * 0.5
+        self.wa = ((a > b) + tie).astype(out.dtype)
+        self.wb = ((a < b) + tie).astype(out.dtype)
+        return out
+
+    def backward(self, g):
+        return g * self.wa, g * self.wb
+
+
+class Minimum(Function):
+    """out = min(a, b);  ga = g * ([a < b] + [a == b] / 2),  gb = g * ([a > b] + [a == b] / 2)"""
+
+    def forward(self, a, b):
+        out = np.minimum(a, b)
+        tie = (a == b) * 0.5
+        self.wa = ((a < b) + tie).astype(out.dtype)
+        self.wb = ((a > b) + tie).astype(out.dtype)
+        return out
+
+    def backward(self, g):
+        return g * self.wa, g * self.wb
+
+
+class Clamp(Function):
+    """y = clip(x, lo, hi);  gx = g * (lo <= x <= hi)"""
+
+    def forward(self, x, lo, hi):
+        self.lo, self.hi = lo, hi
+        mask = np.ones(x.shape, dtype=bool)
+        if lo is not None:
+            mask &= x >= lo
+        if hi is not None:
+            mask &= x <= hi
+        self.mask = mask
+        out = np.clip(x, lo, hi)
+        return out
+
+    def backward(self, g):
+        return g * self.mask
+
+    def attrs(self):
+        return {k: v for k, v in (("min", self.lo), ("max", self.hi)) if v is not None}
+
+
+def _data(x: Any) -> Any:
+    return x.data if isinstance(x, Tensor) else x
+
+
+def where(condition: Any, input: Any, other: Any) -> Tensor:  # noqa: A002 - PyTorch's names
+    """Elementwise ``input`` where ``condition`` else ``other`` (condition has no gradient)."""
+    cond = np.asarray(_data(condition))
+    if cond.dtype != np.bool_:
+        raise TypeError(
+            f"where: expected a boolean condition, got dtype {cond.dtype.name} (compare first, e.g. x > 0)"
+        )
+    from .arithmetic import _promote
+
+    input, other = _promote(input, other) if isinstance(input, Tensor) or isinstance(other, Tensor) else (
+        input, other)
+    if not isinstance(input, Tensor) and not isinstance(other, Tensor):
+        return _make(np.asarray(np.where(cond, input, other)), None, False)
+    return Where.apply(cond, input, other)
+
+
+def maximum(a: Tensor, b: Any) -> Tensor:
+    """Elementwise maximum (ties split the gradient evenly)."""
+    from .arithmetic import _binary
+
+    return _binary(Maximum, a, b)
+
+
+def minimum(a: Tensor, b: Any) -> Tensor:
+    """Elementwise minimum (ties split the gradient evenly)."""
+    from .arithmetic import _binary
+
+    return _binary(Minimum, a, b)
+
+
+def clamp(x: Tensor, min: float | None = None, max: float | None = None) -> Tensor:  # noqa: A002
+    """Clip to [min, max]; gradient 1 inside (bounds included), 0 outside."""
+    if min is None and max is None:
+        raise RuntimeError("clamp: at least one of 'min' or 'max' must not be None")
+    return Clamp.apply(x, lo=_data(min), hi=_data(max))
+
+
+clip = clamp
+
+
+def _compare(ufunc: np.ufunc, a: Any, b: Any) -> Tensor:
+    return _make(np.asarray(ufunc(_data(a), _data(b))), None, False)
+
+
+def eq(a: Any, b: Any) -> Tensor:
+    """a == b elementwise (bool tensor, no grad)."""
+    return _compare(np.equal, a, b)
+
+
+def ne(a: Any, b: Any) -> Tensor:
+    """a != b elementwise (bool tensor, no grad)."""
+    return _compare(np.not_equal, a, b)
+
+
+def lt(a: Any, b: Any) -> Tensor:
+    """a < b elementwise (bool tensor, no grad)."""
+    return _compare(np.less, a, b)
+
+
+def le(a: Any, b: Any) -> Tensor:
+    """a <= b elementwise (bool tensor, no grad)."""
+    return _compare(np.less_equal, a, b)
+
+
+def gt(a: Any, b: Any) -> Tensor:
+    """a > b elementwise (bool tensor, no grad)."""
+    return _compare(np.greater, a, b)
+
+
+def ge(a: Any, b: Any) -> Tensor:
+    """a >= b elementwise (bool tensor, no grad)."""
+    return _compare(np.greater_equal, a, b)
+
+
+def sign(x: Tensor) -> Tensor:
+    """-1, 0 or 1 elementwise (no grad)."""
+    return _make(np.sign(x.data), None, False)
+
+
+def isnan(x: Tensor) -> Tensor:
+    return _make(np.isnan(x.data), None, False)
+
+
+def isfinite(x: Tensor) -> Tensor:
+    return _make(np.isfinite(x.data), None, False)
+
+
+def allclose(a: Any, b: Any, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False) -> bool:
+    return bool(np.allclose(_data(a), _data(b), rtol=rtol, atol=atol, equal_nan=equal_nan))
+
+
+def equal(a: Tensor, b: Tensor) -> bool:
+    """True if both have the same shape and elements."""
+    return bool(np.array_equal(_data(a), _data(b)))

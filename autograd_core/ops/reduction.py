@@ -1,0 +1,467 @@
+"""Reductions over one, several or all dimensions (``dim`` int/tuple/None; ``axis`` accepted)."""
+
+from __future__ import annotations
+
+import builtins
+from collections import namedtuple
+from typing import Any
+
+import numpy as np
+
+from .. import _dual as D
+from .._function import Function
+from .._tensor import Tensor, _make
+from .indexing import gather
+
+MaxResult = namedtuple("MaxResult", ["values", "indices"])
+
+
+def normalize_dims(dim: Any, ndim: int, op: str) -> tuple[int, ...] | None:
+    """Turn int / tuple / None into a sorted tuple of non-negative axes (None = all)."""
+    if dim is None:
+        return None
+    dims = (dim,) if isinstance(dim, (int, np.integer)) else tuple(dim)
+    if len(dims) == 0:
+        return None
+    out = []
+    n = builtins.max(ndim, 1)
+    lo, hi = -n, n - 1
+    for d in dims:
+        d = int(d)
+        if not lo <= d <= hi:
+            raise IndexError(
+                f"{op}: Dimension out of range (expected to be in range of [{lo}, {hi}], but got {d})"
+            )
+        d = d % n if ndim else 0
+        if d in out:
+            raise RuntimeError(f"{op}: dim {d} appears multiple times in the list of dims")
+        out.append(d)
+    return tuple(sorted(out)) if ndim else None
+
+
+def _kshape(shape: tuple[int, ...], axes: tuple[int, ...] | None) -> tuple[int, ...]:
+    """The shape with reduced axes kept as size 1."""
+    if axes is None:
+        return (1,) * len(shape)
+    return tuple(1 if i in axes else s for i, s in enumerate(shape))
+
+
+def _count(shape: tuple[int, ...], axes: tuple[int, ...] | None) -> int:
+    if axes is None:
+        return int(np.prod(shape, dtype=np.int64))
+    return int(np.prod([shape[a] for a in axes], dtype=np.int64))
+
+
+class _Reduce(Function):
+    """Shared bookkeeping: input shape, kept-dims shape, and the op label."""
+
+    def _setup(self, x: np.ndarray, axes: Any, keepdim: bool) -> None:
+        self.shape = x.shape
+        self.axes = axes
+        self.keepdim = keepdim
+        self.kshape = _kshape(x.shape, axes)
+
+    def _expand(self, g: Any) -> Any:
+        return D.expand(g.reshape(self.kshape), self.shape)
+
+    def attrs(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        if self.axes is not None:
+            out["dim"] = self.axes[0] if len(self.axes) == 1 else self.axes
+        if self.keepdim:
+            out["keepdim"] = True
+        return out
+
+
+class Sum(_Reduce):
+    """y = sum(x, dims);  gx = broadcast(g)"""
+
+    def forward(self, x, axes, keepdim):
+        self._setup(x, axes, keepdim)
+        return x.sum(axis=axes, keepdims=keepdim)
+
+    def backward(self, g):
+        return self._expand(g)
+
+
+class Mean(_Reduce):
+    """y = sum(x, dims) / n;  gx = broadcast(g) / n"""
+
+    def forward(self, x, axes, keepdim):
+        self._setup(x, axes, keepdim)
+        self.n = _count(x.shape, axes)
+        return x.mean(axis=axes, keepdims=keepdim)
+
+    def backward(self, g):
+        return self._expand(g / self.n)
+
+
+class Var(_Reduce):
+    """y = sum((x - mean)**2) / (n - c);  gx = broadcast(g) * 2 (x - mean) / (n - c)"""
+
+    saves_inputs = True
+
+    def forward(self, x, axes, correction, keepdim):
+        self._setup(x, axes, keepdim)
+        self.n, self.c = _count(x.shape, axes), correction
+        return np.var(x, axis=axes, ddof=correction, keepdims=keepdim)
+
+    def backward(self, g):
+        (x,) = self.saved()
+        dof = self.n - self.c
+        scale = 2.0 / dof if dof > 0 else np.inf
+        return self._expand(g) * (x - x.mean(axis=self.axes, keepdims=True)) * scale
+
+
+class Std(_Reduce):
+    """y = sqrt(var(x));  gx = var_backward(g / (2 y)), 0 where y = 0 (PyTorch's convention)"""
+
+    saves_inputs = True
+    saves_output = True
+
+    def forward(self, x, axes, correction, keepdim):
+        self._setup(x, axes, keepdim)
+        self.n, self.c = _count(x.shape, axes), correction
+        return np.std(x, axis=axes, ddof=correction, keepdims=keepdim)
+
+    def backward(self, g):
+        (x,) = self.saved()
+        y = self.saved_output()
+        zero = (y.data if D.is_tensor(y) else y) == 0
+        y_safe = D.where(zero, 1.0, y)  # double-where: no inf in the unused branch
+        gv = D.where(zero, 0.0, g / (y_safe * 2))
+        dof = self.n - self.c
+        scale = 2.0 / dof if dof > 0 else np.inf
+        return self._expand(gv) * (x - x.mean(axis=self.axes, keepdims=True)) * scale
+
+
+class _Extreme(_Reduce):
+    """amax/amin: the gradient is shared evenly among tied extreme elements."""
+
+    ufunc: Any = None
+
+    def forward(self, x, axes, keepdim):
+        self._setup(x, axes, keepdim)
+        if x.size == 0:
+            raise RuntimeError(
+                f"{type(self).__name__.lower()}(): Expected reduction dim to be specified for input.numel() "
+                "== 0 (cannot take the extreme of an empty tensor)"
+            )
+        out = self.ufunc.reduce(x, axis=axes, keepdims=True)
+        hit = x == out
+        self.w = (hit / hit.sum(axis=axes, keepdims=True)).astype(x.dtype)
+        return out if keepdim else out.reshape(_reduced_shape(x.shape, axes))
+
+    def backward(self, g):
+        return self._expand(g) * self.w
+
+
+class Amax(_Extreme):
+    """y = max(x, dims);  gx = broadcast(g) * [x == y] / count(x == y)"""
+
+    ufunc = np.maximum
+
+
+class Amin(_Extreme):
+    """y = min(x, dims);  gx = broadcast(g) * [x == y] / count(x == y)"""
+
+    ufunc = np.minimum
+
+
+def _reduced_shape(shape: tuple[int, ...], axes: tuple[int, ...] | None) -> tuple[int, ...]:
+    if axes is None:
+        return ()
+    return tuple(s for i, s in enumerate(shape) if i not in axes)
+
+
+class LogSumExp(_Reduce):
+    """y = log(sum(exp(x)));  gx = broadcast(g) * exp(x - y)"""
+
+    saves_inputs = True
+    saves_output = True
+
+    def forward(self, x, axes, keepdim):
+        self._setup(x, axes, keepdim)
+        m = np.max(x, axis=axes, keepdims=True)
+        m = np.where(np.isfinite(m), m, 0)  # an all -inf slice gives -inf, not nan
+        with np.errstate(divide="ignore"):
+            out = np.log(np.sum(np.exp(x - m), axis=axes, keepdims=True)) + m
+        return out if keepdim else out.reshape(_reduced_shape(x.shape, axes))
+
+    def backward(self, g):
+        (x,) = self.saved()
+        y = self.saved_output()
+        return self._expand(g) * np.exp(x - y.reshape(self.kshape))
+
+
+class Prod(_Reduce):
+    """y = prod(x);  gx = broadcast(g) * prod_{j != i} x_j   (exact, to every order, with zeros in x)"""
+
+    saves_inputs = True
+
+    def forward(self, x, axes, keepdim):
+        self._setup(x, axes, keepdim)
+        return np.prod(x, axis=axes, keepdims=keepdim)
+
+    def backward(self, g):
+        (x,) = self.saved()
+        xd = x.data if D.is_tensor(x) else x
+        if not (xd == 0).any():
+            return self._expand(g) * (D.prod(x, self.axes, True) / x)
+        return self._expand(g) * self._others_with_zeros(x)
+
+    def _others_with_zeros(self, x):
+        # prod_{j != i} x_j written as a product over a matrix whose diagonal is replaced by 1:
+        # O(n^2) in the reduced size, but differentiable again (prod/x would divide by zero and
+        # a masked formula would lose the second derivative through the zero entries).
+        nd = len(self.shape)
+        axes = self.axes if self.axes is not None else tuple(range(nd))
+        perm = [a for a in range(nd) if a not in axes] + list(axes)
+        xp = D.permute(x, perm) if perm != list(range(nd)) else x
+        lead = xp.shape[: nd - len(axes)]
+        n = _count(self.shape, axes)
+        rows = D.expand(D.unsqueeze(xp.reshape(lead + (n,)), -2), lead + (n, n))
+        others = D.prod(D.where(np.eye(n, dtype=bool), 1.0, rows), -1, False).reshape(xp.shape)
+        return D.permute(others, tuple(np.argsort(perm))) if perm != list(range(nd)) else others
+
+
+class Norm(_Reduce):
+    """y = (sum |x|**p)**(1/p);  gx = g * sign(x) |x|**(p-1) / y**(p-1), 0 where y = 0"""
+
+    saves_inputs = True
+    saves_output = True
+
+    def forward(self, x, p, axes, keepdim):
+        self._setup(x, axes, keepdim)
+        self.p = p
+        if p == 2:
+            return np.sqrt(np.sum(x * x, axis=axes, keepdims=keepdim))
+        return np.sum(np.abs(x) ** p, axis=axes, keepdims=keepdim) ** (1.0 / p)
+
+    def backward(self, g):
+        (x,) = self.saved()
+        y = self.saved_output().reshape(self.kshape)
+        zero = (y.data if D.is_tensor(y) else y) == 0
+        y_safe = D.where(zero, 1.0, y)
+        g = self._expand(g)
+        if self.p == 2:
+            return D.where(zero, 0.0, g * x / y_safe)
+        p = self.p
+        xd = x.data if D.is_tensor(x) else x
+        return D.where(zero, 0.0, g * np.sign(xd) * np.abs(x) ** (p - 1) / y_safe ** (p - 1))
+
+    def attrs(self):
+        out = super().attrs()
+        if self.p != 2:
+            out["p"] = self.p
+        return out
+
+
+class CumSum(Function):
+    """y_i = sum_{j <= i} x_j;  gx = reverse cumsum of g"""
+
+    def forward(self, x, dim):
+        self.dim = dim
+        return np.cumsum(x, axis=dim)
+
+    def backward(self, g):
+        d = self.dim
+        return D.flip(D.cumsum(D.flip(g, (d,)), d), (d,))
+
+    def attrs(self):
+        return {"dim": self.dim}
+
+
+# ---------------------------------------------------------------------- public functions
+
+
+def _resolve(dim: Any, axis: Any, keepdim: bool, keepdims: Any) -> tuple[Any, bool]:
+    if axis is not None:
+        if dim is not None:
+            raise TypeError("got both 'dim' and its alias 'axis'")
+        dim = axis
+    if keepdims is not None:
+        keepdim = keepdims
+    return dim, bool(keepdim)
+
+
+def _float_only(x: Tensor, op: str) -> None:
+    if x.data.dtype.kind not in "fc":
+        raise RuntimeError(
+            f"{op}(): could not infer output dtype. Input dtype must be either a floating point or "
+            f"complex dtype. Got: {x.data.dtype.name} (convert first with .float())"
+        )
+
+
+def sum(x: Tensor, dim: Any = None, keepdim: bool = False, *, axis: Any = None,  # noqa: A001
+        keepdims: Any = None, dtype: Any = None) -> Tensor:
+    """Sum over ``dim`` (all if None)."""
+    dim, keepdim = _resolve(dim, axis, keepdim, keepdims)
+    if dtype is not None:
+        x = x.to(dtype)
+    return Sum.apply(x, axes=normalize_dims(dim, x.ndim, "sum"), keepdim=keepdim)
+
+
+def mean(x: Tensor, dim: Any = None, keepdim: bool = False, *, axis: Any = None,
+         keepdims: Any = None, dtype: Any = None) -> Tensor:
+    """Arithmetic mean over ``dim`` (all if None)."""
+    dim, keepdim = _resolve(dim, axis, keepdim, keepdims)
+    if dtype is not None:
+        x = x.to(dtype)
+    _float_only(x, "mean")
+    return Mean.apply(x, axes=normalize_dims(dim, x.ndim, "mean"), keepdim=keepdim)
+
+
+def _correction(dim: Any, unbiased: Any, correction: Any) -> tuple[Any, int]:
+    if isinstance(dim, bool):  # var(x, True): PyTorch's (unbiased) overload
+        dim, unbiased = None, dim
+    if correction is None:
+        correction = 1 if unbiased is None or unbiased else 0
+    return dim, correction
+
+
+def var(x: Tensor, dim: Any = None, unbiased: Any = None, keepdim: bool = False, *,
+        correction: Any = None, axis: Any = None, keepdims: Any = None) -> Tensor:
+    """Variance with Bessel's correction by default (``correction=1``)."""
+    dim, keepdim = _resolve(dim, axis, keepdim, keepdims)
+    dim, correction = _correction(dim, unbiased, correction)
+    _float_only(x, "var")
+    axes = normalize_dims(dim, x.ndim, "var")
+    return Var.apply(x, axes=axes, correction=correction, keepdim=keepdim)
+
+
+def std(x: Tensor, dim: Any = None, unbiased: Any = None, keepdim: bool = False, *,
+        correction: Any = None, axis: Any = None, keepdims: Any = None) -> Tensor:
+    """Standard deviation with Bessel's correction by default."""
+    dim, keepdim = _resolve(dim, axis, keepdim, keepdims)
+    dim, correction = _correction(dim, unbiased, correction)
+    _float_only(x, "std")
+    axes = normalize_dims(dim, x.ndim, "std")
+    return Std.apply(x, axes=axes, correction=correction, keepdim=keepdim)
+
+
+def amax(x: Tensor, dim: Any = (), keepdim: bool = False, *, axis: Any = None,
+         keepdims: Any = None) -> Tensor:
+    """Maximum over ``dim`` (all if empty); ties share the gradient."""
+    dim, keepdim = _resolve(dim, axis, keepdim, keepdims)
+    return Amax.apply(x, axes=normalize_dims(dim, x.ndim, "amax"), keepdim=keepdim)
+
+
+def amin(x: Tensor, dim: Any = (), keepdim: bool = False, *, axis: Any = None,
+         keepdims: Any = None) -> Tensor:
+    """Minimum over ``dim`` (all if empty); ties share the gradient."""
+    dim, keepdim = _resolve(dim, axis, keepdim, keepdims)
+    return Amin.apply(x, axes=normalize_dims(dim, x.ndim, "amin"), keepdim=keepdim)
+
+
+def _arg(x: Tensor, dim: Any, keepdim: bool, fn: Any, op: str) -> Tensor:
+    if x.data.size == 0:
+        raise RuntimeError(f"{op}(): Expected reduction dim to be specified for input.numel() == 0.")
+    if dim is None:
+        idx = np.asarray(fn(x.data.reshape(-1)))
+        if keepdim:
+            idx = idx.reshape((1,) * x.ndim)
+        return _make(idx.astype(np.int64), None, False)
+    (d,) = normalize_dims(dim, x.ndim, op) or (0,)
+    idx = fn(x.data, axis=d, keepdims=keepdim) if x.ndim else np.asarray(0)
+    return _make(np.asarray(idx, dtype=np.int64), None, False)
+
+
+def argmax(x: Tensor, dim: Any = None, keepdim: bool = False, *, axis: Any = None) -> Tensor:
+    """Index of the maximum (flattened if ``dim`` is None); no grad."""
+    dim, keepdim = _resolve(dim, axis, keepdim, None)
+    return _arg(x, dim, keepdim, np.argmax, "argmax")
+
+
+def argmin(x: Tensor, dim: Any = None, keepdim: bool = False, *, axis: Any = None) -> Tensor:
+    """Index of the minimum (flattened if ``dim`` is None); no grad."""
+    dim, keepdim = _resolve(dim, axis, keepdim, None)
+    return _arg(x, dim, keepdim, np.argmin, "argmin")
+
+
+def _max_min(x: Tensor, dim: Any, keepdim: bool, other: Any, largest: bool) -> Any:
+    from .compare import maximum, minimum
+
+    if isinstance(dim, Tensor):
+        other, dim = dim, None
+    if other is not None:
+        return maximum(x, other) if largest else minimum(x, other)
+    if dim is None:
+        return amax(x) if largest else amin(x)
+    op = "max" if largest else "min"
+    (d,) = normalize_dims(dim, x.ndim, op) or (0,)
+    if x.ndim == 0:
+        return MaxResult(x.clone(), _make(np.asarray(0, dtype=np.int64), None, False))
+    if x.shape[d] == 0:
+        raise IndexError(f"{op}(): Expected reduction dim {d} to have non-zero size.")
+    idx = (np.argmax if largest else np.argmin)(x.data, axis=d, keepdims=True)
+    values = gather(x, idx, d)
+    if not keepdim:
+        values = values.squeeze(d)
+        idx = np.squeeze(idx, d)
+    return MaxResult(values, _make(idx.astype(np.int64), None, False))
+
+
+def max(x: Tensor, dim: Any = None, keepdim: bool = False, *, other: Any = None,  # noqa: A001
+        axis: Any = None) -> Any:
+    """``max(x)``: the largest element; ``max(x, dim)``: (values, indices); ``max(x, y)``: maximum."""
+    dim, keepdim = _resolve(dim, axis, keepdim, None)
+    return _max_min(x, dim, keepdim, other, True)
+
+
+def min(x: Tensor, dim: Any = None, keepdim: bool = False, *, other: Any = None,  # noqa: A001
+        axis: Any = None) -> Any:
+    """``min(x)``: the smallest element; ``min(x, dim)``: (values, indices); ``min(x, y)``: minimum."""
+    dim, keepdim = _resolve(dim, axis, keepdim, None)
+    return _max_min(x, dim, keepdim, other, False)
+
+
+def logsumexp(x: Tensor, dim: Any, keepdim: bool = False, *, axis: Any = None) -> Tensor:
+    """log(sum(exp(x))) over ``dim``, shifted by the max for stability."""
+    dim, keepdim = _resolve(dim, axis, keepdim, None)
+    _float_only(x, "logsumexp")
+    return LogSumExp.apply(x, axes=normalize_dims(dim, x.ndim, "logsumexp"), keepdim=keepdim)
+
+
+def prod(x: Tensor, dim: Any = None, keepdim: bool = False, *, axis: Any = None,
+         dtype: Any = None) -> Tensor:
+    """Product over ``dim`` (all if None); the gradient is exact when x contains zeros."""
+    dim, keepdim = _resolve(dim, axis, keepdim, None)
+    if dtype is not None:
+        x = x.to(dtype)
+    return Prod.apply(x, axes=normalize_dims(dim, x.ndim, "prod"), keepdim=keepdim)
+
+
+def norm(x: Tensor, p: Any = "fro", dim: Any = None, keepdim: bool = False, *,
+         axis: Any = None) -> Tensor:
+    """Vector p-norm over ``dim`` (all elements if None): p = 'fro', 2, 1, inf, -inf or a number."""
+    dim, keepdim = _resolve(dim, axis, keepdim, None)
+    _float_only(x, "norm")
+    if p == "fro" or p is None:
+        p = 2
+    if isinstance(p, str):
+        raise ValueError(
+            f"norm: p={p!r} is not supported here; use 'fro' or a number (matrix norms such as 'nuc' "
+            "belong to autograd_core.linalg)"
+        )
+    axes = normalize_dims(dim, x.ndim, "norm")
+    if p == np.inf:
+        return amax(x.abs(), dim=axes or (), keepdim=keepdim)
+    if p == -np.inf:
+        return amin(x.abs(), dim=axes or (), keepdim=keepdim)
+    if p == 1:
+        return sum(x.abs(), dim=axes, keepdim=keepdim)
+    if p == 0:
+        return _make(np.asarray(np.count_nonzero(x.data, axis=axes, keepdims=keepdim), dtype=x.dtype),
+                     None, False)
+    return Norm.apply(x, p=float(p) if p != 2 else 2, axes=axes, keepdim=keepdim)
+
+
+def cumsum(x: Tensor, dim: int, *, axis: Any = None) -> Tensor:
+    """Cumulative sum along ``dim``."""
+    if axis is not None:
+        dim = axis
+    (d,) = normalize_dims(dim, x.ndim, "cumsum") or (0,)
+    if x.ndim == 0:
+        return x.clone()
+    return CumSum.apply(x, dim=d)

@@ -1,0 +1,208 @@
+"""Elementwise math functions."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .._function import Function
+from .._tensor import Tensor
+
+
+def stable_sigmoid(x: np.ndarray) -> np.ndarray:
+    """1 / (1 + exp(-x)) without overflow: exp is only taken of -|x|."""
+    e = np.exp(-np.abs(x))
+    return np.where(x >= 0, 1 / (1 + e), e / (1 + e))
+
+
+class Exp(Function):
+    """y = exp(x);  gx = g * y"""
+
+    saves_output = True
+
+    def forward(self, x):
+        return np.exp(x)
+
+    def backward(self, g):
+        return g * self.saved_output()
+
+
+class Log(Function):
+    """y = log(x);  gx = g / x"""
+
+    saves_inputs = True
+
+    def forward(self, x):
+        return np.log(x)
+
+    def backward(self, g):
+        (x,) = self.saved()
+        return g / x
+
+
+class Log1p(Function):
+    """y = log(1 + x);  gx = g / (1 + x)"""
+
+    saves_inputs = True
+
+    def forward(self, x):
+        return np.log1p(x)
+
+    def backward(self, g):
+        (x,) = self.saved()
+        return g / (x + 1)
+
+
+class Expm1(Function):
+    """y = exp(x) - 1;  gx = g * (y + 1)"""
+
+    saves_output = True
+
+    def forward(self, x):
+        return np.expm1(x)
+
+    def backward(self, g):
+        return g * (self.saved_output() + 1)
+
+
+class Sqrt(Function):
+    """y = sqrt(x);  gx = g / (2 y)   (inf at 0, as in PyTorch)"""
+
+    saves_output = True
+
+    def forward(self, x):
+        return np.sqrt(x)
+
+    def backward(self, g):
+        return g / (self.saved_output() * 2)
+
+
+class Rsqrt(Function):
+    """y = 1 / sqrt(x);  gx = -g * y**3 / 2"""
+
+    saves_output = True
+
+    def forward(self, x):
+        return 1 / np.sqrt(x)
+
+    def backward(self, g):
+        y = self.saved_output()
+        return g * (y * y * y) * -0.5
+
+
+class Abs(Function):
+    """y = |x|;  gx = g * sign(x)   (0 at x = 0: the minimum-norm subgradient)"""
+
+    def forward(self, x):
+        self.sign = np.sign(x)
+        return np.abs(x)
+
+    def backward(self, g):
+        return g * self.sign
+
+
+class Sin(Function):
+    """y = sin(x);  gx = g * cos(x)"""
+
+    saves_inputs = True
+
+    def forward(self, x):
+        return np.sin(x)
+
+    def backward(self, g):
+        (x,) = self.saved()
+        return g * np.cos(x)
+
+
+class Cos(Function):
+    """y = cos(x);  gx = -g * sin(x)"""
+
+    saves_inputs = True
+
+    def forward(self, x):
+        return np.cos(x)
+
+    def backward(self, g):
+        (x,) = self.saved()
+        return -g * np.sin(x)
+
+
+class Tanh(Function):
+    """y = tanh(x);  gx = g * (1 - y**2)"""
+
+    saves_output = True
+
+    def forward(self, x):
+        return np.tanh(x)
+
+    def backward(self, g):
+        y = self.saved_output()
+        return g * (1 - y * y)
+
+
+class Sigmoid(Function):
+    """y = 1 / (1 + exp(-x));  gx = g * y * (1 - y)"""
+
+    saves_output = True
+
+    def forward(self, x):
+        return stable_sigmoid(x)
+
+    def backward(self, g):
+        y = self.saved_output()
+        return g * y * (1 - y)
+
+
+def exp(x: Tensor) -> Tensor:
+    """e**x"""
+    return Exp.apply(x)
+
+
+def log(x: Tensor) -> Tensor:
+    """Natural logarithm."""
+    return Log.apply(x)
+
+
+def log1p(x: Tensor) -> Tensor:
+    """log(1 + x), accurate for small x."""
+    return Log1p.apply(x)
+
+
+def expm1(x: Tensor) -> Tensor:
+    """exp(x) - 1, accurate for small x."""
+    return Expm1.apply(x)
+
+
+def sqrt(x: Tensor) -> Tensor:
+    """Square root."""
+    return Sqrt.apply(x)
+
+
+def rsqrt(x: Tensor) -> Tensor:
+    """1 / sqrt(x)."""
+    return Rsqrt.apply(x)
+
+
+def abs(x: Tensor) -> Tensor:  # noqa: A001 - PyTorch's name
+    """|x|"""
+    return Abs.apply(x)
+
+
+def sin(x: Tensor) -> Tensor:
+    """Sine."""
+    return Sin.apply(x)
+
+
+def cos(x: Tensor) -> Tensor:
+    """Cosine."""
+    return Cos.apply(x)
+
+
+def tanh(x: Tensor) -> Tensor:
+    """Hyperbolic tangent."""
+    return Tanh.apply(x)
+
+
+def sigmoid(x: Tensor) -> Tensor:
+    """Logistic sigmoid 1 / (1 + e**-x), overflow-free."""
+    return Sigmoid.apply(x)
+

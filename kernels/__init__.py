@@ -1,0 +1,1 @@
+"""``autograd_core.kernels``: numba kernels with numpy twins (built in the kernels issue)."""

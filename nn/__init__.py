@@ -1,0 +1,1 @@
+"""``autograd_core.nn``: modules, layers and losses (built in the nn/optim issue)."""

@@ -1,0 +1,1 @@
+"""``autograd_core.optim``: optimisers and schedulers (built in the nn/optim issue)."""

@@ -1,0 +1,452 @@
+"""The op table (in the spirit of PyTorch's OpInfo): one row per differentiable op.
+
+Each row names the op, how to call it in autograd_core, a numpy reference, the PyTorch call
+(second oracle) and sample inputs (0-d, broadcasting, non-contiguous where they apply).
+``tests/test_ops.py`` expands every row into forward / gradcheck / gradgradcheck / float32 /
+PyTorch tests. Samples keep away from kinks (relu at 0, ties in max) so finite differences
+are meaningful there.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+import autograd_core as ag
+
+
+@dataclass
+class Sample:
+    args: tuple  # float arrays: these become tensors that require grad
+    kwargs: dict = field(default_factory=dict)  # constants passed to op / ref / torch alike
+    name: str = ""
+
+
+@dataclass
+class OpInfo:
+    name: str
+    op: Callable[..., Any]
+    ref: Callable[..., Any]
+    torch: Callable[..., Any] | None
+    samples: Callable[[np.random.Generator], list[Sample]]
+    gradgrad: bool = True
+    float32_tol: float = 1e-4
+
+
+def _r(rng: np.random.Generator, *shape: int) -> np.ndarray:
+    return rng.standard_normal(shape)
+
+
+def _pos(rng: np.random.Generator, *shape: int) -> np.ndarray:
+    return rng.uniform(0.5, 2.0, shape)
+
+
+def _away(rng: np.random.Generator, *shape: int) -> np.ndarray:
+    """Values with |x| in [0.2, 2]: no kink of relu/abs/sign nearby."""
+    return rng.uniform(0.2, 2.0, shape) * rng.choice([-1.0, 1.0], shape)
+
+
+def _uniq(rng: np.random.Generator, *shape: int) -> np.ndarray:
+    """Distinct values spaced by at least 0.1 (no ties for max/min)."""
+    n = int(np.prod(shape))
+    return (rng.permutation(n) * 0.37 - n * 0.15 + rng.uniform(0, 0.05, n)).reshape(shape)
+
+
+def _nc(a: np.ndarray) -> np.ndarray:
+    """A non-contiguous array with the same values."""
+    return np.asfortranarray(a) if a.ndim >= 2 else a[::-1].copy()[::-1]
+
+
+def _unary_samples(gen: Callable) -> Callable:
+    def samples(rng: np.random.Generator) -> list[Sample]:
+        return [
+            Sample((gen(rng, 3, 4),), name="2d"),
+            Sample((gen(rng),), name="0d"),
+            Sample((_nc(gen(rng, 4, 3)).T,), name="noncontig"),
+        ]
+
+    return samples
+
+
+def _binary_samples(ga: Callable, gb: Callable) -> Callable:
+    def samples(rng: np.random.Generator) -> list[Sample]:
+        return [
+            Sample((ga(rng, 3, 4), gb(rng, 3, 4)), name="same"),
+            Sample((ga(rng, 3, 1), gb(rng, 1, 4)), name="broadcast_both"),
+            Sample((ga(rng, 2, 3, 4), gb(rng, 4)), name="broadcast_rank"),
+            Sample((ga(rng), gb(rng, 3)), name="0d_vs_1d"),
+            Sample((_nc(ga(rng, 4, 3)).T, gb(rng, 3, 4)), name="noncontig"),
+        ]
+
+    return samples
+
+
+def _reduce_samples(gen: Callable, dims: tuple = (None, 1, (0, 2), -1), zero_d: bool = True) -> Callable:
+    def samples(rng: np.random.Generator) -> list[Sample]:
+        out = []
+        for d in dims:
+            for keep in (False, True):
+                out.append(Sample((gen(rng, 2, 3, 4),), {"dim": d, "keepdim": keep}, name=f"dim{d}_k{keep}"))
+        if zero_d:
+            out.append(Sample((gen(rng),), {"dim": None, "keepdim": False}, name="0d"))
+        return out
+
+    return samples
+
+
+def _np_dim(d: Any) -> Any:
+    return d
+
+
+def _t():
+    import torch
+
+    return torch
+
+
+def _tdims(d: Any) -> Any:
+    return d
+
+
+OPS: list[OpInfo] = []
+
+
+def op(*args: Any, **kwargs: Any) -> None:
+    OPS.append(OpInfo(*args, **kwargs))
+
+
+# ---------------------------------------------------------------------- arithmetic
+op("add", lambda a, b: a + b, np.add, lambda a, b: a + b, _binary_samples(_r, _r))
+op("sub", lambda a, b: a - b, np.subtract, lambda a, b: a - b, _binary_samples(_r, _r))
+op("mul", lambda a, b: a * b, np.multiply, lambda a, b: a * b, _binary_samples(_r, _r))
+op("div", lambda a, b: a / b, np.divide, lambda a, b: a / b, _binary_samples(_r, _away))
+op("pow", lambda a, b: a**b, np.power, lambda a, b: a**b, _binary_samples(_pos, _r))
+op("add_scalar", lambda a: 2.5 + a, lambda a: 2.5 + a, lambda a: 2.5 + a, _unary_samples(_r))
+op("rsub_scalar", lambda a: 2.5 - a, lambda a: 2.5 - a, lambda a: 2.5 - a, _unary_samples(_r))
+op("mul_scalar", lambda a: a * -1.5, lambda a: a * -1.5, lambda a: a * -1.5, _unary_samples(_r))
+op("rdiv_scalar", lambda a: 2.0 / a, lambda a: 2.0 / a, lambda a: 2.0 / a, _unary_samples(_away))
+op("pow_scalar", lambda a, p: a**p, lambda a, p: a**p, lambda a, p: a**p,
+   lambda rng: [Sample((_pos(rng, 3, 4),), {"p": p}, name=f"p{p}") for p in (2, 3.0, 0.5, -1.5, 0)])
+op("rpow_scalar", lambda a: 2.0**a, lambda a: 2.0**a, lambda a: 2.0**a, _unary_samples(_r))
+op("neg", lambda a: -a, np.negative, lambda a: -a, _unary_samples(_r))
+
+
+def _mm_samples(rng: np.random.Generator) -> list[Sample]:
+    return [
+        Sample((_r(rng, 3, 4), _r(rng, 4, 5)), name="2d@2d"),
+        Sample((_r(rng, 4), _r(rng, 4, 5)), name="1d@2d"),
+        Sample((_r(rng, 3, 4), _r(rng, 4)), name="2d@1d"),
+        Sample((_r(rng, 4), _r(rng, 4)), name="1d@1d"),
+        Sample((_r(rng, 2, 3, 4), _r(rng, 4, 5)), name="batched@2d"),
+        Sample((_r(rng, 2, 1, 3, 4), _r(rng, 3, 4, 2)), name="batch_broadcast"),
+        Sample((_r(rng, 4), _r(rng, 2, 4, 3)), name="1d@batched"),
+        Sample((_r(rng, 2, 3, 4), _r(rng, 4)), name="batched@1d"),
+        Sample((_nc(_r(rng, 4, 3)).T, _nc(_r(rng, 4, 5))), name="noncontig"),
+    ]
+
+
+op("matmul", lambda a, b: a @ b, np.matmul, lambda a, b: a @ b, _mm_samples)
+
+# ---------------------------------------------------------------------- unary math
+for _name, _gen in (("exp", _r), ("log", _pos), ("log1p", _pos), ("expm1", _r), ("sqrt", _pos),
+                    ("sin", _r), ("cos", _r), ("tanh", _r), ("abs", _away)):
+    _np = {"abs": np.abs}.get(_name, getattr(np, _name, None))
+    op(_name, (lambda n: lambda a: getattr(a, n)())(_name), _np,
+       (lambda n: lambda a: getattr(a, n)())(_name), _unary_samples(_gen))
+
+op("rsqrt", lambda a: a.rsqrt(), lambda a: 1 / np.sqrt(a), lambda a: a.rsqrt(), _unary_samples(_pos))
+op("sigmoid", lambda a: a.sigmoid(), lambda a: 1 / (1 + np.exp(-a)), lambda a: a.sigmoid(),
+   _unary_samples(lambda rng, *s: 3 * _r(rng, *s)))
+op("relu", lambda a: a.relu(), lambda a: np.maximum(a, 0), lambda a: a.relu(), _unary_samples(_away))
+op("leaky_relu", lambda a, s: ag.leaky_relu(a, s), lambda a, s: np.where(a > 0, a, s * a),
+   lambda a, s: _t().nn.functional.leaky_relu(a, s),
+   lambda rng: [Sample((_away(rng, 3, 4),), {"s": s}, name=f"slope{s}") for s in (0.01, 0.2)])
+op("elu", lambda a, alpha: ag.elu(a, alpha), lambda a, alpha: np.where(a > 0, a, alpha * np.expm1(a)),
+   lambda a, alpha: _t().nn.functional.elu(a, alpha),
+   lambda rng: [Sample((_away(rng, 3, 4),), {"alpha": al}, name=f"alpha{al}") for al in (1.0, 0.5)])
+op("softplus", lambda a, beta, th: ag.softplus(a, beta, th),
+   lambda a, beta, th: np.where(a * beta > th, a, np.log1p(np.exp(beta * a)) / beta),
+   lambda a, beta, th: _t().nn.functional.softplus(a, beta, th),
+   lambda rng: [Sample((_r(rng, 3, 4),), {"beta": 1.0, "th": 20.0}, name="default"),
+                Sample((_away(rng, 3, 4),), {"beta": 2.0, "th": 1.0}, name="beta2_th1")])
+op("hardtanh", lambda a: ag.hardtanh(a), lambda a: np.clip(a, -1, 1),
+   lambda a: _t().nn.functional.hardtanh(a),
+   _unary_samples(lambda rng, *s: np.where(rng.random(s) < 0.5, rng.uniform(-0.9, 0.9, s),
+                                           rng.uniform(1.1, 2.0, s) * rng.choice([-1, 1], s))))
+op("clamp", lambda a, lo, hi: a.clamp(lo, hi), lambda a, lo, hi: np.clip(a, lo, hi),
+   lambda a, lo, hi: a.clamp(lo, hi),
+   lambda rng: [Sample((_uniq(rng, 3, 4) + 0.01,), {"lo": -0.5, "hi": 0.8}, name="both"),
+                Sample((_uniq(rng, 3, 4) + 0.01,), {"lo": -0.5, "hi": None}, name="min_only")])
+op("maximum", ag.maximum, np.maximum, lambda a, b: _t().maximum(a, b),
+   _binary_samples(_r, lambda rng, *s: _r(rng, *s) + 0.05))
+op("minimum", ag.minimum, np.minimum, lambda a, b: _t().minimum(a, b),
+   _binary_samples(_r, lambda rng, *s: _r(rng, *s) + 0.05))
+op("where", lambda a, b, cond: ag.where(ag.tensor(cond), a, b), lambda a, b, cond: np.where(cond, a, b),
+   lambda a, b, cond: _t().where(_t().tensor(cond), a, b),
+   lambda rng: [Sample((_r(rng, 3, 4), _r(rng, 3, 4)), {"cond": rng.random((3, 4)) < 0.5}, name="same"),
+                Sample((_r(rng, 3, 1), _r(rng, 4)), {"cond": rng.random((3, 4)) < 0.5}, name="broadcast")])
+
+# ---------------------------------------------------------------------- reductions
+
+
+def _red(name: str, npf: Callable, gen: Callable = _r, dims: tuple = (None, 1, (0, 2), -1),
+         zero_d: bool = True, **kw: Any) -> None:
+    def ours(a, dim, keepdim):
+        return getattr(a, name)(dim=dim, keepdim=keepdim)
+
+    def ref(a, dim, keepdim):
+        return npf(a, axis=dim, keepdims=keepdim)
+
+    def th(a, dim, keepdim):
+        if dim is None:
+            r = getattr(a, name)()
+            return r.reshape((1,) * a.ndim) if keepdim else r
+        return getattr(a, name)(dim=dim, keepdim=keepdim)
+
+    op(name, ours, ref, th, _reduce_samples(gen, dims, zero_d), **kw)
+
+
+_red("sum", np.sum)
+_red("mean", np.mean)
+_red("amax", np.max, _uniq)
+_red("amin", np.min, _uniq)
+_red("logsumexp", lambda a, axis, keepdims: np.log(np.sum(np.exp(a), axis=axis, keepdims=keepdims)),
+     dims=(1, (0, 2), -1), zero_d=False)
+_red("prod", np.prod, dims=(None, 1, -1))
+op("prod_with_zeros", lambda a, dim: a.prod(dim), lambda a, dim: np.prod(a, axis=dim),
+   lambda a, dim: a.prod() if dim is None else a.prod(dim),
+   lambda rng: [Sample((np.array([[1.5, 0.0, -2.0], [0.5, 0.7, 1.2]]),), {"dim": 1}, name="one_zero"),
+                Sample((np.array([[0.0, 0.0, -2.0], [0.5, 0.0, 1.2]]),), {"dim": 1}, name="two_zeros"),
+                Sample((np.array([[1.5, 0.0], [-2.0, 3.0]]),), {"dim": None}, name="all")])
+op("var", lambda a, dim, c, keepdim: a.var(dim, correction=c, keepdim=keepdim),
+   lambda a, dim, c, keepdim: np.var(a, axis=dim, ddof=c, keepdims=keepdim),
+   lambda a, dim, c, keepdim: a.var(dim, correction=c, keepdim=keepdim),
+   lambda rng: [Sample((_r(rng, 3, 4),), {"dim": d, "c": c, "keepdim": k}, name=f"d{d}c{c}k{k}")
+                for d in (None, 1, (0, 1)) for c in (0, 1) for k in (False, True)])
+op("std", lambda a, dim, c: a.std(dim, correction=c), lambda a, dim, c: np.std(a, axis=dim, ddof=c),
+   lambda a, dim, c: a.std(dim, correction=c),
+   lambda rng: [Sample((_r(rng, 3, 4),), {"dim": d, "c": c}, name=f"d{d}c{c}")
+                for d in (None, 0, -1) for c in (0, 1)])
+op("max_full", lambda a: a.max(), np.max, lambda a: a.max(), _unary_samples(_uniq))
+op("min_full", lambda a: a.min(), np.min, lambda a: a.min(), _unary_samples(_uniq))
+op("max_dim", lambda a, d, k: a.max(d, keepdim=k).values, lambda a, d, k: np.max(a, axis=d, keepdims=k),
+   lambda a, d, k: a.max(d, keepdim=k).values,
+   lambda rng: [Sample((_uniq(rng, 3, 4, 2),), {"d": d, "k": k}, name=f"d{d}k{k}") for d in (0, 1, -1)
+                for k in (False, True)])
+op("min_dim", lambda a, d: a.min(d).values, lambda a, d: np.min(a, axis=d), lambda a, d: a.min(d).values,
+   lambda rng: [Sample((_uniq(rng, 3, 4),), {"d": d}, name=f"d{d}") for d in (0, 1)])
+op("norm", lambda a, p, dim: a.norm(p, dim), lambda a, p, dim: _np_norm(a, p, dim),
+   lambda a, p, dim: a.norm(p, dim),
+   lambda rng: [Sample((_away(rng, 3, 4),), {"p": p, "dim": d}, name=f"p{p}d{d}")
+                for p in (2, 3, 1, "fro") for d in (None, 1)]
+   + [Sample((_uniq(rng, 3, 4),), {"p": float("inf"), "dim": 1}, name="pinf")])
+op("cumsum", lambda a, d: a.cumsum(d), lambda a, d: np.cumsum(a, axis=d), lambda a, d: a.cumsum(d),
+   lambda rng: [Sample((_r(rng, 3, 4),), {"d": d}, name=f"d{d}") for d in (0, 1, -1)])
+op("softmax", lambda a, d: a.softmax(d), lambda a, d: _np_softmax(a, d), lambda a, d: a.softmax(d),
+   lambda rng: [Sample((_r(rng, 3, 4),), {"d": d}, name=f"d{d}") for d in (0, 1, -1)])
+op("log_softmax", lambda a, d: a.log_softmax(d), lambda a, d: np.log(_np_softmax(a, d)),
+   lambda a, d: a.log_softmax(d),
+   lambda rng: [Sample((_r(rng, 3, 4),), {"d": d}, name=f"d{d}") for d in (0, 1, -1)])
+
+
+def _np_softmax(a: np.ndarray, d: int) -> np.ndarray:
+    e = np.exp(a - a.max(axis=d, keepdims=True))
+    return e / e.sum(axis=d, keepdims=True)
+
+
+def _np_norm(a: np.ndarray, p: Any, dim: Any) -> np.ndarray:
+    p = 2 if p == "fro" else p
+    if p == float("inf"):
+        return np.max(np.abs(a), axis=dim)
+    return np.sum(np.abs(a) ** p, axis=dim) ** (1 / p)
+
+
+# ---------------------------------------------------------------------- shape ops
+op("reshape", lambda a, s: a.reshape(s), lambda a, s: np.reshape(a, s), lambda a, s: a.reshape(s),
+   lambda rng: [Sample((_r(rng, 3, 4),), {"s": (2, 6)}), Sample((_r(rng, 3, 4),), {"s": (-1,)}),
+                Sample((_nc(_r(rng, 4, 3)).T,), {"s": (6, 2)}, name="noncontig"),
+                Sample((_r(rng),), {"s": (1, 1)}, name="0d")])
+op("view", lambda a: a.view(4, 3), lambda a: a.reshape(4, 3), lambda a: a.reshape(4, 3),
+   lambda rng: [Sample((_r(rng, 3, 4),))])
+op("flatten", lambda a, s, e: a.flatten(s, e), lambda a, s, e: _np_flatten(a, s, e),
+   lambda a, s, e: a.flatten(s, e),
+   lambda rng: [Sample((_r(rng, 2, 3, 4),), {"s": s, "e": e}, name=f"{s}{e}") for s, e in ((0, -1), (1, 2), (0, 1))])
+op("squeeze", lambda a, d: a.squeeze(d), lambda a, d: np.squeeze(a, d) if d is None or a.shape[d] == 1 else a,
+   lambda a, d: a.squeeze() if d is None else a.squeeze(d),
+   lambda rng: [Sample((_r(rng, 3, 1, 4, 1),), {"d": d}, name=f"d{d}") for d in (None, 1, -1, 0)])
+op("unsqueeze", lambda a, d: a.unsqueeze(d), lambda a, d: np.expand_dims(a, d), lambda a, d: a.unsqueeze(d),
+   lambda rng: [Sample((_r(rng, 3, 4),), {"d": d}, name=f"d{d}") for d in (0, 1, 2, -1)]
+   + [Sample((_r(rng),), {"d": 0}, name="0d")])
+op("transpose", lambda a, i, j: a.transpose(i, j), lambda a, i, j: np.swapaxes(a, i, j),
+   lambda a, i, j: a.transpose(i, j),
+   lambda rng: [Sample((_r(rng, 2, 3, 4),), {"i": i, "j": j}, name=f"{i}{j}") for i, j in ((0, 1), (0, -1), (1, 2))])
+op("permute", lambda a, p: a.permute(*p), lambda a, p: np.transpose(a, p), lambda a, p: a.permute(*p),
+   lambda rng: [Sample((_r(rng, 2, 3, 4),), {"p": p}, name=str(p)) for p in ((2, 0, 1), (1, 2, 0), (0, 2, 1))])
+op("T", lambda a: a.T, lambda a: a.T, lambda a: a.T, lambda rng: [Sample((_r(rng, 3, 4),))])
+op("mT", lambda a: a.mT, lambda a: np.swapaxes(a, -1, -2), lambda a: a.mT, lambda rng: [Sample((_r(rng, 2, 3, 4),))])
+op("expand", lambda a, s: a.expand(*s), lambda a, s: np.broadcast_to(a, [x if x != -1 else a.shape[i - len(s) + a.ndim]
+                                                                         for i, x in enumerate(s)]),
+   lambda a, s: a.expand(*s),
+   lambda rng: [Sample((_r(rng, 3, 1),), {"s": (3, 4)}), Sample((_r(rng, 3, 1),), {"s": (2, -1, 4)}, name="lead"),
+                Sample((_r(rng),), {"s": (2, 3)}, name="0d")])
+op("broadcast_to", lambda a: ag.broadcast_to(a, (2, 3, 4)), lambda a: np.broadcast_to(a, (2, 3, 4)),
+   lambda a: _t().broadcast_to(a, (2, 3, 4)), lambda rng: [Sample((_r(rng, 3, 1),)), Sample((_r(rng, 4),))])
+op("repeat", lambda a, r: a.repeat(*r), lambda a, r: np.tile(a, r), lambda a, r: a.repeat(*r),
+   lambda rng: [Sample((_r(rng, 2, 3),), {"r": (2, 3)}), Sample((_r(rng, 2, 3),), {"r": (2, 1, 2)}, name="lead")])
+op("cat", lambda a, b, c, d: ag.cat([a, b, c], d), lambda a, b, c, d: np.concatenate([a, b, c], d),
+   lambda a, b, c, d: _t().cat([a, b, c], d),
+   lambda rng: [Sample((_r(rng, 2, 3), _r(rng, 1, 3), _r(rng, 4, 3)), {"d": 0}, name="d0"),
+                Sample((_r(rng, 2, 1), _r(rng, 2, 3), _r(rng, 2, 2)), {"d": -1}, name="d-1")])
+op("stack", lambda a, b, d: ag.stack([a, b], d), lambda a, b, d: np.stack([a, b], d),
+   lambda a, b, d: _t().stack([a, b], d),
+   lambda rng: [Sample((_r(rng, 2, 3), _r(rng, 2, 3)), {"d": d}, name=f"d{d}") for d in (0, 1, 2, -1)])
+op("split", lambda a, s, d: a.split(s, d), lambda a, s, d: _np_split(a, s, d), lambda a, s, d: a.split(s, d),
+   lambda rng: [Sample((_r(rng, 5, 3),), {"s": 2, "d": 0}, name="size2"),
+                Sample((_r(rng, 3, 5),), {"s": [1, 4], "d": 1}, name="sections")])
+op("split_partial", lambda a: a.split(2, 0)[1], lambda a: a[2:4], lambda a: a.split(2, 0)[1],
+   lambda rng: [Sample((_r(rng, 5, 3),), name="one_output_used")])
+op("chunk", lambda a, c, d: a.chunk(c, d), lambda a, c, d: _np_chunk(a, c, d), lambda a, c, d: a.chunk(c, d),
+   lambda rng: [Sample((_r(rng, 5, 3),), {"c": 3, "d": 0}), Sample((_r(rng, 2, 6),), {"c": 2, "d": 1})])
+op("unbind", lambda a: a.unbind(1), lambda a: tuple(a[:, i] for i in range(a.shape[1])), lambda a: a.unbind(1),
+   lambda rng: [Sample((_r(rng, 2, 3),))])
+op("flip", lambda a, d: a.flip(d), lambda a, d: np.flip(a, d), lambda a, d: a.flip(d),
+   lambda rng: [Sample((_r(rng, 2, 3, 4),), {"d": d}, name=str(d)) for d in ((0,), (1, 2), (-1,))])
+op("pad", lambda a, p: ag.pad(a, p, value=0.5), lambda a, p: _np_pad(a, p, 0.5),
+   lambda a, p: _t().nn.functional.pad(a, p, value=0.5),
+   lambda rng: [Sample((_r(rng, 2, 3, 4),), {"p": p}, name=str(p))
+                for p in ((1, 2), (1, 0, 0, 2), (-1, 1), (2, -1, 1, 1))])
+op("gather", lambda a, i: a.gather(1, ag.tensor(i)), lambda a, i: np.take_along_axis(a, i, 1),
+   lambda a, i: a.gather(1, _t().tensor(i)),
+   lambda rng: [Sample((_r(rng, 3, 4),), {"i": np.array([[0, 0, 3], [1, 2, 1], [3, 3, 3]])}, name="repeats")])
+op("clone", lambda a: a.clone(), lambda a: a.copy(), lambda a: a.clone(), _unary_samples(_r))
+
+
+def _np_flatten(a: np.ndarray, s: int, e: int) -> np.ndarray:
+    e = e % a.ndim
+    return a.reshape(a.shape[:s] + (-1,) + a.shape[e + 1:])
+
+
+def _np_split(a: np.ndarray, s: Any, d: int) -> tuple:
+    if isinstance(s, int):
+        return tuple(np.split(a, range(s, a.shape[d], s), axis=d))
+    return tuple(np.split(a, np.cumsum(s)[:-1], axis=d))
+
+
+def _np_chunk(a: np.ndarray, c: int, d: int) -> tuple:
+    step = -(-a.shape[d] // c)
+    return _np_split(a, step, d)
+
+
+def _np_pad(a: np.ndarray, p: tuple, value: float) -> np.ndarray:
+    out = a
+    for k in range(len(p) // 2):
+        ax = a.ndim - 1 - k
+        b, e = p[2 * k], p[2 * k + 1]
+        sl = [slice(None)] * a.ndim
+        sl[ax] = slice(max(-b, 0), out.shape[ax] - max(-e, 0))
+        out = out[tuple(sl)]
+        w = [(0, 0)] * a.ndim
+        w[ax] = (max(b, 0), max(e, 0))
+        out = np.pad(out, w, constant_values=value)
+    return out
+
+
+# ---------------------------------------------------------------------- indexing
+_IDX = {
+    "int": 1,
+    "slice": (slice(None), slice(1, 3)),
+    "step": (slice(None, None, 2), slice(None, None, -1)),
+    "none_ellipsis": (None, Ellipsis, 0),
+    "adv_repeats": (np.array([0, 2, 0, 0]),),
+    "adv_pair": (np.array([0, 2, 2]), np.array([1, 1, 3])),
+    "bool_mask": "mask",
+    "mixed": (slice(0, 2), np.array([3, 0, 3])),
+}
+
+
+def _getitem_samples(rng: np.random.Generator) -> list[Sample]:
+    out = []
+    for name, idx in _IDX.items():
+        x = _r(rng, 3, 4)
+        if idx == "mask":
+            idx = (x > 0) | (np.arange(12).reshape(3, 4) == 0)
+        out.append(Sample((x,), {"idx": idx}, name=name))
+    return out
+
+
+def _torch_idx(idx: Any) -> Any:
+    torch = _t()
+    if isinstance(idx, tuple):
+        return tuple(torch.tensor(i) if isinstance(i, np.ndarray) else i for i in idx)
+    return torch.tensor(idx) if isinstance(idx, np.ndarray) else idx
+
+
+op("getitem", lambda a, idx: a[idx], lambda a, idx: a[idx], None, _getitem_samples)
+op("getitem_torch", lambda a, idx: a[idx], lambda a, idx: a[idx], lambda a, idx: a[_torch_idx(idx)],
+   lambda rng: [s for s in _getitem_samples(rng) if s.name != "step"])
+
+
+def _setitem(a: Any, v: Any, idx: Any) -> Any:
+    out = a * 1.0
+    out[idx] = v
+    return out
+
+
+def _np_setitem(a: np.ndarray, v: np.ndarray, idx: Any) -> np.ndarray:
+    out = a.copy()
+    out[idx] = v
+    return out
+
+
+op("setitem", _setitem, _np_setitem, lambda a, v, idx: _setitem(a, v, _torch_idx(idx)),
+   lambda rng: [Sample((_r(rng, 3, 4), _r(rng, 2)), {"idx": (slice(None, 2), 1)}, name="basic"),
+                Sample((_r(rng, 3, 4), _r(rng, 4)), {"idx": 0}, name="row_broadcast"),
+                Sample((_r(rng, 3, 4), _r(rng, 2, 4)), {"idx": (np.array([0, 2]),)}, name="advanced"),
+                Sample((_r(rng, 3, 4), _r(rng)), {"idx": (slice(1, 3), slice(0, 2))}, name="scalar_value")])
+
+
+# ---------------------------------------------------------------------- in-place ops (via a clone)
+def _inplace_samples(gen_b: Callable) -> Callable:
+    # The target keeps its shape in an in-place op, so only ``b`` may broadcast.
+    def samples(rng: np.random.Generator) -> list[Sample]:
+        return [
+            Sample((_r(rng, 3, 4), gen_b(rng, 3, 4)), name="same"),
+            Sample((_r(rng, 3, 4), gen_b(rng, 4)), name="broadcast"),
+            Sample((_r(rng, 3, 4), gen_b(rng)), name="0d_other"),
+            Sample((_nc(_r(rng, 4, 3)).T, gen_b(rng, 3, 4)), name="noncontig"),
+        ]
+
+    return samples
+
+
+def _inplace_row(name: str, method: str, npf: Callable, gen_b: Callable = _r) -> None:
+    def ours(a, b):
+        return getattr(a * 1.0, method)(b)
+
+    op(name, ours, npf, ours, _inplace_samples(gen_b))
+
+
+_inplace_row("add_", "add_", np.add)
+_inplace_row("sub_", "sub_", np.subtract)
+_inplace_row("mul_", "mul_", np.multiply)
+_inplace_row("div_", "div_", np.divide, _away)
+op("clamp_", lambda a: (a * 1.0).clamp_(-0.5, 0.5), lambda a: np.clip(a, -0.5, 0.5),
+   lambda a: (a * 1.0).clamp_(-0.5, 0.5), _unary_samples(_uniq))
+op("copy_", lambda a, b: (a * 1.0).copy_(b), lambda a, b: np.broadcast_to(b, a.shape) + 0 * a,
+   lambda a, b: (a * 1.0).copy_(b), lambda rng: [Sample((_r(rng, 3, 4), _r(rng, 4)))])
+op("fill_", lambda a, b: (a * 1.0).fill_(b), lambda a, b: np.full(a.shape, b),
+   lambda a, b: (a * 1.0).fill_(b), lambda rng: [Sample((_r(rng, 3, 4), _r(rng)))])
+op("iadd", lambda a, b: _iadd(a, b), np.add, lambda a, b: _iadd(a, b), _inplace_samples(_r))
+
+
+def _iadd(a: Any, b: Any) -> Any:
+    c = a * 1.0
+    c += b
+    return c
+
+
+OPS_BY_NAME = {o.name: o for o in OPS}
+assert len(OPS_BY_NAME) == len(OPS), "duplicate op names in the op table"

@@ -20,8 +20,7 @@ def set_detect_anomaly(mode: bool, check_nan: bool = True) -> None:
     """Switch anomaly mode on or off globally for this thread."""
     if mode:
         _warn()
-    _STATE.anomaly = bool(mode)
-    _STATE.anomaly_check_nan = bool(check_nan)
+    _grad_mode.set_anomaly(mode, check_nan)
 
 
 def _warn() -> None:
@@ -49,11 +48,10 @@ class detect_anomaly:
     def __enter__(self) -> None:
         _warn()
         self._prev = (_STATE.anomaly, _STATE.anomaly_check_nan)
-        _STATE.anomaly = True
-        _STATE.anomaly_check_nan = self.check_nan
+        _grad_mode.set_anomaly(True, self.check_nan)
 
     def __exit__(self, *exc: object) -> None:
-        _STATE.anomaly, _STATE.anomaly_check_nan = self._prev
+        _grad_mode.set_anomaly(*self._prev)
 
     def __call__(self, func: Callable) -> Callable:
         @functools.wraps(func)

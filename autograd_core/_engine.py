@@ -8,7 +8,6 @@ consumers sent, and hand each node's complete gradient to its local backward rul
 from __future__ import annotations
 
 import contextlib
-import traceback
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -280,66 +279,12 @@ def run_backward(
             lst[t._out_idx] = s if lst[t._out_idx] is None else lst[t._out_idx] + s
 
     mode = _grad_mode.enable_grad() if create_graph else _grad_mode.no_grad()
-    anomaly = _STATE.anomaly
     with mode:
-        for node in order:
-            entry = table.pop(node, None)  # pop on read: the gradient is freed once used
-            if entry is None:
-                continue
-            if node._n_out == 1:
-                grads = (entry,)
-            else:
-                grads = tuple(_zeros_for(m, create_graph) if e is None else e
-                              for e, m in zip(entry, node._out_meta))
-            if node._tensor_hooks is not None or node._retain is not None:
-                grads = _nonleaf_hooks(node, grads, create_graph)
-            if nonleaf_targets:
-                for k, g in enumerate(grads):
-                    pos = nonleaf_targets.get((node, k))
-                    if pos is not None:
-                        results[pos] = g
-            if run_set is not None and node not in run_set:
-                continue
-            if node._freed:
-                raise RuntimeError(ERR_BACKWARD_TWICE)
-            for ob in observers:
-                ob.on_node(node, grads)
-            if anomaly:
-                try:
-                    res = _call_backward(node, grads, create_graph)
-                except Exception as e:
-                    raise RuntimeError(f"Error detected in {node.name()}: {e}" + _forward_trace(node)) from e
-                _anomaly_backward(node, res)
-            else:
-                res = _call_backward(node, grads, create_graph)
-            edges = node.next_functions
-            if len(res) != len(edges):
-                raise RuntimeError(
-                    f"function {node.name()} returned an incorrect number of gradients (expected "
-                    f"{len(edges)}, got {len(res)})"
-                )
-            node_inputs = node.inputs
-            for i, gi in enumerate(res):
-                child, idx = edges[i]
-                if child is None or gi is None:
-                    continue
-                inp = node_inputs[i]
-                if gi.shape != inp.data.shape or gi.dtype != inp.data.dtype or create_graph:
-                    gi = _fix_grad(node, i, gi, inp, create_graph)
-                for ob in observers:
-                    ob.on_contribution(node, i, child if isinstance(child, Tensor) else (child, idx), gi)
-                if isinstance(child, Tensor):
-                    _add_leaf(leaf_grads, child, gi)
-                elif child._n_out == 1:
-                    prev = table.get(child)
-                    table[child] = gi if prev is None else prev + gi  # out of place: never alias
-                else:
-                    lst = table.get(child)
-                    if lst is None:
-                        lst = table[child] = [None] * child._n_out
-                    lst[idx] = gi if lst[idx] is None else lst[idx] + gi
-            if not retain_graph:
-                node._release()
+        if observers or create_graph or _STATE.anomaly or inputs is not None:
+            _loop_general(order, table, leaf_grads, retain_graph, create_graph, observers,
+                          nonleaf_targets, run_set, results)
+        else:
+            _loop_fast(order, table, leaf_grads, retain_graph)
 
         for leaf, g in leaf_grads.items():
             if leaf._hooks:
@@ -379,6 +324,126 @@ def run_backward(
         else:
             out.append(g if isinstance(g, Tensor) else _make(np.array(g, copy=True), None, False))
     return out
+
+
+def _prepare(node: Function, entry: Any, create_graph: bool) -> tuple:
+    """The node's incoming gradients as a tuple: zeros for unused outputs, then tensor hooks."""
+    if node._n_out == 1:
+        grads: tuple = (entry,)
+    else:
+        grads = tuple(_zeros_for(m, create_graph) if e is None else e for e, m in zip(entry, node._out_meta))
+    if node._tensor_hooks is not None or node._retain is not None:
+        grads = _nonleaf_hooks(node, grads, create_graph)
+    return grads
+
+
+def _check_arity(node: Function, res: tuple) -> None:
+    if len(res) != len(node.next_functions):
+        raise RuntimeError(
+            f"function {node.name()} returned an incorrect number of gradients (expected "
+            f"{len(node.next_functions)}, got {len(res)})"
+        )
+
+
+def _edge_index(edges: tuple, gi: Any, res: tuple) -> int:
+    """Position of gradient ``gi`` in ``res`` (by identity; only used for error messages)."""
+    return next(i for i, r in enumerate(res) if r is gi)
+
+
+def _loop_fast(order: list[Function], table: dict, leaf_grads: dict, retain_graph: bool) -> None:
+    """The ordinary backward: ndarrays only, no observers, no targets (the hot path)."""
+    pop = table.pop
+    get = table.get
+    for node in order:
+        entry = pop(node, None)  # pop on read: the gradient is freed once used
+        if entry is None:
+            continue
+        inputs = node.inputs
+        if inputs is None:
+            raise RuntimeError(ERR_BACKWARD_TWICE)
+        if node._n_out == 1 and node._tensor_hooks is None and node._retain is None:
+            res = node.backward(entry)
+        else:
+            res = node.backward(*_prepare(node, entry, False))
+        if type(res) is not tuple:
+            res = (res,)
+        edges = node.next_functions
+        if len(res) != len(edges):
+            _check_arity(node, res)
+        for (child, idx), gi, inp in zip(edges, res, inputs):
+            if child is None or gi is None:
+                continue
+            d = inp.data
+            if gi.shape != d.shape or gi.dtype != d.dtype:
+                gi = _fix_grad(node, _edge_index(edges, gi, res), gi, inp, False)
+            if isinstance(child, Tensor):
+                prev = leaf_grads.get(child)
+                leaf_grads[child] = gi if prev is None else prev + gi
+            elif child._n_out == 1:
+                prev = get(child)
+                table[child] = gi if prev is None else prev + gi  # out of place: never alias
+            else:
+                lst = get(child)
+                if lst is None:
+                    lst = table[child] = [None] * child._n_out
+                lst[idx] = gi if lst[idx] is None else lst[idx] + gi
+        if not retain_graph:
+            node._release()
+
+
+def _loop_general(order: list[Function], table: dict, leaf_grads: dict, retain_graph: bool,
+                  create_graph: bool, observers: list, nonleaf_targets: dict, run_set: set | None,
+                  results: list) -> None:
+    """Backward with observers, anomaly checks, create_graph or gradient targets."""
+    anomaly = _STATE.anomaly
+    for node in order:
+        entry = table.pop(node, None)
+        if entry is None:
+            continue
+        grads = _prepare(node, entry, create_graph)
+        if nonleaf_targets:
+            for k, g in enumerate(grads):
+                pos = nonleaf_targets.get((node, k))
+                if pos is not None:
+                    results[pos] = g
+        if run_set is not None and node not in run_set:
+            continue
+        if node.inputs is None:
+            raise RuntimeError(ERR_BACKWARD_TWICE)
+        for ob in observers:
+            ob.on_node(node, grads)
+        if anomaly:
+            try:
+                res = _call_backward(node, grads, create_graph)
+            except Exception as e:
+                raise RuntimeError(f"Error detected in {node.name()}: {e}" + _forward_trace(node)) from e
+            _anomaly_backward(node, res)
+        else:
+            res = _call_backward(node, grads, create_graph)
+        _check_arity(node, res)
+        edges = node.next_functions
+        node_inputs = node.inputs
+        for i, gi in enumerate(res):
+            child, idx = edges[i]
+            if child is None or gi is None:
+                continue
+            inp = node_inputs[i]
+            if create_graph or gi.shape != inp.data.shape or gi.dtype != inp.data.dtype:
+                gi = _fix_grad(node, i, gi, inp, create_graph)
+            for ob in observers:
+                ob.on_contribution(node, i, child if isinstance(child, Tensor) else (child, idx), gi)
+            if isinstance(child, Tensor):
+                _add_leaf(leaf_grads, child, gi)
+            elif child._n_out == 1:
+                prev = table.get(child)
+                table[child] = gi if prev is None else prev + gi
+            else:
+                lst = table.get(child)
+                if lst is None:
+                    lst = table[child] = [None] * child._n_out
+                lst[idx] = gi if lst[idx] is None else lst[idx] + gi
+        if not retain_graph:
+            node._release()
 
 
 def _add_leaf(leaf_grads: dict, t: Tensor, g: Any) -> None:
@@ -487,5 +552,3 @@ def grad(
         res = [_make(np.zeros_like(t.data), None, False) if g is None else g for g, t in zip(res, inputs)]
     return tuple(res)
 
-
-_ = traceback  # kept for anomaly helpers that format stacks

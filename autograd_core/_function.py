@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from . import _grad_mode
-from ._tensor import Tensor, _make
+from ._tensor import INPLACE_EPOCH, Tensor, _make
 
 _STATE = _grad_mode.STATE
 _NO_EDGE = (None, 0)
@@ -40,7 +40,7 @@ class Function:
     ``differentiable = False`` when their backward cannot itself be differentiated.
     """
 
-    __slots__ = ("inputs", "next_functions", "_arrays", "_saved_versions", "__weakref__", "__dict__")
+    __slots__ = ("inputs", "next_functions", "__weakref__", "__dict__")
 
     saves_inputs = False
     saves_output = False
@@ -49,11 +49,12 @@ class Function:
 
     # Rarely-set per-node state lives in the instance __dict__; these class attributes are the
     # defaults, which keeps node creation (the per-op overhead) to four slot writes.
+    _arrays: Any = None  # the inputs' arrays, when saves_inputs
+    _saved_versions: Any = None  # (in-place epoch, [input versions]) when saves_inputs
     _out: Any = None  # (output array, its version counter, version at save) when saves_output
     _out_meta: Any = None  # ((shape, dtype), ...) of a multi-output node's outputs
     _n_out = 1
     _create = False  # set by the engine while running backward with create_graph=True
-    _freed = False
     _tensor_hooks: Any = None  # {output index: [hook, ...]} for non-leaf tensor hooks
     _retain: Any = None  # {output index: weakref to the tensor} for retain_grad()
     _trace: Any = None  # forward stack, recorded in anomaly mode
@@ -70,42 +71,37 @@ class Function:
         """Run forward on the inputs' data and, if any input requires grad, record a node."""
         fn = _new(cls)
         arrays = []
-        edges = []
         rg = False
         for a in inputs:
             if isinstance(a, Tensor):
                 arrays.append(a.data)
                 if a._rg:
                     rg = True
-                    gf = a.grad_fn
-                    edges.append((gf, a._out_idx) if gf is not None else (a, 0))
-                else:
-                    edges.append(_NO_EDGE)
             else:
                 arrays.append(a)
-                edges.append(_NO_EDGE)
-        out = fn.forward(*arrays, **kwargs)
-        rg = rg and _STATE.grad_enabled
+        out = fn.forward(*arrays, **kwargs) if kwargs else fn.forward(*arrays)
+        if rg:
+            rg = _STATE.grad_enabled
         if type(out) is tuple:
-            return _wrap_multi(fn, cls, out, rg, inputs, edges, arrays)
+            return _wrap_multi(fn, cls, out, rg, inputs, arrays)
         if type(out) is not np.ndarray:
             out = np.asarray(out)
+        # Inlined Tensor construction: this is the per-op overhead the benchmark measures.
+        t = _new(Tensor)
+        t.data = out
+        t._vc = [0]
         if rg:
-            fn.inputs = inputs
-            fn.next_functions = tuple(edges)
-            t = _make(out, fn, True)
-            if cls.saves_inputs:
-                fn._arrays = arrays
-                fn._saved_versions = [a._vc[0] if isinstance(a, Tensor) else None for a in inputs]
-            else:
-                fn._saved_versions = None
+            t._rg = True
+            t.grad_fn = fn
+            _link(fn, cls, inputs, arrays)
             if cls.saves_output:
                 fn._out = (out, t._vc, 0)
         else:
-            t = _make(out, None, False)
+            t._rg = False
+            t.grad_fn = None
         if cls.is_view:
             _link_view(t, inputs[0], out)
-        if _STATE.anomaly:
+        if _grad_mode.ANOMALY_THREADS:
             _anomaly_forward(fn, cls, (out,), inputs, rg)
         return t
 
@@ -113,18 +109,18 @@ class Function:
     def saved(self) -> Any:
         """The inputs as ndarrays (ordinary backward) or Tensors (create_graph), version-checked."""
         inputs = self.inputs
-        if self._freed:
+        if inputs is None:
             raise RuntimeError(ERR_BACKWARD_TWICE)
         versions = self._saved_versions
-        if versions is not None:
-            for i, (a, v) in enumerate(zip(inputs, versions)):
+        if versions[0] != INPLACE_EPOCH[0]:  # something was modified in place since the save
+            for i, (a, v) in enumerate(zip(inputs, versions[1])):
                 if v is not None and a._vc[0] != v:
                     raise RuntimeError(_modified_message(a, f"input {i} of {self.name()}", v))
         return inputs if self._create else self._arrays
 
     def saved_output(self) -> Any:
         """The (single) output as an ndarray, or under create_graph a Tensor produced by this node."""
-        if self._freed:
+        if self.inputs is None:
             raise RuntimeError(ERR_BACKWARD_TWICE)
         arr, vc, v = self._out
         if vc[0] != v:
@@ -143,10 +139,10 @@ class Function:
 
     def _release(self) -> None:
         # Drop saved data; keep next_functions so the graph can still be drawn and so a
-        # second backward finds this node and reports the PyTorch error.
-        self._freed = True
+        # second backward finds this node and reports the PyTorch error (inputs None = freed).
         self.inputs = None
-        self._arrays = None
+        if self._arrays is not None:
+            self._arrays = None
         if self._out is not None:
             self._out = None
 
@@ -171,26 +167,31 @@ class Function:
         return f"<{self.name()} object at {hex(id(self))}>"
 
 
-def _wrap_multi(fn: Function, cls: type, outs: tuple, rg: bool, inputs: tuple, edges: list,
-                arrays: list) -> tuple:
+def _link(fn: Function, cls: type, inputs: tuple, arrays: list) -> None:
+    """Record the node: its inputs and, per input, the edge to where its gradient goes."""
+    fn.inputs = inputs
+    fn.next_functions = tuple([
+        (((a.grad_fn, a._out_idx) if a.grad_fn is not None else (a, 0)) if a._rg else _NO_EDGE)
+        if isinstance(a, Tensor) else _NO_EDGE for a in inputs
+    ])
+    if cls.saves_inputs:
+        fn._arrays = arrays
+        fn._saved_versions = (INPLACE_EPOCH[0], [a._vc[0] if isinstance(a, Tensor) else None for a in inputs])
+
+
+def _wrap_multi(fn: Function, cls: type, outs: tuple, rg: bool, inputs: tuple, arrays: list) -> tuple:
     outs = tuple(o if type(o) is np.ndarray else np.asarray(o) for o in outs)
     if rg:
-        fn.inputs = inputs
-        fn.next_functions = tuple(edges)
+        _link(fn, cls, inputs, arrays)
         fn._n_out = len(outs)
         fn._out_meta = tuple((o.shape, o.dtype) for o in outs)
-        if cls.saves_inputs:
-            fn._arrays = arrays
-            fn._saved_versions = [a._vc[0] if isinstance(a, Tensor) else None for a in inputs]
-        else:
-            fn._saved_versions = None
         result = tuple(_make(o, fn, True, i) for i, o in enumerate(outs))
     else:
         result = tuple(_make(o, None, False) for o in outs)
     if cls.is_view:
         for t, o in zip(result, outs):
             _link_view(t, inputs[0], o)
-    if _STATE.anomaly:
+    if _grad_mode.ANOMALY_THREADS:
         _anomaly_forward(fn, cls, outs, inputs, rg)
     return result
 
@@ -230,6 +231,8 @@ def _modified_message(a: Any, where: str, expected: int, arr: Any = None, now: A
 
 
 def _anomaly_forward(fn: Function, cls: type, outs: tuple, inputs: tuple, rg: bool) -> None:
+    if not _STATE.anomaly:  # another thread has anomaly mode on, this one does not
+        return
     if rg:
         fn._trace = traceback.format_stack()[:-3]
     if not _STATE.anomaly_check_nan:

@@ -20,6 +20,24 @@ class _State(threading.local):
 
 STATE = _State()
 
+# How many threads have anomaly mode on: the per-op hot path reads this plain global and
+# consults the (slower) thread-local state only when it is non-zero.
+ANOMALY_THREADS = 0
+_lock = threading.Lock()
+
+
+def set_anomaly(mode: bool, check_nan: bool = True) -> None:
+    """Switch anomaly mode for the calling thread."""
+    global ANOMALY_THREADS
+    mode = bool(mode)
+    with _lock:
+        if mode and not STATE.anomaly:
+            ANOMALY_THREADS += 1
+        elif not mode and STATE.anomaly:
+            ANOMALY_THREADS -= 1
+        STATE.anomaly = mode
+    STATE.anomaly_check_nan = bool(check_nan)
+
 
 def is_grad_enabled() -> bool:
     """True when operations on tensors that require grad are being recorded."""

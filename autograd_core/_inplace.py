@@ -15,7 +15,7 @@ import numpy as np
 from . import _dual as D
 from . import _grad_mode
 from ._function import Function
-from ._tensor import Tensor, _make
+from ._tensor import Tensor, _make, bump_version
 from .ops import arithmetic as A
 from .ops import compare as C
 from .ops.indexing import SetItem, normalize_index
@@ -82,7 +82,7 @@ def _write(t: Tensor, value: np.ndarray, op: str) -> None:
             f"{op}: result type {np.asarray(value).dtype.name} can't be cast to the desired output type "
             f"{dst.dtype.name}"
         ) from None
-    t._vc[0] += 1
+    bump_version(t)
 
 
 def apply_inplace(t: Tensor, cls: type, op: str, *args: Any, **kwargs: Any) -> Tensor:
@@ -98,11 +98,11 @@ def apply_inplace(t: Tensor, cls: type, op: str, *args: Any, **kwargs: Any) -> T
             except (TypeError, ValueError):
                 pass  # fall through to the checked path for a precise error
             else:
-                t._vc[0] += 1
+                bump_version(t)
                 return t
         if cls is SetItem and t.data.flags.writeable:
             t.data[kwargs["index"]] = arrays[0]
-            t._vc[0] += 1
+            bump_version(t)
             return t
         out = object.__new__(cls).forward(t.data, *arrays, **kwargs)
         _write(t, out, op)
@@ -128,7 +128,8 @@ def apply_inplace(t: Tensor, cls: type, op: str, *args: Any, **kwargs: Any) -> T
             f"{list(result.shape)}"
         )
     _write(t, result.data, op)
-    t.grad_fn, t._out_idx, t._rg = result.grad_fn, 0, result._rg
+    t.grad_fn, t._rg = result.grad_fn, result._rg
+    t.__dict__.pop("_out_idx", None)
     return t
 
 

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from . import _engine, _inplace
-from ._tensor import Tensor, _make
+from ._tensor import Tensor, _make, bump_version
 from .ops import activation as act
 from .ops import arithmetic as ar
 from .ops import compare as cmp
@@ -176,7 +176,7 @@ def _array_ufunc(self, ufunc, method, *inputs, **kwargs):
     if "out" in kwargs:
         kwargs["out"] = tuple(o.data if isinstance(o, Tensor) else o for o in kwargs["out"])
         for o in tensors:
-            o._vc[0] += 1
+            bump_version(o)
     res = getattr(ufunc, method)(*arrays, **kwargs)
     if isinstance(res, tuple):
         return tuple(_make(np.asarray(r), None, False) for r in res)

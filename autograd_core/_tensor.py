@@ -28,18 +28,16 @@ class Tensor:
     (None for leaves).
     """
 
-    __slots__ = (
-        "data",
-        "_grad",
-        "_rg",
-        "grad_fn",
-        "_out_idx",
-        "_vc",
-        "_hooks",
-        "_base",
-        "name",
-        "__weakref__",
-    )
+    # Only what every op touches is a slot; rarely-set state (grad, hooks, views, names) lives
+    # in the instance __dict__ with the class attributes below as defaults, which keeps the
+    # construction of a new tensor - paid on every op - to four writes.
+    __slots__ = ("data", "_rg", "grad_fn", "_vc", "__dict__", "__weakref__")
+
+    _grad: "Tensor | None" = None
+    _out_idx = 0  # which output of grad_fn this tensor is (multi-output ops)
+    _hooks: "list | None" = None  # hooks of a leaf tensor
+    _base: "Tensor | None" = None  # the tensor this one is a view of
+    name: "str | None" = None  # optional label, shown by repr and the graph drawings
 
     # Let numpy binary operators defer to ours (``ndarray * Tensor`` -> ``Tensor.__rmul__``)
     # for the ufuncs we do not map; mapped ufuncs go through ``__array_ufunc__``.
@@ -50,14 +48,9 @@ class Tensor:
         from ._creation import _to_array
 
         self.data = _to_array(data, dtype, copy=False)
-        self._grad = None
         self._rg = False
         self.grad_fn = None
-        self._out_idx = 0
         self._vc = [0]
-        self._hooks = None
-        self._base = None
-        self.name = None
         if requires_grad:
             self.requires_grad = True
 
@@ -244,7 +237,7 @@ class Tensor:
         if self._base is not None and self._base.grad_fn is not None:
             raise RuntimeError("Can't detach views in-place. Use detach() instead.")
         self.grad_fn = None
-        self._out_idx = 0
+        self.__dict__.pop("_out_idx", None)
         self._rg = False
         return self
 
@@ -294,15 +287,23 @@ def _make(data: np.ndarray, grad_fn: Any, requires_grad: bool, out_idx: int = 0)
     """Fast internal constructor: no validation, ``data`` must already be an ndarray."""
     t = _new(Tensor)
     t.data = data
-    t._grad = None
     t._rg = requires_grad
     t.grad_fn = grad_fn
-    t._out_idx = out_idx
     t._vc = [0]
-    t._hooks = None
-    t._base = None
-    t.name = None
+    if out_idx:
+        t._out_idx = out_idx
     return t
+
+
+# Bumped by every in-place write anywhere: while it is unchanged since a node saved its
+# inputs, none of them can have been modified, so backward skips the per-tensor check.
+INPLACE_EPOCH = [0]
+
+
+def bump_version(t: Tensor) -> None:
+    """Record an in-place modification of ``t``'s storage."""
+    t._vc[0] += 1
+    INPLACE_EPOCH[0] += 1
 
 
 def is_grad_enabled() -> bool:

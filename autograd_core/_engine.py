@@ -8,6 +8,7 @@ consumers sent, and hand each node's complete gradient to its local backward rul
 from __future__ import annotations
 
 import contextlib
+import operator
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -64,27 +65,25 @@ def observe(observer: BackwardObserver) -> Iterator[BackwardObserver]:
 def topological_order(roots: Sequence[Function]) -> list[Function]:
     """Nodes reachable from ``roots``, each listed before every node it consumes.
 
-    Iterative depth-first post-order (an explicit stack; never recursion), reversed.
+    A node is always created after the nodes that produced its inputs, so sorting the
+    reachable nodes by creation number (newest first) is a topological order. The traversal
+    uses an explicit stack, never recursion, so graph depth is unlimited.
     """
-    visited: set = set()
-    order: list[Function] = []
-    for root in roots:
-        if root in visited:
-            continue
-        visited.add(root)
-        stack = [(root, iter(root.next_functions))]
-        while stack:
-            node, edges = stack[-1]
-            for child, _ in edges:
-                if child is not None and child not in visited and not isinstance(child, Tensor):
-                    visited.add(child)
-                    stack.append((child, iter(child.next_functions)))
-                    break
-            else:
-                stack.pop()
-                order.append(node)
-    order.reverse()
-    return order
+    seen = set(roots)
+    stack = list(seen)
+    nodes = []
+    while stack:
+        node = stack.pop()
+        nodes.append(node)
+        for child, _ in node.next_functions:
+            if child is not None and child not in seen and not isinstance(child, Tensor):
+                seen.add(child)
+                stack.append(child)
+    nodes.sort(key=_seq_of, reverse=True)
+    return nodes
+
+
+_seq_of = operator.attrgetter("_seq")
 
 
 # ---------------------------------------------------------------------- seeds
@@ -387,8 +386,12 @@ def _loop_fast(order: list[Function], table: dict, leaf_grads: dict, retain_grap
                 if lst is None:
                     lst = table[child] = [None] * child._n_out
                 lst[idx] = gi if lst[idx] is None else lst[idx] + gi
-        if not retain_graph:
-            node._release()
+        if not retain_graph:  # inlined _release(): drop saved data, keep the edges
+            node.inputs = None
+            if node._arrays is not None:
+                node._arrays = None
+            if node._out is not None:
+                node._out = None
 
 
 def _loop_general(order: list[Function], table: dict, leaf_grads: dict, retain_graph: bool,

@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import itertools
 import traceback
 from typing import Any
 
@@ -21,6 +22,7 @@ from . import _grad_mode
 from ._tensor import INPLACE_EPOCH, Tensor, _make
 
 _STATE = _grad_mode.STATE
+_next_seq = itertools.count().__next__
 _NO_EDGE = (None, 0)
 _new = object.__new__
 
@@ -40,7 +42,7 @@ class Function:
     ``differentiable = False`` when their backward cannot itself be differentiated.
     """
 
-    __slots__ = ("inputs", "next_functions", "__weakref__", "__dict__")
+    __slots__ = ("inputs", "next_functions", "_seq", "__weakref__", "__dict__")
 
     saves_inputs = False
     saves_output = False
@@ -69,33 +71,44 @@ class Function:
     @classmethod
     def apply(cls, *inputs: Any, **kwargs: Any) -> Any:
         """Run forward on the inputs' data and, if any input requires grad, record a node."""
+        # Everything is inlined here on purpose: this is the per-op overhead the benchmark
+        # measures (a helper call or a comprehension costs as much as a numpy op on 4x4 data).
         fn = _new(cls)
         arrays = []
+        edges = []
         rg = False
         for a in inputs:
             if isinstance(a, Tensor):
                 arrays.append(a.data)
                 if a._rg:
                     rg = True
+                    gf = a.grad_fn
+                    edges.append((gf, a._out_idx) if gf is not None else (a, 0))
+                else:
+                    edges.append(_NO_EDGE)
             else:
                 arrays.append(a)
+                edges.append(_NO_EDGE)
         out = fn.forward(*arrays, **kwargs) if kwargs else fn.forward(*arrays)
         if rg:
             rg = _STATE.grad_enabled
         if type(out) is tuple:
-            return _wrap_multi(fn, cls, out, rg, inputs, arrays)
+            return _wrap_multi(fn, cls, out, rg, inputs, arrays, edges)
         if type(out) is not np.ndarray:
             out = np.asarray(out)
-        # Inlined Tensor construction: this is the per-op overhead the benchmark measures.
         t = _new(Tensor)
         t.data = out
-        t._vc = [0]
+        t._vc = vc = [0]
         if rg:
             t._rg = True
             t.grad_fn = fn
-            _link(fn, cls, inputs, arrays)
+            fn.inputs = inputs
+            fn.next_functions = tuple(edges)
+            fn._seq = _next_seq()  # creation order is a topological order of the graph
+            if cls.saves_inputs:
+                _save_inputs(fn, inputs, arrays)
             if cls.saves_output:
-                fn._out = (out, t._vc, 0)
+                fn._out = (out, vc, 0)
         else:
             t._rg = False
             t.grad_fn = None
@@ -167,22 +180,23 @@ class Function:
         return f"<{self.name()} object at {hex(id(self))}>"
 
 
-def _link(fn: Function, cls: type, inputs: tuple, arrays: list) -> None:
-    """Record the node: its inputs and, per input, the edge to where its gradient goes."""
-    fn.inputs = inputs
-    fn.next_functions = tuple([
-        (((a.grad_fn, a._out_idx) if a.grad_fn is not None else (a, 0)) if a._rg else _NO_EDGE)
-        if isinstance(a, Tensor) else _NO_EDGE for a in inputs
-    ])
-    if cls.saves_inputs:
-        fn._arrays = arrays
-        fn._saved_versions = (INPLACE_EPOCH[0], [a._vc[0] if isinstance(a, Tensor) else None for a in inputs])
+def _save_inputs(fn: Function, inputs: tuple, arrays: list) -> None:
+    fn._arrays = arrays
+    vers = []
+    for a in inputs:
+        vers.append(a._vc[0] if isinstance(a, Tensor) else None)
+    fn._saved_versions = (INPLACE_EPOCH[0], vers)
 
 
-def _wrap_multi(fn: Function, cls: type, outs: tuple, rg: bool, inputs: tuple, arrays: list) -> tuple:
+def _wrap_multi(fn: Function, cls: type, outs: tuple, rg: bool, inputs: tuple, arrays: list,
+                edges: list) -> tuple:
     outs = tuple(o if type(o) is np.ndarray else np.asarray(o) for o in outs)
     if rg:
-        _link(fn, cls, inputs, arrays)
+        fn.inputs = inputs
+        fn.next_functions = tuple(edges)
+        fn._seq = _next_seq()
+        if cls.saves_inputs:
+            _save_inputs(fn, inputs, arrays)
         fn._n_out = len(outs)
         fn._out_meta = tuple((o.shape, o.dtype) for o in outs)
         result = tuple(_make(o, fn, True, i) for i, o in enumerate(outs))

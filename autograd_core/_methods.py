@@ -23,7 +23,13 @@ T = Tensor
 
 
 # ---------------------------------------------------------------------- operators
+_ADD, _MUL, _SUB = ar.Add.apply, ar.Mul.apply, ar.Sub.apply
+
+
 def _add(self, other):
+    # Fast path for the common same-dtype case; _binary handles promotion and errors.
+    if isinstance(other, Tensor) and other.data.dtype is self.data.dtype and other.data.shape == self.data.shape:
+        return _ADD(self, other)
     return ar._binary(ar.Add, self, other)
 
 
@@ -32,6 +38,8 @@ def _radd(self, other):
 
 
 def _sub(self, other):
+    if isinstance(other, Tensor) and other.data.dtype is self.data.dtype and other.data.shape == self.data.shape:
+        return _SUB(self, other)
     return ar._binary(ar.Sub, self, other)
 
 
@@ -40,6 +48,8 @@ def _rsub(self, other):
 
 
 def _mul(self, other):
+    if isinstance(other, Tensor) and other.data.dtype is self.data.dtype and other.data.shape == self.data.shape:
+        return _MUL(self, other)
     return ar._binary(ar.Mul, self, other)
 
 

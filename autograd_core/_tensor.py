@@ -33,11 +33,11 @@ class Tensor:
     # construction of a new tensor - paid on every op - to four writes.
     __slots__ = ("data", "_rg", "grad_fn", "_vc", "__dict__", "__weakref__")
 
-    _grad: "Tensor | None" = None
+    _grad: Tensor | None = None
     _out_idx = 0  # which output of grad_fn this tensor is (multi-output ops)
-    _hooks: "list | None" = None  # hooks of a leaf tensor
-    _base: "Tensor | None" = None  # the tensor this one is a view of
-    name: "str | None" = None  # optional label, shown by repr and the graph drawings
+    _hooks: list | None = None  # hooks of a leaf tensor
+    _base: Tensor | None = None  # the tensor this one is a view of
+    name: str | None = None  # optional label, shown by repr and the graph drawings
 
     # Let numpy binary operators defer to ours (``ndarray * Tensor`` -> ``Tensor.__rmul__``)
     # for the ufuncs we do not map; mapped ufuncs go through ``__array_ufunc__``.

@@ -159,6 +159,8 @@ def _promote(a: Any, b: Any) -> tuple[Any, Any]:
         if kb == "f" and ka in "iub":
             return a.data.astype(db), b
         return a, b
+    if not (ta or tb):
+        return a, b
     t, other = (a, b) if ta else (b, a)
     if t.data.dtype.kind in "iub":
         if isinstance(other, float) or (isinstance(other, np.ndarray) and other.dtype.kind == "f"):

@@ -481,3 +481,27 @@ def test_anomaly_backward_nan_names_the_node():
 def test_hooks_registered_on_tensor_without_grad_fail():
     with pytest.raises(RuntimeError, match="doesn't require gradient"):
         ag.tensor([1.0]).register_hook(lambda g: g)
+
+
+def test_cast_keeps_gradient_dtype_and_second_order():
+    x = ag.tensor([0.5, 1.5], requires_grad=True)  # float32
+    y = x.double()
+    assert y.dtype == ag.float64 and y.grad_fn.name() == "CastBackward"
+    (g,) = ag.grad((y**3).sum(), x, create_graph=True)
+    assert g.dtype == ag.float32
+    np.testing.assert_allclose(g.data, 3 * x.data**2, rtol=1e-6)
+    (gg,) = ag.grad(g.sum(), x)
+    np.testing.assert_allclose(gg.data, 6 * x.data, rtol=1e-6)
+    assert x.to(ag.float32) is x
+
+
+def test_zero_and_fill_give_zero_gradient_to_the_overwritten_tensor():
+    x = ag.tensor([1.0, 2.0], requires_grad=True)
+    v = ag.tensor(3.0, requires_grad=True)
+    y = x * 2
+    y.zero_()
+    z = x * 1
+    z.fill_(v)
+    (y.sum() + (z * z).sum()).backward()
+    np.testing.assert_array_equal(x.grad.data, [0.0, 0.0])
+    assert v.grad.item() == pytest.approx(12.0)

@@ -360,7 +360,7 @@ def _loop_fast(order: list[Function], table: dict, leaf_grads: dict, retain_grap
         inputs = node.inputs
         if inputs is None:
             raise RuntimeError(ERR_BACKWARD_TWICE)
-        if node._n_out == 1 and node._tensor_hooks is None and node._retain is None:
+        if node._plain:
             res = node.backward(entry)
         else:
             res = node.backward(*_prepare(node, entry, False))

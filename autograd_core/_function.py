@@ -60,6 +60,7 @@ class Function:
     _tensor_hooks: Any = None  # {output index: [hook, ...]} for non-leaf tensor hooks
     _retain: Any = None  # {output index: weakref to the tensor} for retain_grad()
     _trace: Any = None  # forward stack, recorded in anomaly mode
+    _plain = True  # single output, no tensor hooks, no retain_grad: the engine's fast case
 
     def forward(self, *args: Any, **kwargs: Any) -> Any:
         raise NotImplementedError(f"{type(self).__name__} must implement forward")
@@ -198,6 +199,7 @@ def _wrap_multi(fn: Function, cls: type, outs: tuple, rg: bool, inputs: tuple, a
         if cls.saves_inputs:
             _save_inputs(fn, inputs, arrays)
         fn._n_out = len(outs)
+        fn._plain = False
         fn._out_meta = tuple((o.shape, o.dtype) for o in outs)
         result = tuple(_make(o, fn, True, i) for i, o in enumerate(outs))
     else:

@@ -28,8 +28,11 @@ _ADD, _MUL, _SUB = ar.Add.apply, ar.Mul.apply, ar.Sub.apply
 
 def _add(self, other):
     # Fast path for the common same-dtype case; _binary handles promotion and errors.
-    if isinstance(other, Tensor) and other.data.dtype is self.data.dtype and other.data.shape == self.data.shape:
-        return _ADD(self, other)
+    if isinstance(other, Tensor) and other.data.dtype is self.data.dtype:
+        try:
+            return _ADD(self, other)
+        except ValueError:  # shapes do not broadcast: _binary raises the explanatory error
+            pass
     return ar._binary(ar.Add, self, other)
 
 
@@ -38,8 +41,11 @@ def _radd(self, other):
 
 
 def _sub(self, other):
-    if isinstance(other, Tensor) and other.data.dtype is self.data.dtype and other.data.shape == self.data.shape:
-        return _SUB(self, other)
+    if isinstance(other, Tensor) and other.data.dtype is self.data.dtype:
+        try:
+            return _SUB(self, other)
+        except ValueError:  # shapes do not broadcast: _binary raises the explanatory error
+            pass
     return ar._binary(ar.Sub, self, other)
 
 
@@ -48,8 +54,11 @@ def _rsub(self, other):
 
 
 def _mul(self, other):
-    if isinstance(other, Tensor) and other.data.dtype is self.data.dtype and other.data.shape == self.data.shape:
-        return _MUL(self, other)
+    if isinstance(other, Tensor) and other.data.dtype is self.data.dtype:
+        try:
+            return _MUL(self, other)
+        except ValueError:  # shapes do not broadcast: _binary raises the explanatory error
+            pass
     return ar._binary(ar.Mul, self, other)
 
 
@@ -227,6 +236,7 @@ def register_hook(self, hook: Callable[[Tensor], Tensor | None]) -> RemovableHan
         fn = self.grad_fn
         if fn._tensor_hooks is None:
             fn._tensor_hooks = {}
+            fn._plain = False
         hooks = fn._tensor_hooks.setdefault(self._out_idx, [])
     hooks.append(hook)
     return RemovableHandle(hooks, hook)
@@ -241,6 +251,7 @@ def retain_grad(self) -> None:
         return
     if fn._retain is None:
         fn._retain = {}
+        fn._plain = False
     fn._retain[self._out_idx] = weakref.ref(self)
 
 

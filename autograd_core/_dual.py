@@ -119,12 +119,9 @@ def index_add_zeros(shape: tuple[int, ...], index: Any, g: Any, basic: bool) -> 
         from .ops.indexing import IndexAddZeros
 
         return IndexAddZeros.apply(g, shape=shape, index=index, basic=basic)
-    out = np.zeros(shape, dtype=g.dtype)
-    if basic:
-        out[index] = g
-    else:
-        np.add.at(out, index, g)
-    return out
+    from .ops.indexing import index_add_into_zeros
+
+    return index_add_into_zeros(shape, index, g, basic)
 
 
 def gather(x: Any, index: np.ndarray, axis: int) -> Any:

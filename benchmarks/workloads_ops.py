@@ -21,26 +21,28 @@ def _inputs(n: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return x, a, b
 
 
+def chain(x, a, b):
+    """The timed chain, written once for every engine with a PyTorch-like API."""
+    y = x
+    for i in range(N_OPS):
+        k = i % 3
+        if k == 0:
+            y = y + a
+        elif k == 1:
+            y = y * b
+        else:
+            y = y.tanh()
+    return y
+
+
 def make_autograd_core(n: int) -> Callable[[], np.ndarray]:
     import autograd_core as ag
 
-    x0, a0, b0 = _inputs(n)
-    x = ag.tensor(x0, requires_grad=True)
-    a = ag.tensor(a0, requires_grad=True)
-    b = ag.tensor(b0, requires_grad=True)
+    x, a, b = (ag.tensor(v, requires_grad=True) for v in _inputs(n))
 
     def step() -> np.ndarray:
         x.grad = a.grad = b.grad = None
-        y = x
-        for i in range(N_OPS):
-            k = i % 3
-            if k == 0:
-                y = y + a
-            elif k == 1:
-                y = y * b
-            else:
-                y = y.tanh()
-        y.sum().backward()
+        chain(x, a, b).sum().backward()
         return x.grad.data
 
     return step
@@ -50,23 +52,11 @@ def make_torch(n: int, threads: int = 2) -> Callable[[], np.ndarray]:
     import torch
 
     torch.set_num_threads(threads)
-    x0, a0, b0 = _inputs(n)
-    x = torch.tensor(x0, requires_grad=True)
-    a = torch.tensor(a0, requires_grad=True)
-    b = torch.tensor(b0, requires_grad=True)
+    x, a, b = (torch.tensor(v, requires_grad=True) for v in _inputs(n))
 
     def step() -> np.ndarray:
         x.grad = a.grad = b.grad = None
-        y = x
-        for i in range(N_OPS):
-            k = i % 3
-            if k == 0:
-                y = y + a
-            elif k == 1:
-                y = y * b
-            else:
-                y = y.tanh()
-        y.sum().backward()
+        chain(x, a, b).sum().backward()
         return x.grad.numpy()
 
     return step

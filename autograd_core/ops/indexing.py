@@ -57,17 +57,22 @@ class GetItem(Function):
         return {"index": _index_repr(self.index)}
 
 
+def index_add_into_zeros(shape: tuple[int, ...], index: Any, g: np.ndarray, basic: bool) -> np.ndarray:
+    """zeros(shape) with ``g`` added at ``index`` (repeated advanced indices accumulate)."""
+    out = np.zeros(shape, dtype=g.dtype)
+    if basic:
+        out[index] = g  # basic indices never repeat an element: plain assignment suffices
+    else:
+        np.add.at(out, index, g)
+    return out
+
+
 class IndexAddZeros(Function):
     """y = zeros(shape) with g added at idx;  gg = gy[idx]   (the adjoint of GetItem)"""
 
     def forward(self, g, shape, index, basic):
         self.index, self.basic = index, basic
-        out = np.zeros(shape, dtype=g.dtype)
-        if basic:
-            out[index] = g
-        else:
-            np.add.at(out, index, g)
-        return out
+        return index_add_into_zeros(shape, index, g, basic)
 
     def backward(self, gy):
         return GetItem.apply(gy, index=self.index, basic=self.basic) if D.is_tensor(gy) else gy[self.index]

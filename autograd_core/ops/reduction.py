@@ -96,32 +96,41 @@ class Mean(_Reduce):
         return self._expand(g / self.n)
 
 
-class Var(_Reduce):
-    """y = sum((x - mean)**2) / (n - c);  gx = broadcast(g) * 2 (x - mean) / (n - c)"""
+class _Moment(_Reduce):
+    """Shared by var and std: the count, the correction and the variance's gradient."""
 
     saves_inputs = True
 
-    def forward(self, x, axes, correction, keepdim):
+    def _setup_moment(self, x: np.ndarray, axes: Any, correction: int, keepdim: bool) -> None:
         self._setup(x, axes, keepdim)
         self.n, self.c = _count(x.shape, axes), correction
-        return np.var(x, axis=axes, ddof=correction, keepdims=keepdim)
 
-    def backward(self, g):
-        (x,) = self.saved()
+    def _var_grad(self, g: Any, x: Any) -> Any:
+        """d var / dx applied to g: broadcast(g) * 2 (x - mean) / (n - c)."""
         dof = self.n - self.c
         scale = 2.0 / dof if dof > 0 else np.inf
         return self._expand(g) * (x - x.mean(axis=self.axes, keepdims=True)) * scale
 
 
-class Std(_Reduce):
+class Var(_Moment):
+    """y = sum((x - mean)**2) / (n - c);  gx = broadcast(g) * 2 (x - mean) / (n - c)"""
+
+    def forward(self, x, axes, correction, keepdim):
+        self._setup_moment(x, axes, correction, keepdim)
+        return np.var(x, axis=axes, ddof=correction, keepdims=keepdim)
+
+    def backward(self, g):
+        (x,) = self.saved()
+        return self._var_grad(g, x)
+
+
+class Std(_Moment):
     """y = sqrt(var(x));  gx = var_backward(g / (2 y)), 0 where y = 0 (PyTorch's convention)"""
 
-    saves_inputs = True
     saves_output = True
 
     def forward(self, x, axes, correction, keepdim):
-        self._setup(x, axes, keepdim)
-        self.n, self.c = _count(x.shape, axes), correction
+        self._setup_moment(x, axes, correction, keepdim)
         return np.std(x, axis=axes, ddof=correction, keepdims=keepdim)
 
     def backward(self, g):
@@ -129,10 +138,7 @@ class Std(_Reduce):
         y = self.saved_output()
         zero = (y.data if D.is_tensor(y) else y) == 0
         y_safe = D.where(zero, 1.0, y)  # double-where: no inf in the unused branch
-        gv = D.where(zero, 0.0, g / (y_safe * 2))
-        dof = self.n - self.c
-        scale = 2.0 / dof if dof > 0 else np.inf
-        return self._expand(gv) * (x - x.mean(axis=self.axes, keepdims=True)) * scale
+        return self._var_grad(D.where(zero, 0.0, g / (y_safe * 2)), x)
 
 
 class _Extreme(_Reduce):

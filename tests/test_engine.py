@@ -505,3 +505,14 @@ def test_zero_and_fill_give_zero_gradient_to_the_overwritten_tensor():
     (y.sum() + (z * z).sum()).backward()
     np.testing.assert_array_equal(x.grad.data, [0.0, 0.0])
     assert v.grad.item() == pytest.approx(12.0)
+
+
+def test_numpy_reductions_on_tensors_stay_in_the_graph():
+    x = ag.tensor([1.0, 2.0, 4.0], dtype=ag.float64, requires_grad=True)
+    s = np.sum(x)
+    assert isinstance(s, ag.Tensor) and s.requires_grad
+    assert np.std(x).item() == pytest.approx(np.std([1.0, 2.0, 4.0]))  # numpy's ddof=0
+    assert x.std().item() == pytest.approx(np.std([1.0, 2.0, 4.0], ddof=1))  # PyTorch's default
+    assert np.max(x).item() == 4.0 and np.mean(x).item() == pytest.approx(7 / 3)
+    (s + np.mean(x)).backward()
+    np.testing.assert_allclose(x.grad.data, np.full(3, 1 + 1 / 3))

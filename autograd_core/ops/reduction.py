@@ -291,6 +291,12 @@ def _resolve(dim: Any, axis: Any, keepdim: bool, keepdims: Any) -> tuple[Any, bo
     return dim, bool(keepdim)
 
 
+def _no_out(out: Any, op: str) -> None:
+    # numpy's np.sum(t), np.mean(t), ... call t.sum(axis=..., out=None): accept that, refuse a buffer.
+    if out is not None:
+        raise TypeError(f"{op}: out= is not supported (results are new tensors in the graph)")
+
+
 def _float_only(x: Tensor, op: str) -> None:
     if x.data.dtype.kind not in "fc":
         raise RuntimeError(
@@ -299,18 +305,20 @@ def _float_only(x: Tensor, op: str) -> None:
         )
 
 
-def sum(x: Tensor, dim: Any = None, keepdim: bool = False, *, axis: Any = None,  # noqa: A001
+def sum(x: Tensor, dim: Any = None, keepdim: bool = False, *, axis: Any = None, out: Any = None,  # noqa: A001
         keepdims: Any = None, dtype: Any = None) -> Tensor:
     """Sum over ``dim`` (all if None)."""
+    _no_out(out, "sum")
     dim, keepdim = _resolve(dim, axis, keepdim, keepdims)
     if dtype is not None:
         x = x.to(dtype)
     return Sum.apply(x, axes=normalize_dims(dim, x.ndim, "sum"), keepdim=keepdim)
 
 
-def mean(x: Tensor, dim: Any = None, keepdim: bool = False, *, axis: Any = None,
+def mean(x: Tensor, dim: Any = None, keepdim: bool = False, *, axis: Any = None, out: Any = None,
          keepdims: Any = None, dtype: Any = None) -> Tensor:
     """Arithmetic mean over ``dim`` (all if None)."""
+    _no_out(out, "mean")
     dim, keepdim = _resolve(dim, axis, keepdim, keepdims)
     if dtype is not None:
         x = x.to(dtype)
@@ -327,8 +335,11 @@ def _correction(dim: Any, unbiased: Any, correction: Any) -> tuple[Any, int]:
 
 
 def var(x: Tensor, dim: Any = None, unbiased: Any = None, keepdim: bool = False, *,
-        correction: Any = None, axis: Any = None, keepdims: Any = None) -> Tensor:
-    """Variance with Bessel's correction by default (``correction=1``)."""
+        correction: Any = None, axis: Any = None, keepdims: Any = None, ddof: Any = None, out: Any = None,
+        dtype: Any = None) -> Tensor:
+    """Variance with Bessel's correction by default (``correction=1``; numpy's ``ddof`` accepted)."""
+    _no_out(out, "var")
+    correction = ddof if ddof is not None else correction
     dim, keepdim = _resolve(dim, axis, keepdim, keepdims)
     dim, correction = _correction(dim, unbiased, correction)
     _float_only(x, "var")
@@ -337,8 +348,11 @@ def var(x: Tensor, dim: Any = None, unbiased: Any = None, keepdim: bool = False,
 
 
 def std(x: Tensor, dim: Any = None, unbiased: Any = None, keepdim: bool = False, *,
-        correction: Any = None, axis: Any = None, keepdims: Any = None) -> Tensor:
-    """Standard deviation with Bessel's correction by default."""
+        correction: Any = None, axis: Any = None, keepdims: Any = None, ddof: Any = None, out: Any = None,
+        dtype: Any = None) -> Tensor:
+    """Standard deviation with Bessel's correction by default (numpy's ``ddof`` accepted)."""
+    _no_out(out, "std")
+    correction = ddof if ddof is not None else correction
     dim, keepdim = _resolve(dim, axis, keepdim, keepdims)
     dim, correction = _correction(dim, unbiased, correction)
     _float_only(x, "std")
@@ -409,16 +423,18 @@ def _max_min(x: Tensor, dim: Any, keepdim: bool, other: Any, largest: bool) -> A
 
 
 def max(x: Tensor, dim: Any = None, keepdim: bool = False, *, other: Any = None,  # noqa: A001
-        axis: Any = None) -> Any:
+        axis: Any = None, out: Any = None, keepdims: Any = None) -> Any:
     """``max(x)``: the largest element; ``max(x, dim)``: (values, indices); ``max(x, y)``: maximum."""
-    dim, keepdim = _resolve(dim, axis, keepdim, None)
+    _no_out(out, "max")
+    dim, keepdim = _resolve(dim, axis, keepdim, keepdims)
     return _max_min(x, dim, keepdim, other, True)
 
 
 def min(x: Tensor, dim: Any = None, keepdim: bool = False, *, other: Any = None,  # noqa: A001
-        axis: Any = None) -> Any:
+        axis: Any = None, out: Any = None, keepdims: Any = None) -> Any:
     """``min(x)``: the smallest element; ``min(x, dim)``: (values, indices); ``min(x, y)``: minimum."""
-    dim, keepdim = _resolve(dim, axis, keepdim, None)
+    _no_out(out, "min")
+    dim, keepdim = _resolve(dim, axis, keepdim, keepdims)
     return _max_min(x, dim, keepdim, other, False)
 
 

@@ -175,3 +175,14 @@ def cast(x: Any, dtype: np.dtype) -> Any:
 def zeros_like(x: Any) -> Any:
     z = np.zeros(x.shape, dtype=x.dtype)
     return Tensor(z) if isinstance(x, Tensor) else z
+
+
+def dual_apply(cls: Any, *args: Any, **kwargs: Any) -> Any:
+    """Apply op ``cls``: recorded when any argument is a Tensor, plain forward on ndarrays.
+
+    This is the grad-op pattern: a backward that calls another op (whose forward is a
+    kernel) stays fast in an ordinary backward and differentiable under create_graph.
+    """
+    if any(isinstance(a, Tensor) for a in args):
+        return cls.apply(*args, **kwargs)
+    return object.__new__(cls).forward(*args, **kwargs)

@@ -448,5 +448,124 @@ def _iadd(a: Any, b: Any) -> Any:
     return c
 
 
+# ---------------------------------------------------------------------- convolution and pooling
+def _F():
+    import autograd_core.nn.functional as F
+
+    return F
+
+
+def _np_conv2d(x, w, stride=1, padding=0, dilation=1, groups=1):
+    """Naive direct convolution (independent of the im2col kernels)."""
+    s = (stride, stride) if isinstance(stride, int) else stride
+    p = (padding, padding) if isinstance(padding, int) else padding
+    d = (dilation, dilation) if isinstance(dilation, int) else dilation
+    x = np.pad(x, ((0, 0), (0, 0), (p[0], p[0]), (p[1], p[1])))
+    n, c, h, wd = x.shape
+    k, cg, kh, kw = w.shape
+    ho, wo = (h - d[0] * (kh - 1) - 1) // s[0] + 1, (wd - d[1] * (kw - 1) - 1) // s[1] + 1
+    out = np.zeros((n, k, ho, wo))
+    kg = k // groups
+    for o in range(k):
+        g = o // kg
+        for i in range(kh):
+            for j in range(kw):
+                patch = x[:, g * cg:(g + 1) * cg, i * d[0]:i * d[0] + s[0] * (ho - 1) + 1:s[0],
+                          j * d[1]:j * d[1] + s[1] * (wo - 1) + 1:s[1]]
+                out[:, o] += np.einsum("nchw,c->nhw", patch, w[o, :, i, j])
+    return out
+
+
+def _np_pool(x, k, s, p, mode, ceil_mode=False, count_include_pad=True):
+    """Naive pooling with PyTorch's output-size and divisor rules."""
+    n, c, h, w = x.shape
+    from autograd_core.ops.conv import out_size
+
+    ho, wo = out_size(h, k, s, 2 * p, 1, ceil_mode), out_size(w, k, s, 2 * p, 1, ceil_mode)
+    out = np.zeros((n, c, ho, wo))
+    for oy in range(ho):
+        for ox in range(wo):
+            y0, x0 = oy * s - p, ox * s - p
+            y1, x1 = min(y0 + k, h + p), min(x0 + k, w + p)
+            win = x[:, :, max(y0, 0):min(y1, h), max(x0, 0):min(x1, w)]
+            if mode == "max":
+                out[:, :, oy, ox] = win.max(axis=(2, 3))
+            else:
+                div = (y1 - y0) * (x1 - x0) if count_include_pad else win.shape[2] * win.shape[3]
+                out[:, :, oy, ox] = win.sum(axis=(2, 3)) / div
+    return out
+
+
+_CONV_CASES = [
+    ({}, (2, 3, 6, 5), (4, 3, 3, 3)),
+    ({"stride": 2, "padding": 1}, (2, 2, 7, 6), (3, 2, 3, 2)),
+    ({"dilation": 2, "padding": (2, 1)}, (1, 2, 7, 7), (2, 2, 3, 3)),
+    ({"groups": 2, "stride": (1, 2)}, (2, 4, 5, 6), (6, 2, 2, 3)),
+    ({"padding": 2}, (1, 1, 4, 4), (2, 1, 5, 5)),
+]
+
+
+def _conv_samples(rng: np.random.Generator) -> list[Sample]:
+    return [Sample((_r(rng, *xs), _r(rng, *ws)), {"kw": kw}, name="_".join(f"{k}{v}" for k, v in kw.items()) or "plain")
+            for kw, xs, ws in _CONV_CASES]
+
+
+op("conv2d", lambda x, w, kw: _F().conv2d(x, w, **kw), lambda x, w, kw: _np_conv2d(x, w, **kw),
+   lambda x, w, kw: _t().nn.functional.conv2d(x, w, **kw), _conv_samples)
+op("conv2d_bias", lambda x, w, b: _F().conv2d(x, w, b, padding="same"),
+   lambda x, w, b: _np_conv2d(x, w, padding=1) + b[None, :, None, None],
+   lambda x, w, b: _t().nn.functional.conv2d(x, w, b, padding="same"),
+   lambda rng: [Sample((_r(rng, 2, 2, 5, 4), _r(rng, 3, 2, 3, 3), _r(rng, 3)), name="same")])
+op("conv_transpose2d", lambda x, w, kw: _F().conv_transpose2d(x, w, **kw),
+   lambda x, w, kw: _np_conv_transpose(x, w, **kw),
+   lambda x, w, kw: _t().nn.functional.conv_transpose2d(x, w, **kw),
+   lambda rng: [Sample((_r(rng, 2, 3, 4, 3), _r(rng, 3, 2, 3, 3)), {"kw": {"stride": 2, "padding": 1,
+                                                                            "output_padding": 1}}, name="s2"),
+                Sample((_r(rng, 1, 4, 3, 3), _r(rng, 4, 1, 2, 2)), {"kw": {"groups": 2}}, name="groups")])
+
+
+def _np_conv_transpose(x, w, stride=1, padding=0, output_padding=0, groups=1):
+    """Scatter definition of the transposed convolution (independent reference)."""
+    n, cin, h, wd = x.shape
+    _, cg, kh, kw = w.shape
+    cout = cg * groups
+    ho = (h - 1) * stride - 2 * padding + kh + output_padding
+    wo = (wd - 1) * stride - 2 * padding + kw + output_padding
+    full = np.zeros((n, cout, (h - 1) * stride + kh + output_padding, (wd - 1) * stride + kw + output_padding))
+    ing = cin // groups
+    for ci in range(cin):
+        g = ci // ing
+        for i in range(h):
+            for j in range(wd):
+                full[:, g * cg:(g + 1) * cg, i * stride:i * stride + kh, j * stride:j * stride + kw] += (
+                    x[:, ci, i, j][:, None, None, None] * w[ci][None])
+    return full[:, :, padding:padding + ho, padding:padding + wo]
+
+
+op("max_pool2d", lambda x, k, s, p: _F().max_pool2d(x, k, s, p), lambda x, k, s, p: _np_pool(x, k, s, p, "max"),
+   lambda x, k, s, p: _t().nn.functional.max_pool2d(x, k, s, p),
+   lambda rng: [Sample((_uniq(rng, 2, 2, 6, 5),), {"k": 2, "s": 2, "p": 0}, name="k2s2"),
+                Sample((_uniq(rng, 1, 2, 7, 7),), {"k": 3, "s": 2, "p": 1}, name="k3s2p1_overlap")])
+op("avg_pool2d", lambda x, k, s, p, cm, cip: _F().avg_pool2d(x, k, s, p, cm, cip),
+   lambda x, k, s, p, cm, cip: _np_pool(x, k, s, p, "avg", cm, cip),
+   lambda x, k, s, p, cm, cip: _t().nn.functional.avg_pool2d(x, k, s, p, cm, cip),
+   lambda rng: [Sample((_r(rng, 2, 2, 6, 5),), {"k": 2, "s": 2, "p": 0, "cm": False, "cip": True}, name="k2"),
+                Sample((_r(rng, 1, 2, 7, 6),), {"k": 3, "s": 2, "p": 1, "cm": True, "cip": False}, name="ceil")])
+op("adaptive_avg_pool2d", lambda x, o: _F().adaptive_avg_pool2d(x, o),
+   lambda x, o: _np_adaptive(x, o), lambda x, o: _t().nn.functional.adaptive_avg_pool2d(x, o),
+   lambda rng: [Sample((_r(rng, 2, 2, 6, 4),), {"o": (3, 2)}, name="uniform"),
+                Sample((_r(rng, 1, 2, 5, 7),), {"o": (2, 3)}, name="uneven")])
+
+
+def _np_adaptive(x, o):
+    h, w = x.shape[2:]
+    out = np.zeros(x.shape[:2] + tuple(o))
+    for i in range(o[0]):
+        for j in range(o[1]):
+            win = x[:, :, (i * h) // o[0]:-(-((i + 1) * h) // o[0]), (j * w) // o[1]:-(-((j + 1) * w) // o[1])]
+            out[:, :, i, j] = win.mean(axis=(2, 3))
+    return out
+
+
 OPS_BY_NAME = {o.name: o for o in OPS}
 assert len(OPS_BY_NAME) == len(OPS), "duplicate op names in the op table"

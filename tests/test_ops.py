@@ -105,6 +105,10 @@ COVERED_BY = {
     "Flip": "flip", "Pad": "pad", "Clone": "clone", "GetItem": "getitem", "IndexAddZeros": "getitem",
     "SetItem": "setitem", "Gather": "gather", "ScatterAddZeros": "gather", "Fill": "fill_", "Copy": "copy_",
     "Cast": "tests/test_engine.py::test_cast_keeps_gradient_dtype_and_second_order",
+    "Conv2d": "conv2d", "Conv2dGradInput": "conv2d", "Conv2dGradWeight": "conv2d", "MaxPool2d": "max_pool2d",
+    "MaxPoolScatter": "max_pool2d", "MaxPoolGather": "tests/test_kernels.py::test_maxpool_third_order",
+    "AvgPool2d": "avg_pool2d",
+    "AvgPool2dTranspose": "avg_pool2d",
 }
 
 

@@ -1,0 +1,276 @@
+"""2-D convolution as a closed trio of ops (the grad-op pattern).
+
+``Conv2d(x, w)``, ``Conv2dGradInput(gy, w)`` (= conv_transpose2d) and ``Conv2dGradWeight(x, gy)``
+are the three bilinear faces of one trilinear form <gy, conv(x, w)>: each one's backward is
+made of the other two, so gradients of every order are exact. Each forward is an im2col
+gather (numba kernel or numpy twin, see ``autograd_core.kernels``) plus one batched BLAS GEMM.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from .. import _dual as D
+from .._function import Function
+from .._tensor import Tensor
+from ..kernels import get as kernel
+
+
+@dataclass(frozen=True)
+class ConvGeom:
+    """Everything about a convolution except the batch size and the values."""
+
+    c: int  # input channels
+    h: int
+    w: int
+    k: int  # output channels
+    kh: int
+    kw: int
+    sh: int
+    sw: int
+    pads: tuple[int, int, int, int]  # top, bottom, left, right
+    dh: int
+    dw: int
+    groups: int
+    ho: int
+    wo: int
+
+    @property
+    def rows(self) -> int:
+        return self.c // self.groups * self.kh * self.kw
+
+
+def _cols(x: np.ndarray, g: ConvGeom) -> np.ndarray:
+    """(N, groups, C/groups*kh*kw, Ho*Wo) windows of the padded input."""
+    t, b, left, r = g.pads
+    if t or b or left or r:
+        x = np.pad(x, ((0, 0), (0, 0), (t, b), (left, r)))
+    cols = kernel("im2col")(x, g.kh, g.kw, g.sh, g.sw, g.dh, g.dw, g.ho, g.wo)
+    return cols.reshape(x.shape[0], g.groups, g.rows, g.ho * g.wo)
+
+
+def _weight_matrix(w: np.ndarray, g: ConvGeom) -> np.ndarray:
+    return w.reshape(g.groups, g.k // g.groups, g.rows)
+
+
+def conv_forward(x: np.ndarray, w: np.ndarray, g: ConvGeom) -> np.ndarray:
+    y = np.matmul(_weight_matrix(w, g), _cols(x, g))  # (N, groups, K/groups, L)
+    return y.reshape(x.shape[0], g.k, g.ho, g.wo)
+
+
+def conv_grad_input(gy: np.ndarray, w: np.ndarray, g: ConvGeom) -> np.ndarray:
+    n = gy.shape[0]
+    gyr = gy.reshape(n, g.groups, g.k // g.groups, g.ho * g.wo)
+    gcols = np.matmul(_weight_matrix(w, g).transpose(0, 2, 1), gyr)  # (N, groups, rows, L)
+    t, b, left, r = g.pads
+    hp, wp = g.h + t + b, g.w + left + r
+    gxp = kernel("col2im")(gcols.reshape(n, g.c * g.kh * g.kw, g.ho * g.wo), g.c, hp, wp, g.kh, g.kw, g.sh,
+                           g.sw, g.dh, g.dw, g.ho, g.wo)
+    return gxp[:, :, t:t + g.h, left:left + g.w]
+
+
+def conv_grad_weight(x: np.ndarray, gy: np.ndarray, g: ConvGeom) -> np.ndarray:
+    n = gy.shape[0]
+    gyr = gy.reshape(n, g.groups, g.k // g.groups, g.ho * g.wo)
+    gw = np.matmul(gyr, _cols(x, g).transpose(0, 1, 3, 2)).sum(axis=0)  # (groups, K/groups, rows)
+    return gw.reshape(g.k, g.c // g.groups, g.kh, g.kw)
+
+
+class Conv2d(Function):
+    """y[n,k] = sum_{c,i,j} w[k,c,i,j] x_pad[n,c,s*o+d*i];  gx = conv_transpose(gy, w),  gw = corr(x, gy)"""
+
+    saves_inputs = True
+
+    def forward(self, x, w, geom):
+        self.geom = geom
+        return conv_forward(x, w, geom)
+
+    def backward(self, gy):
+        x, w = self.saved()
+        gx = D.dual_apply(Conv2dGradInput, gy, w, geom=self.geom) if self.needs_input_grad(0) else None
+        gw = D.dual_apply(Conv2dGradWeight, x, gy, geom=self.geom) if self.needs_input_grad(1) else None
+        return gx, gw
+
+    def attrs(self):
+        return _geom_attrs(self.geom)
+
+
+class Conv2dGradInput(Function):
+    """gx = conv_transpose2d(gy, w);  d/dgy = conv2d(ggx, w),  d/dw = corr(ggx, gy)"""
+
+    saves_inputs = True
+
+    def forward(self, gy, w, geom):
+        self.geom = geom
+        return conv_grad_input(gy, w, geom)
+
+    def backward(self, ggx):
+        gy, w = self.saved()
+        dgy = D.dual_apply(Conv2d, ggx, w, geom=self.geom) if self.needs_input_grad(0) else None
+        dw = D.dual_apply(Conv2dGradWeight, ggx, gy, geom=self.geom) if self.needs_input_grad(1) else None
+        return dgy, dw
+
+    def attrs(self):
+        return _geom_attrs(self.geom)
+
+
+class Conv2dGradWeight(Function):
+    """gw = sum_n corr(x, gy);  d/dx = conv_transpose2d(gy, ggw),  d/dgy = conv2d(x, ggw)"""
+
+    saves_inputs = True
+
+    def forward(self, x, gy, geom):
+        self.geom = geom
+        return conv_grad_weight(x, gy, geom)
+
+    def backward(self, ggw):
+        x, gy = self.saved()
+        dx = D.dual_apply(Conv2dGradInput, gy, ggw, geom=self.geom) if self.needs_input_grad(0) else None
+        dgy = D.dual_apply(Conv2d, x, ggw, geom=self.geom) if self.needs_input_grad(1) else None
+        return dx, dgy
+
+    def attrs(self):
+        return _geom_attrs(self.geom)
+
+
+def _geom_attrs(g: ConvGeom) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    if (g.sh, g.sw) != (1, 1):
+        out["stride"] = g.sh if g.sh == g.sw else (g.sh, g.sw)
+    t, b, left, r = g.pads
+    if any(g.pads):
+        out["padding"] = t if len({t, b, left, r}) == 1 else ((t, left) if (t, left) == (b, r) else g.pads)
+    if (g.dh, g.dw) != (1, 1):
+        out["dilation"] = g.dh if g.dh == g.dw else (g.dh, g.dw)
+    if g.groups != 1:
+        out["groups"] = g.groups
+    return out
+
+
+# ---------------------------------------------------------------------- public functions
+
+
+def _pair(v: Any, name: str, op: str) -> tuple[int, int]:
+    if isinstance(v, (int, np.integer)):
+        return int(v), int(v)
+    v = tuple(int(a) for a in v)
+    if len(v) != 2:
+        raise ValueError(f"{op}: {name} must be an int or a pair of ints, got {v}")
+    return v  # type: ignore[return-value]
+
+
+def out_size(size: int, k: int, s: int, p_total: int, d: int, ceil_mode: bool = False) -> int:
+    """Output length of a sliding window (PyTorch's formula, including ceil_mode's last-window rule)."""
+    span = size + p_total - d * (k - 1) - 1
+    if ceil_mode:
+        out = -(-span // s) + 1
+        if (out - 1) * s >= size + p_total // 2:
+            out -= 1
+        return out
+    return span // s + 1
+
+
+def conv_geometry(x_shape: tuple, w_shape: tuple, stride: Any, padding: Any, dilation: Any, groups: int,
+                  op: str = "conv2d") -> ConvGeom:
+    """Validate a conv2d call in Python (numba does not bounds-check) and describe it."""
+    if len(x_shape) != 4:
+        raise RuntimeError(f"{op}: expected a 4-D input (N, C, H, W) (or 3-D unbatched), got shape {list(x_shape)}")
+    if len(w_shape) != 4:
+        raise RuntimeError(f"{op}: expected a 4-D weight (out_channels, in_channels/groups, kH, kW), "
+                           f"got shape {list(w_shape)}")
+    n, c, h, w = x_shape
+    k, cg, kh, kw = w_shape
+    if groups < 1 or c % groups or k % groups:
+        raise RuntimeError(
+            f"{op}: groups={groups} must divide both in_channels ({c}) and out_channels ({k})")
+    if cg * groups != c:
+        raise RuntimeError(
+            f"{op}: Given groups={groups}, weight of size {list(w_shape)}, expected input{list(x_shape)} to have "
+            f"{cg * groups} channels, but got {c} channels instead")
+    sh, sw = _pair(stride, "stride", op)
+    dh, dw = _pair(dilation, "dilation", op)
+    if min(sh, sw, dh, dw) < 1:
+        raise RuntimeError(f"{op}: stride and dilation must be positive, got stride={(sh, sw)}, dilation={(dh, dw)}")
+    if isinstance(padding, str):
+        if padding == "valid":
+            pads = (0, 0, 0, 0)
+        elif padding == "same":
+            if (sh, sw) != (1, 1):
+                raise RuntimeError(f"{op}: padding='same' is not supported for strided convolutions")
+            th, tw = dh * (kh - 1), dw * (kw - 1)
+            pads = (th // 2, th - th // 2, tw // 2, tw - tw // 2)  # the extra row/col goes last
+        else:
+            raise ValueError(f"{op}: Invalid padding string {padding!r}, should be one of {{'valid', 'same'}}")
+    else:
+        ph, pw = _pair(padding, "padding", op)
+        if min(ph, pw) < 0:
+            raise RuntimeError(f"{op}: negative padding is not supported, got {(ph, pw)}")
+        pads = (ph, ph, pw, pw)
+    hp, wp = h + pads[0] + pads[1], w + pads[2] + pads[3]
+    if hp < dh * (kh - 1) + 1 or wp < dw * (kw - 1) + 1:
+        raise RuntimeError(
+            f"{op}: Calculated padded input size per channel: ({hp} x {wp}). Kernel size: "
+            f"({dh * (kh - 1) + 1} x {dw * (kw - 1) + 1}). Kernel size can't be greater than actual input size")
+    ho = out_size(h, kh, sh, pads[0] + pads[1], dh)
+    wo = out_size(w, kw, sw, pads[2] + pads[3], dw)
+    return ConvGeom(c, h, w, k, kh, kw, sh, sw, pads, dh, dw, groups, ho, wo)
+
+
+def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: Any = 1, padding: Any = 0,
+           dilation: Any = 1, groups: int = 1) -> Tensor:
+    """2-D cross-correlation (PyTorch's conv2d): input (N, C, H, W), weight (K, C/groups, kH, kW)."""
+    x = input if isinstance(input, Tensor) else Tensor(input)
+    unbatched = x.ndim == 3
+    if unbatched:
+        x = x.unsqueeze(0)
+    if x.dtype != weight.dtype:
+        raise RuntimeError(
+            f"conv2d: Input type ({x.dtype.name}) and weight type ({weight.dtype.name}) should be the same "
+            "(convert one with .float() or .double())")
+    geom = conv_geometry(x.shape, weight.shape, stride, padding, dilation, groups)
+    y = Conv2d.apply(x, weight, geom=geom)
+    if bias is not None:
+        if bias.shape != (geom.k,):
+            raise RuntimeError(f"conv2d: bias must have shape [{geom.k}] (one per output channel), got "
+                               f"{list(bias.shape)}")
+        y = y + bias.reshape(1, geom.k, 1, 1)
+    return y.squeeze(0) if unbatched else y
+
+
+def conv_transpose2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: Any = 1,
+                     padding: Any = 0, output_padding: Any = 0, groups: int = 1, dilation: Any = 1) -> Tensor:
+    """Transposed convolution (the gradient of conv2d w.r.t. its input); weight (C_in, C_out/groups, kH, kW)."""
+    x = input if isinstance(input, Tensor) else Tensor(input)
+    unbatched = x.ndim == 3
+    if unbatched:
+        x = x.unsqueeze(0)
+    if x.ndim != 4 or weight.ndim != 4:
+        raise RuntimeError(f"conv_transpose2d: expected 4-D input and weight, got {list(x.shape)} and "
+                           f"{list(weight.shape)}")
+    n, cin, hin, win = x.shape
+    if weight.shape[0] != cin:
+        raise RuntimeError(f"conv_transpose2d: weight of size {list(weight.shape)} expects {weight.shape[0]} input "
+                           f"channels, but the input{list(x.shape)} has {cin}")
+    sh, sw = _pair(stride, "stride", "conv_transpose2d")
+    ph, pw = _pair(padding, "padding", "conv_transpose2d")
+    oph, opw = _pair(output_padding, "output_padding", "conv_transpose2d")
+    dh, dw = _pair(dilation, "dilation", "conv_transpose2d")
+    if oph >= max(sh, dh) or opw >= max(sw, dw):
+        raise RuntimeError("conv_transpose2d: output padding must be smaller than either stride or dilation, got "
+                           f"output_padding={(oph, opw)}, stride={(sh, sw)}, dilation={(dh, dw)}")
+    cout = weight.shape[1] * groups
+    kh, kw = weight.shape[2], weight.shape[3]
+    h = (hin - 1) * sh - 2 * ph + dh * (kh - 1) + oph + 1
+    w = (win - 1) * sw - 2 * pw + dw * (kw - 1) + opw + 1
+    # conv_transpose2d(x, W) is conv2d's input-gradient for a conv2d mapping (N, cout, h, w) -> x's shape
+    # with weight W read as (K=cin, C/groups=cout/groups, kh, kw).
+    geom = conv_geometry((n, cout, h, w), weight.shape, (sh, sw), (ph, pw), (dh, dw), groups, "conv_transpose2d")
+    if (geom.ho, geom.wo) != (hin, win):
+        raise RuntimeError(f"conv_transpose2d: inconsistent geometry: input {hin}x{win} vs {geom.ho}x{geom.wo}")
+    y = Conv2dGradInput.apply(x, weight, geom=geom)
+    if bias is not None:
+        y = y + bias.reshape(1, cout, 1, 1)
+    return y.squeeze(0) if unbatched else y

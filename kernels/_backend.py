@@ -1,0 +1,55 @@
+"""Which implementation of each kernel the ops call: numba (default) or the numpy reference."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+
+_CHOICES = ("numba", "reference")
+_current = os.environ.get("AUTOGRAD_CORE_KERNELS", "numba").strip().lower() or "numba"
+if _current not in _CHOICES:
+    raise ValueError(
+        f"AUTOGRAD_CORE_KERNELS={_current!r} is not a kernel backend; use one of {', '.join(_CHOICES)}"
+    )
+
+
+def use(name: str) -> str:
+    """Select the kernel implementation ('numba' or 'reference'); returns the previous one."""
+    global _current
+    name = name.strip().lower()
+    if name not in _CHOICES:
+        raise ValueError(f"kernels.use: unknown backend {name!r}; choose one of {', '.join(_CHOICES)}")
+    prev, _current = _current, name
+    return prev
+
+
+def backend() -> str:
+    """The kernel implementation in use."""
+    return _current
+
+
+def get(name: str) -> Callable:
+    """The kernel called ``name`` in the current implementation."""
+    from . import conv, pool
+
+    for mod in (conv, pool):
+        impl = getattr(mod, "NUMBA" if _current == "numba" else "REFERENCE").get(name)
+        if impl is not None:
+            return impl
+    raise KeyError(f"no kernel named {name!r}")
+
+
+def warmup(dtypes: tuple = ("float32", "float64")) -> None:
+    """Compile (or load from numba's cache) every numba kernel for the given dtypes."""
+    import numpy as np
+
+    from . import conv, pool
+
+    for dt in dtypes:
+        x = np.zeros((1, 1, 4, 4), dtype=dt)
+        cols = conv.NUMBA["im2col"](x, 2, 2, 1, 1, 1, 1, 3, 3)
+        conv.NUMBA["col2im"](cols, 1, 4, 4, 2, 2, 1, 1, 1, 1, 3, 3)
+        vals, idx = pool.NUMBA["max_pool_forward"](x, 2, 2, 2, 2, 0, 0, 1, 1, 2, 2)
+        pool.NUMBA["max_pool_backward"](vals, idx, 4, 4)
+        pool.NUMBA["avg_pool_forward"](x, 2, 2, 2, 2, 0, 0, 2, 2, True, 0)
+        pool.NUMBA["avg_pool_backward"](vals, 4, 4, 2, 2, 2, 2, 0, 0, True, 0)

@@ -1,0 +1,204 @@
+"""Max and average pooling, forward and backward (numba kernels and numpy twins).
+
+Max pooling returns, with the values, the flat index (into H*W of the *unpadded* input) of
+each window's maximum, as PyTorch's ``return_indices`` does; NaN wins over numbers, so NaN
+propagates. Average pooling follows PyTorch's divisor rule (window clipped to the padded input
+when ``count_include_pad``, to the real input otherwise, or ``divisor_override``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit, prange
+
+_JIT = dict(cache=True, parallel=True, error_model="numpy")
+
+
+@njit(**_JIT)
+def _max_fwd(x, kh, kw, sh, sw, ph, pw, dh, dw, ho, wo):
+    n, c, h, w = x.shape
+    vals = np.empty((n, c, ho, wo), dtype=x.dtype)
+    idx = np.empty((n, c, ho, wo), dtype=np.int64)
+    for b in prange(n):
+        for ch in range(c):
+            for oy in range(ho):
+                for ox in range(wo):
+                    best = -np.inf
+                    arg = -1
+                    for i in range(kh):
+                        y = oy * sh - ph + i * dh
+                        if y < 0 or y >= h:
+                            continue
+                        for j in range(kw):
+                            xx = ox * sw - pw + j * dw
+                            if xx < 0 or xx >= w:
+                                continue
+                            v = x[b, ch, y, xx]
+                            if arg < 0 or v > best or np.isnan(v):
+                                best = v
+                                arg = y * w + xx
+                                if np.isnan(v):
+                                    break
+                        if arg >= 0 and np.isnan(best):
+                            break
+                    vals[b, ch, oy, ox] = best
+                    idx[b, ch, oy, ox] = arg
+    return vals, idx
+
+
+@njit(**_JIT)
+def _max_bwd(g, idx, h, w):
+    n, c, ho, wo = g.shape
+    gx = np.zeros((n, c, h * w), dtype=g.dtype)
+    for b in prange(n):  # one image per iteration: overlapping windows add within it only
+        for ch in range(c):
+            for oy in range(ho):
+                for ox in range(wo):
+                    gx[b, ch, idx[b, ch, oy, ox]] += g[b, ch, oy, ox]
+    return gx.reshape((n, c, h, w))
+
+
+@njit(**_JIT)
+def _avg_fwd(x, kh, kw, sh, sw, ph, pw, ho, wo, count_include_pad, divisor_override):
+    n, c, h, w = x.shape
+    out = np.empty((n, c, ho, wo), dtype=x.dtype)
+    for b in prange(n):
+        for ch in range(c):
+            for oy in range(ho):
+                y0 = oy * sh - ph
+                y1 = min(y0 + kh, h + ph)
+                for ox in range(wo):
+                    x0 = ox * sw - pw
+                    x1 = min(x0 + kw, w + pw)
+                    size = (y1 - y0) * (x1 - x0)
+                    ya, yb, xa, xb = max(y0, 0), min(y1, h), max(x0, 0), min(x1, w)
+                    s = 0.0
+                    for y in range(ya, yb):
+                        for xx in range(xa, xb):
+                            s += x[b, ch, y, xx]
+                    if divisor_override > 0:
+                        d = divisor_override
+                    elif count_include_pad:
+                        d = size
+                    else:
+                        d = (yb - ya) * (xb - xa)
+                    out[b, ch, oy, ox] = s / d
+    return out
+
+
+@njit(**_JIT)
+def _avg_bwd(g, h, w, kh, kw, sh, sw, ph, pw, count_include_pad, divisor_override):
+    n, c, ho, wo = g.shape
+    gx = np.zeros((n, c, h, w), dtype=g.dtype)
+    for b in prange(n):
+        for ch in range(c):
+            for oy in range(ho):
+                y0 = oy * sh - ph
+                y1 = min(y0 + kh, h + ph)
+                for ox in range(wo):
+                    x0 = ox * sw - pw
+                    x1 = min(x0 + kw, w + pw)
+                    size = (y1 - y0) * (x1 - x0)
+                    ya, yb, xa, xb = max(y0, 0), min(y1, h), max(x0, 0), min(x1, w)
+                    if divisor_override > 0:
+                        d = divisor_override
+                    elif count_include_pad:
+                        d = size
+                    else:
+                        d = (yb - ya) * (xb - xa)
+                    v = g[b, ch, oy, ox] / d
+                    for y in range(ya, yb):
+                        for xx in range(xa, xb):
+                            gx[b, ch, y, xx] += v
+    return gx
+
+
+def max_pool_forward_numba(x, kh, kw, sh, sw, ph, pw, dh, dw, ho, wo):
+    return _max_fwd(np.ascontiguousarray(x), kh, kw, sh, sw, ph, pw, dh, dw, ho, wo)
+
+
+def max_pool_backward_numba(g, idx, h, w):
+    return _max_bwd(np.ascontiguousarray(g), np.ascontiguousarray(idx), h, w)
+
+
+def avg_pool_forward_numba(x, kh, kw, sh, sw, ph, pw, ho, wo, count_include_pad, divisor_override):
+    return _avg_fwd(np.ascontiguousarray(x), kh, kw, sh, sw, ph, pw, ho, wo, bool(count_include_pad),
+                    int(divisor_override or 0))
+
+
+def avg_pool_backward_numba(g, h, w, kh, kw, sh, sw, ph, pw, count_include_pad, divisor_override):
+    return _avg_bwd(np.ascontiguousarray(g), h, w, kh, kw, sh, sw, ph, pw, bool(count_include_pad),
+                    int(divisor_override or 0))
+
+
+# ---------------------------------------------------------------------- numpy twins
+def _windows(h, w, kh, kw, sh, sw, ph, pw, dh, dw, ho, wo):
+    """Row/col coordinates (unpadded; may be out of range) of every window element."""
+    ys = np.arange(ho)[:, None] * sh - ph + np.arange(kh)[None, :] * dh  # (ho, kh)
+    xs = np.arange(wo)[:, None] * sw - pw + np.arange(kw)[None, :] * dw  # (wo, kw)
+    yy = ys[:, None, :, None]
+    xx = xs[None, :, None, :]
+    return np.broadcast_to(yy, (ho, wo, kh, kw)), np.broadcast_to(xx, (ho, wo, kh, kw))
+
+
+def max_pool_forward_reference(x, kh, kw, sh, sw, ph, pw, dh, dw, ho, wo):
+    n, c, h, w = x.shape
+    yy, xx = _windows(h, w, kh, kw, sh, sw, ph, pw, dh, dw, ho, wo)
+    valid = (yy >= 0) & (yy < h) & (xx >= 0) & (xx < w)
+    win = x[:, :, np.clip(yy, 0, h - 1), np.clip(xx, 0, w - 1)]  # (n, c, ho, wo, kh, kw)
+    win = np.where(valid, win, -np.inf).reshape(n, c, ho, wo, kh * kw)
+    nan = np.isnan(win)
+    pick = np.where(nan.any(-1), nan.argmax(-1), win.argmax(-1))  # first NaN wins, else first max
+    flat = (yy * w + xx).reshape(ho, wo, kh * kw)
+    idx = np.take_along_axis(np.broadcast_to(flat, (n, c, ho, wo, kh * kw)), pick[..., None], -1)[..., 0]
+    vals = np.take_along_axis(win, pick[..., None], -1)[..., 0].astype(x.dtype)
+    return vals, idx.astype(np.int64)
+
+
+def max_pool_backward_reference(g, idx, h, w):
+    n, c = g.shape[:2]
+    gx = np.zeros((n, c, h * w), dtype=g.dtype)
+    nn_, cc = np.meshgrid(np.arange(n), np.arange(c), indexing="ij")
+    np.add.at(gx, (nn_[..., None], cc[..., None], idx.reshape(n, c, -1)), g.reshape(n, c, -1))
+    return gx.reshape(n, c, h, w)
+
+
+def _avg_divisor(h, w, kh, kw, sh, sw, ph, pw, ho, wo, count_include_pad, divisor_override):
+    y0 = np.arange(ho) * sh - ph
+    x0 = np.arange(wo) * sw - pw
+    y1, x1 = np.minimum(y0 + kh, h + ph), np.minimum(x0 + kw, w + pw)
+    if divisor_override:
+        return np.full((ho, wo), float(divisor_override))
+    if count_include_pad:
+        return np.outer(y1 - y0, x1 - x0).astype(float)
+    return np.outer(np.minimum(y1, h) - np.maximum(y0, 0), np.minimum(x1, w) - np.maximum(x0, 0)).astype(float)
+
+
+def avg_pool_forward_reference(x, kh, kw, sh, sw, ph, pw, ho, wo, count_include_pad, divisor_override):
+    n, c, h, w = x.shape
+    yy, xx = _windows(h, w, kh, kw, sh, sw, ph, pw, 1, 1, ho, wo)
+    valid = (yy >= 0) & (yy < h) & (xx >= 0) & (xx < w)
+    win = np.where(valid, x[:, :, np.clip(yy, 0, h - 1), np.clip(xx, 0, w - 1)], 0)
+    d = _avg_divisor(h, w, kh, kw, sh, sw, ph, pw, ho, wo, count_include_pad, divisor_override)
+    return (win.sum(axis=(-2, -1)) / d).astype(x.dtype)
+
+
+def avg_pool_backward_reference(g, h, w, kh, kw, sh, sw, ph, pw, count_include_pad, divisor_override):
+    n, c, ho, wo = g.shape
+    yy, xx = _windows(h, w, kh, kw, sh, sw, ph, pw, 1, 1, ho, wo)
+    valid = (yy >= 0) & (yy < h) & (xx >= 0) & (xx < w)
+    d = _avg_divisor(h, w, kh, kw, sh, sw, ph, pw, ho, wo, count_include_pad, divisor_override)
+    contrib = np.broadcast_to((g / d)[..., None, None], (n, c, ho, wo, kh, kw))
+    gx = np.zeros((n, c, h, w), dtype=g.dtype)
+    np.add.at(gx, (slice(None), slice(None), yy[valid], xx[valid]), contrib[..., valid])
+    return gx
+
+
+NUMBA = {
+    "max_pool_forward": max_pool_forward_numba, "max_pool_backward": max_pool_backward_numba,
+    "avg_pool_forward": avg_pool_forward_numba, "avg_pool_backward": avg_pool_backward_numba,
+}
+REFERENCE = {
+    "max_pool_forward": max_pool_forward_reference, "max_pool_backward": max_pool_backward_reference,
+    "avg_pool_forward": avg_pool_forward_reference, "avg_pool_backward": avg_pool_backward_reference,
+}

@@ -1,0 +1,220 @@
+"""numba kernels vs their numpy twins, backend switching, NaN propagation, bad input, higher order."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import autograd_core.nn.functional as F
+import numpy as np
+import pytest
+from autograd_core.kernels import conv, pool
+
+import autograd_core as ag
+from autograd_core import kernels
+from autograd_core.ops.conv import out_size
+
+ROOT = Path(__file__).resolve().parents[1]
+DTYPES = [np.float32, np.float64]
+
+# (kh, kw, sh, sw, dh, dw) on a padded 7x6 plane: odd sizes, strides that do not divide, dilation
+CONV_GEOMS = [(3, 2, 1, 2, 1, 1), (2, 2, 2, 2, 1, 1), (3, 3, 1, 1, 2, 1), (1, 1, 3, 2, 1, 1), (4, 3, 2, 1, 1, 2)]
+# (kh, kw, sh, sw, ph, pw, dh, dw, ceil_mode)
+POOL_GEOMS = [(2, 2, 2, 2, 0, 0, 1, 1, False), (3, 2, 2, 1, 1, 1, 1, 1, False), (3, 3, 2, 2, 1, 1, 1, 1, True),
+              (2, 3, 3, 2, 0, 1, 2, 1, True), (1, 1, 1, 1, 0, 0, 1, 1, False)]
+
+
+def _data(dtype, shape=(2, 3, 7, 6), seed=0):
+    return np.random.default_rng(seed).standard_normal(shape).astype(dtype)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("geom", CONV_GEOMS)
+def test_im2col_col2im_match_twins(dtype, geom):
+    kh, kw, sh, sw, dh, dw = geom
+    x = _data(dtype)
+    ho, wo = out_size(7, kh, sh, 0, dh), out_size(6, kw, sw, 0, dw)
+    a = conv.im2col_numba(x, kh, kw, sh, sw, dh, dw, ho, wo)
+    b = conv.im2col_reference(x, kh, kw, sh, sw, dh, dw, ho, wo)
+    assert a.dtype == dtype and a.shape == (2, 3 * kh * kw, ho * wo)
+    np.testing.assert_array_equal(a, b)
+    cols = _data(dtype, a.shape, seed=1)
+    c1 = conv.col2im_numba(cols, 3, 7, 6, kh, kw, sh, sw, dh, dw, ho, wo)
+    c2 = conv.col2im_reference(cols, 3, 7, 6, kh, kw, sh, sw, dh, dw, ho, wo)
+    assert c1.dtype == dtype
+    np.testing.assert_allclose(c1, c2, rtol=1e-5 if dtype == np.float32 else 1e-12, atol=1e-6)
+    # col2im is the adjoint of im2col: <im2col(x), cols> == <x, col2im(cols)>
+    np.testing.assert_allclose(np.vdot(a.astype(np.float64), cols), np.vdot(x.astype(np.float64), c1), rtol=1e-4)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("geom", POOL_GEOMS)
+def test_pool_kernels_match_twins(dtype, geom):
+    kh, kw, sh, sw, ph, pw, dh, dw, cm = geom
+    x = _data(dtype)
+    ho, wo = out_size(7, kh, sh, 2 * ph, dh, cm), out_size(6, kw, sw, 2 * pw, dw, cm)
+    v1, i1 = pool.max_pool_forward_numba(x, kh, kw, sh, sw, ph, pw, dh, dw, ho, wo)
+    v2, i2 = pool.max_pool_forward_reference(x, kh, kw, sh, sw, ph, pw, dh, dw, ho, wo)
+    assert v1.dtype == dtype and i1.dtype == np.int64
+    np.testing.assert_array_equal(v1, v2)
+    np.testing.assert_array_equal(i1, i2)
+    g = _data(dtype, v1.shape, seed=2)
+    np.testing.assert_allclose(pool.max_pool_backward_numba(g, i1, 7, 6), pool.max_pool_backward_reference(g, i1, 7, 6),
+                               rtol=1e-6)
+    if (dh, dw) != (1, 1):
+        return  # average pooling has no dilation
+    for cip in (True, False):
+        for div in (0, 5):
+            a1 = pool.avg_pool_forward_numba(x, kh, kw, sh, sw, ph, pw, ho, wo, cip, div)
+            a2 = pool.avg_pool_forward_reference(x, kh, kw, sh, sw, ph, pw, ho, wo, cip, div)
+            assert a1.dtype == dtype
+            np.testing.assert_allclose(a1, a2, rtol=1e-5, atol=1e-6)
+            b1 = pool.avg_pool_backward_numba(g, 7, 6, kh, kw, sh, sw, ph, pw, cip, div)
+            b2 = pool.avg_pool_backward_reference(g, 7, 6, kh, kw, sh, sw, ph, pw, cip, div)
+            np.testing.assert_allclose(b1, b2, rtol=1e-5, atol=1e-6)
+
+
+def test_parallel_equals_serial():
+    import numba
+
+    x = _data(np.float64, (8, 3, 9, 9))
+    before = numba.get_num_threads()
+    outs = []
+    for threads in (1, before):
+        numba.set_num_threads(threads)
+        try:
+            outs.append((conv.im2col_numba(x, 3, 3, 2, 2, 1, 1, 4, 4),
+                         pool.max_pool_forward_numba(x, 3, 3, 2, 2, 1, 1, 1, 1, 5, 5)[0],
+                         pool.avg_pool_backward_numba(x[:, :, :5, :5], 9, 9, 3, 3, 2, 2, 1, 1, True, 0)))
+        finally:
+            numba.set_num_threads(before)
+    for a, b in zip(*outs):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_backend_switch_gives_same_results():
+    rng = np.random.default_rng(3)
+    x = ag.tensor(rng.standard_normal((2, 2, 6, 6)), requires_grad=True)
+    w = ag.tensor(rng.standard_normal((3, 2, 3, 3)), requires_grad=True)
+
+    def run():
+        x.grad = w.grad = None
+        y = F.max_pool2d(F.conv2d(x, w, padding=1, stride=2), 2)
+        y = y + F.avg_pool2d(F.conv2d(x, w, padding=1), 3, 2)[..., :2, :2]
+        y.sum().backward()
+        return y.data, x.grad.data, w.grad.data
+
+    assert kernels.backend() == "numba"
+    fast = run()
+    prev = kernels.use("reference")
+    try:
+        ref = run()
+    finally:
+        kernels.use(prev)
+    for a, b in zip(fast, ref):
+        np.testing.assert_allclose(a, b, rtol=1e-12)
+    with pytest.raises(ValueError, match="unknown backend 'cuda'"):
+        kernels.use("cuda")
+
+
+def test_nan_propagates_through_conv_and_pools():
+    x = np.zeros((1, 1, 4, 4))
+    x[0, 0, 1, 2] = np.nan
+    t = ag.tensor(x)
+    assert np.isnan(F.max_pool2d(t, 2).data[0, 0, 0, 1])
+    assert np.isnan(F.avg_pool2d(t, 2).data[0, 0, 0, 1])
+    assert np.isnan(F.conv2d(t, ag.ones(1, 1, 2, 2, dtype=ag.float64)).data[0, 0, 1, 1])
+    assert np.isfinite(F.max_pool2d(t, 2).data[0, 0, 1, 0])
+
+
+def test_maxpool_third_order():
+    # max pooling is piecewise linear: every derivative beyond the first is zero, but each order must run
+    # (pool -> scatter -> gather -> scatter) and give exact values.
+    x = ag.tensor(np.random.default_rng(4).permutation(32).reshape(1, 2, 4, 4).astype(np.float64), requires_grad=True)
+    u = ag.tensor(np.random.default_rng(5).standard_normal((1, 2, 2, 2)), requires_grad=True)
+    y = F.max_pool2d(x, 2)
+    (gx,) = ag.grad(y, x, u, create_graph=True)  # scatter(u)
+    v = ag.tensor(np.random.default_rng(6).standard_normal(x.shape), requires_grad=True)
+    (gu,) = ag.grad(gx, u, v, create_graph=True)  # gather(v) at the argmax positions
+    np.testing.assert_array_equal(gu.data, _gather(v.data, y.grad_fn.idx))
+    (gv,) = ag.grad(gu, v, ag.ones_like(gu))  # scatter again
+    np.testing.assert_array_equal(gv.data, _scatter(np.ones(gu.shape), y.grad_fn.idx, x.shape))
+
+
+def _gather(a, idx):
+    n, c = idx.shape[:2]
+    return np.take_along_axis(a.reshape(n, c, -1), idx.reshape(n, c, -1), 2).reshape(idx.shape)
+
+
+def _scatter(g, idx, shape):
+    out = np.zeros((shape[0], shape[1], shape[2] * shape[3]))
+    for n in range(idx.shape[0]):
+        for c in range(idx.shape[1]):
+            np.add.at(out[n, c], idx[n, c].ravel(), g[n, c].ravel())
+    return out.reshape(shape)
+
+
+def test_return_indices_match_torch():
+    torch = pytest.importorskip("torch")
+    x = np.random.default_rng(7).permutation(2 * 3 * 7 * 7).reshape(2, 3, 7, 7).astype(np.float32)
+    y, idx = F.max_pool2d(ag.tensor(x), 3, 2, 1, return_indices=True)
+    ty, tidx = torch.nn.functional.max_pool2d(torch.tensor(x), 3, 2, 1, return_indices=True)
+    np.testing.assert_array_equal(idx.data, tidx.numpy())
+    np.testing.assert_array_equal(y.data, ty.numpy())
+
+
+# ---------------------------------------------------------------------- bad input, checked in Python first
+@pytest.mark.parametrize("call,pattern", [
+    (lambda: F.conv2d(ag.ones(2, 3, 8, 8), ag.ones(4, 2, 3, 3)),
+     r"Given groups=1, weight of size \[4, 2, 3, 3\], expected input\[2, 3, 8, 8\] to have 2 channels, but got 3"),
+    (lambda: F.conv2d(ag.ones(2, 4, 8, 8), ag.ones(3, 2, 3, 3), groups=2),
+     r"groups=2 must divide both in_channels \(4\) and out_channels \(3\)"),
+    (lambda: F.conv2d(ag.ones(1, 1, 4, 4), ag.ones(1, 1, 5, 5)),
+     r"Calculated padded input size per channel: \(4 x 4\). Kernel size: \(5 x 5\)"),
+    (lambda: F.conv2d(ag.ones(1, 1, 1, 4, 4), ag.ones(1, 1, 3, 3)), r"expected a 4-D input"),
+    (lambda: F.conv2d(ag.ones(1, 1, 4, 4), ag.ones(1, 1, 3, 3), stride=2, padding="same"),
+     "padding='same' is not supported for strided convolutions"),
+    (lambda: F.conv2d(ag.ones(1, 1, 4, 4), ag.ones(1, 1, 3, 3, dtype=ag.float64)),
+     r"Input type \(float32\) and weight type \(float64\) should be the same"),
+    (lambda: F.max_pool2d(ag.ones(1, 1, 2, 2), 3), "Output size is too small"),
+    (lambda: F.max_pool2d(ag.ones(1, 1, 8, 8), 2, padding=2), "pad should be at most half of effective kernel size"),
+    (lambda: F.avg_pool2d(ag.ones(8, 8), 2), r"expected a 4-D input .* got shape \[8, 8\]"),
+])
+def test_bad_input_errors(call, pattern):
+    with pytest.raises(RuntimeError, match=pattern):
+        call()
+
+
+def test_kernels_run_without_jit():
+    """The kernel bodies are plain Python under NUMBA_DISABLE_JIT=1 (coverage of the loops themselves)."""
+    code = (
+        "import numpy as np\n"
+        "from autograd_core.kernels import conv, pool\n"
+        "x = np.random.default_rng(0).standard_normal((1, 2, 5, 4))\n"
+        "a = conv.im2col_numba(x, 2, 2, 1, 2, 1, 1, 4, 2)\n"
+        "assert np.array_equal(a, conv.im2col_reference(x, 2, 2, 1, 2, 1, 1, 4, 2))\n"
+        "assert np.allclose(conv.col2im_numba(a, 2, 5, 4, 2, 2, 1, 2, 1, 1, 4, 2),"
+        " conv.col2im_reference(a, 2, 5, 4, 2, 2, 1, 2, 1, 1, 4, 2))\n"
+        "v, i = pool.max_pool_forward_numba(x, 2, 2, 2, 2, 1, 1, 1, 1, 3, 3)\n"
+        "v2, i2 = pool.max_pool_forward_reference(x, 2, 2, 2, 2, 1, 1, 1, 1, 3, 3)\n"
+        "assert np.array_equal(v, v2) and np.array_equal(i, i2)\n"
+        "assert np.allclose(pool.avg_pool_forward_numba(x, 2, 2, 2, 2, 1, 1, 3, 3, False, 0),"
+        " pool.avg_pool_forward_reference(x, 2, 2, 2, 2, 1, 1, 3, 3, False, 0))\n"
+        "print('ok')\n"
+    )
+    env = dict(os.environ, NUMBA_DISABLE_JIT="1")
+    r = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0 and "ok" in r.stdout, r.stderr
+
+
+def test_warmup_and_environment_selection():
+    kernels.warmup(("float64",))
+    code = "from autograd_core import kernels; print(kernels.backend())"
+    env = dict(os.environ, AUTOGRAD_CORE_KERNELS="reference")
+    r = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    assert r.stdout.strip() == "reference", r.stderr
+    env["AUTOGRAD_CORE_KERNELS"] = "fortran"
+    r = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    assert r.returncode != 0 and "AUTOGRAD_CORE_KERNELS='fortran' is not a kernel backend" in r.stderr

@@ -30,9 +30,9 @@ def backend() -> str:
 
 def get(name: str) -> Callable:
     """The kernel called ``name`` in the current implementation."""
-    from . import conv, pool
+    from . import conv, norm, pool
 
-    for mod in (conv, pool):
+    for mod in (conv, pool, norm):
         impl = getattr(mod, "NUMBA" if _current == "numba" else "REFERENCE").get(name)
         if impl is not None:
             return impl
@@ -43,7 +43,7 @@ def warmup(dtypes: tuple = ("float32", "float64")) -> None:
     """Compile (or load from numba's cache) every numba kernel for the given dtypes."""
     import numpy as np
 
-    from . import conv, pool
+    from . import conv, norm, pool
 
     for dt in dtypes:
         x = np.zeros((1, 1, 4, 4), dtype=dt)
@@ -53,3 +53,7 @@ def warmup(dtypes: tuple = ("float32", "float64")) -> None:
         pool.NUMBA["max_pool_backward"](vals, idx, 4, 4)
         pool.NUMBA["avg_pool_forward"](x, 2, 2, 2, 2, 0, 0, 2, 2, True, 0)
         pool.NUMBA["avg_pool_backward"](vals, 4, 4, 2, 2, 2, 2, 0, 0, True, 0)
+        x3 = x.reshape(1, 1, 16)
+        ones = np.ones(1)
+        y, mean, var = norm.NUMBA["batch_norm_forward"](x3, ones, ones, 1e-5)
+        norm.NUMBA["batch_norm_backward"](y, x3, mean, 1 / np.sqrt(var + 1e-5), ones)

@@ -567,5 +567,29 @@ def _np_adaptive(x, o):
     return out
 
 
+def _np_bn(x, w, b, eps=1e-5):
+    axes = (0,) + tuple(range(2, x.ndim))
+    shp = (1, x.shape[1]) + (1,) * (x.ndim - 2)
+    xh = (x - x.mean(axis=axes, keepdims=True)) / np.sqrt(x.var(axis=axes, keepdims=True) + eps)
+    return xh * w.reshape(shp) + b.reshape(shp)
+
+
+op("batch_norm_train", lambda x, w, b: _F().batch_norm(x, None, None, w, b, training=True),
+   lambda x, w, b: _np_bn(x, w, b),
+   lambda x, w, b: _t().nn.functional.batch_norm(x, None, None, w, b, training=True),
+   lambda rng: [Sample((_r(rng, 4, 3), _r(rng, 3), _r(rng, 3)), name="NC"),
+                Sample((_r(rng, 2, 3, 4), _r(rng, 3), _r(rng, 3)), name="NCL"),
+                Sample((_r(rng, 2, 2, 3, 3), _r(rng, 2), _r(rng, 2)), name="NCHW")])
+op("batch_norm_train_noaffine", lambda x: _F().batch_norm(x, None, None, training=True),
+   lambda x: _np_bn(x, np.ones(x.shape[1]), np.zeros(x.shape[1])),
+   lambda x: _t().nn.functional.batch_norm(x, None, None, training=True),
+   lambda rng: [Sample((_r(rng, 3, 2, 2, 2),), name="NCHW")])
+op("batch_norm_eval", lambda x, w, b, rm, rv: _F().batch_norm(x, ag.tensor(rm), ag.tensor(rv), w, b),
+   lambda x, w, b, rm, rv: (x - rm[None, :, None]) / np.sqrt(rv[None, :, None] + 1e-5) * w[None, :, None]
+   + b[None, :, None],
+   lambda x, w, b, rm, rv: _t().nn.functional.batch_norm(x, _t().tensor(rm), _t().tensor(rv), w, b),
+   lambda rng: [Sample((_r(rng, 2, 3, 4), _r(rng, 3), _r(rng, 3)), {"rm": _r(rng, 3), "rv": _pos(rng, 3)})])
+
+
 OPS_BY_NAME = {o.name: o for o in OPS}
 assert len(OPS_BY_NAME) == len(OPS), "duplicate op names in the op table"

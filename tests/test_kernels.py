@@ -218,3 +218,67 @@ def test_warmup_and_environment_selection():
     env["AUTOGRAD_CORE_KERNELS"] = "fortran"
     r = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
     assert r.returncode != 0 and "AUTOGRAD_CORE_KERNELS='fortran' is not a kernel backend" in r.stderr
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("shape", [(5, 3, 1), (4, 2, 9), (3, 4, 13)])
+def test_batch_norm_kernels_match_twins(dtype, shape):
+    from autograd_core.kernels import norm
+
+    x = _data(dtype, shape)
+    gamma, beta = np.linspace(0.5, 1.5, shape[1]), np.linspace(-1, 1, shape[1])
+    y1, m1, v1 = norm.batch_norm_forward_numba(x, gamma, beta, 1e-5)
+    y2, m2, v2 = norm.batch_norm_forward_reference(x, gamma, beta, 1e-5)
+    tol = 1e-5 if dtype == np.float32 else 1e-12
+    assert y1.dtype == dtype
+    np.testing.assert_allclose(y1, y2, rtol=tol, atol=tol)
+    np.testing.assert_allclose(m1, m2, rtol=1e-12)
+    np.testing.assert_allclose(v1, v2, rtol=1e-12)
+    g = _data(dtype, shape, seed=9)
+    inv = 1 / np.sqrt(v1 + 1e-5)
+    for a, b in zip(norm.batch_norm_backward_numba(g, x, m1, inv, gamma),
+                    norm.batch_norm_backward_reference(g, x, m1, inv, gamma)):
+        np.testing.assert_allclose(a, b, rtol=tol * 10, atol=tol * 10)
+
+
+def test_batch_norm_running_stats_match_torch_over_steps():
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(8)
+    rm, rv = ag.zeros(3), ag.ones(3)
+    trm, trv = torch.zeros(3), torch.ones(3)
+    for _ in range(3):
+        x = rng.standard_normal((4, 3, 5)).astype(np.float32) * 2 + 1
+        F.batch_norm(ag.tensor(x), rm, rv, training=True, momentum=0.1)
+        torch.nn.functional.batch_norm(torch.tensor(x), trm, trv, training=True, momentum=0.1)
+    np.testing.assert_allclose(rm.data, trm.numpy(), rtol=1e-5)
+    np.testing.assert_allclose(rv.data, trv.numpy(), rtol=1e-5)
+    assert rm._version == 3
+
+
+def test_batch_norm_constant_channel_is_finite_and_errors():
+    x = ag.ones(4, 2, 3, requires_grad=True)
+    y = F.batch_norm(x, None, None, training=True)
+    y.sum().backward()
+    assert np.all(np.isfinite(y.data)) and np.all(np.isfinite(x.grad.data))
+    with pytest.raises(ValueError, match=r"Expected more than 1 value per channel when training, got input size \[1, 3\]"):
+        F.batch_norm(ag.ones(1, 3), ag.zeros(3), ag.ones(3), training=True)
+    with pytest.raises(RuntimeError, match="running_mean should contain 3 elements .* not 4"):
+        F.batch_norm(ag.ones(2, 3), ag.zeros(4), ag.ones(3), training=True)
+    with pytest.raises(ValueError, match="expected 2D, 3D or 4D input"):
+        F.batch_norm(ag.ones(3), None, None, training=True)
+
+
+def test_dropout_is_inverted_and_seeded():
+    x = ag.ones(1000, requires_grad=True)
+    ag.manual_seed(0)
+    y = F.dropout(x, p=0.25)
+    kept = y.data != 0
+    assert 0.65 < kept.mean() < 0.85
+    np.testing.assert_allclose(y.data[kept], 1 / 0.75)
+    y.sum().backward()
+    np.testing.assert_allclose(x.grad.data, y.data)
+    ag.manual_seed(0)
+    np.testing.assert_array_equal(F.dropout(x, p=0.25).data, y.data)
+    assert F.dropout(x, 0.5, training=False) is x
+    with pytest.raises(ValueError, match="dropout probability has to be between 0 and 1, but got 1.5"):
+        F.dropout(x, 1.5)

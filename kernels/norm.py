@@ -1,0 +1,103 @@
+"""BatchNorm statistics, forward and backward over (N, C, L) arrays (L = flattened spatial dims).
+
+Per channel: mean and biased variance over N*L elements (accumulated in float64),
+``y = gamma * (x - mean) * invstd + beta``; the backward uses
+``dx = gamma * invstd / M * (M * g - sum(g) - xhat * sum(g * xhat))``. x-hat is recomputed from x
+in the backward instead of being stored (one N*C*L array less to keep alive).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit, prange
+
+_JIT = dict(cache=True, parallel=True, error_model="numpy")
+
+
+@njit(**_JIT)
+def _bn_fwd(x, gamma, beta, eps):
+    n, c, l = x.shape
+    m = n * l
+    y = np.empty_like(x)
+    mean = np.empty(c, dtype=np.float64)
+    var = np.empty(c, dtype=np.float64)
+    for ch in prange(c):  # channels are independent
+        s = 0.0
+        for b in range(n):
+            for k in range(l):
+                s += x[b, ch, k]
+        mu = s / m
+        v = 0.0
+        for b in range(n):
+            for k in range(l):
+                d = x[b, ch, k] - mu
+                v += d * d
+        v /= m
+        inv = 1.0 / np.sqrt(v + eps)
+        ga, be = gamma[ch] * inv, beta[ch]
+        for b in range(n):
+            for k in range(l):
+                y[b, ch, k] = (x[b, ch, k] - mu) * ga + be
+        mean[ch] = mu
+        var[ch] = v
+    return y, mean, var
+
+
+@njit(**_JIT)
+def _bn_bwd(g, x, mean, invstd, gamma):
+    n, c, l = x.shape
+    m = n * l
+    dx = np.empty_like(x)
+    dgamma = np.empty(c, dtype=np.float64)
+    dbeta = np.empty(c, dtype=np.float64)
+    for ch in prange(c):
+        mu, inv = mean[ch], invstd[ch]
+        sg = 0.0
+        sgx = 0.0
+        for b in range(n):
+            for k in range(l):
+                gv = g[b, ch, k]
+                sg += gv
+                sgx += gv * (x[b, ch, k] - mu) * inv
+        scale = gamma[ch] * inv / m
+        for b in range(n):
+            for k in range(l):
+                xh = (x[b, ch, k] - mu) * inv
+                dx[b, ch, k] = scale * (m * g[b, ch, k] - sg - xh * sgx)
+        dgamma[ch] = sgx
+        dbeta[ch] = sg
+    return dx, dgamma, dbeta
+
+
+def batch_norm_forward_numba(x, gamma, beta, eps):
+    """-> (y, batch mean, biased batch var); gamma/beta are per-channel float64 arrays."""
+    return _bn_fwd(np.ascontiguousarray(x), gamma, beta, float(eps))
+
+
+def batch_norm_backward_numba(g, x, mean, invstd, gamma):
+    """-> (dx, dgamma, dbeta)."""
+    return _bn_bwd(np.ascontiguousarray(g), np.ascontiguousarray(x), mean, invstd, gamma)
+
+
+def batch_norm_forward_reference(x, gamma, beta, eps):
+    x64 = x.astype(np.float64)
+    mean = x64.mean(axis=(0, 2))
+    var = ((x64 - mean[None, :, None]) ** 2).mean(axis=(0, 2))
+    inv = 1.0 / np.sqrt(var + eps)
+    y = (x64 - mean[None, :, None]) * (gamma * inv)[None, :, None] + beta[None, :, None]
+    return y.astype(x.dtype), mean, var
+
+
+def batch_norm_backward_reference(g, x, mean, invstd, gamma):
+    m = x.shape[0] * x.shape[2]
+    g64 = g.astype(np.float64)
+    xh = (x.astype(np.float64) - mean[None, :, None]) * invstd[None, :, None]
+    sg = g64.sum(axis=(0, 2))
+    sgx = (g64 * xh).sum(axis=(0, 2))
+    dx = (gamma * invstd / m)[None, :, None] * (m * g64 - sg[None, :, None] - xh * sgx[None, :, None])
+    return dx.astype(x.dtype), sgx, sg
+
+
+NUMBA = {"batch_norm_forward": batch_norm_forward_numba, "batch_norm_backward": batch_norm_backward_numba}
+REFERENCE = {"batch_norm_forward": batch_norm_forward_reference,
+             "batch_norm_backward": batch_norm_backward_reference}

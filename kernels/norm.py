@@ -16,27 +16,27 @@ _JIT = dict(cache=True, parallel=True, error_model="numpy")
 
 @njit(**_JIT)
 def _bn_fwd(x, gamma, beta, eps):
-    n, c, l = x.shape
-    m = n * l
+    n, c, sz = x.shape
+    m = n * sz
     y = np.empty_like(x)
     mean = np.empty(c, dtype=np.float64)
     var = np.empty(c, dtype=np.float64)
     for ch in prange(c):  # channels are independent
         s = 0.0
         for b in range(n):
-            for k in range(l):
+            for k in range(sz):
                 s += x[b, ch, k]
         mu = s / m
         v = 0.0
         for b in range(n):
-            for k in range(l):
+            for k in range(sz):
                 d = x[b, ch, k] - mu
                 v += d * d
         v /= m
         inv = 1.0 / np.sqrt(v + eps)
         ga, be = gamma[ch] * inv, beta[ch]
         for b in range(n):
-            for k in range(l):
+            for k in range(sz):
                 y[b, ch, k] = (x[b, ch, k] - mu) * ga + be
         mean[ch] = mu
         var[ch] = v
@@ -45,8 +45,8 @@ def _bn_fwd(x, gamma, beta, eps):
 
 @njit(**_JIT)
 def _bn_bwd(g, x, mean, invstd, gamma):
-    n, c, l = x.shape
-    m = n * l
+    n, c, sz = x.shape
+    m = n * sz
     dx = np.empty_like(x)
     dgamma = np.empty(c, dtype=np.float64)
     dbeta = np.empty(c, dtype=np.float64)
@@ -55,13 +55,13 @@ def _bn_bwd(g, x, mean, invstd, gamma):
         sg = 0.0
         sgx = 0.0
         for b in range(n):
-            for k in range(l):
+            for k in range(sz):
                 gv = g[b, ch, k]
                 sg += gv
                 sgx += gv * (x[b, ch, k] - mu) * inv
         scale = gamma[ch] * inv / m
         for b in range(n):
-            for k in range(l):
+            for k in range(sz):
                 xh = (x[b, ch, k] - mu) * inv
                 dx[b, ch, k] = scale * (m * g[b, ch, k] - sg - xh * sgx)
         dgamma[ch] = sgx

@@ -15,6 +15,6 @@ from autograd_core.ops.softmax import log_softmax, softmax
 from autograd_core.ops.unary import sigmoid, tanh
 
 __all__ = [
-    "adaptive_avg_pool2d", "avg_pool2d", "batch_norm", "conv2d", "dropout", "conv_transpose2d", "elu", "hardtanh", "leaky_relu",
-    "log_softmax", "max_pool2d", "pad", "relu", "sigmoid", "softmax", "softplus", "tanh",
+    "adaptive_avg_pool2d", "avg_pool2d", "batch_norm", "conv2d", "conv_transpose2d", "dropout", "elu",
+    "hardtanh", "leaky_relu", "log_softmax", "max_pool2d", "pad", "relu", "sigmoid", "softmax", "softplus", "tanh",
 ]

@@ -260,7 +260,8 @@ def test_batch_norm_constant_channel_is_finite_and_errors():
     y = F.batch_norm(x, None, None, training=True)
     y.sum().backward()
     assert np.all(np.isfinite(y.data)) and np.all(np.isfinite(x.grad.data))
-    with pytest.raises(ValueError, match=r"Expected more than 1 value per channel when training, got input size \[1, 3\]"):
+    with pytest.raises(ValueError, match=r"Expected more than 1 value per channel when training, got input size "
+                                         r"\[1, 3\]"):
         F.batch_norm(ag.ones(1, 3), ag.zeros(3), ag.ones(3), training=True)
     with pytest.raises(RuntimeError, match="running_mean should contain 3 elements .* not 4"):
         F.batch_norm(ag.ones(2, 3), ag.zeros(4), ag.ones(3), training=True)

@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+from . import _threads  # first: sets thread defaults before numpy/numba load
 from . import (
     _methods,  # noqa: F401  (binds operators and methods onto Tensor)
     autograd,

@@ -1,5 +1,6 @@
 import os
 
+import autograd_core  # noqa: F401 - first, so its thread settings precede numpy's OpenBLAS load
 import numpy as np
 import pytest
 from hypothesis import settings

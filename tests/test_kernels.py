@@ -283,3 +283,18 @@ def test_dropout_is_inverted_and_seeded():
     assert F.dropout(x, 0.5, training=False) is x
     with pytest.raises(ValueError, match="dropout probability has to be between 0 and 1, but got 1.5"):
         F.dropout(x, 1.5)
+
+
+def test_thread_defaults_are_set_and_overridable():
+    code = ("import os, autograd_core\n"
+            "print(os.environ['OPENBLAS_THREAD_TIMEOUT'], os.environ['OMP_WAIT_POLICY'])\n")
+    env = {k: v for k, v in os.environ.items() if k not in ("OPENBLAS_THREAD_TIMEOUT", "OMP_WAIT_POLICY")}
+    r = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    assert r.stdout.split() == ["4", "passive"], r.stderr
+    env["OMP_WAIT_POLICY"] = "active"
+    r = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    assert r.stdout.split() == ["4", "active"], r.stderr
+    env["AUTOGRAD_CORE_THREAD_TUNING"] = "0"
+    code = "import os, autograd_core; print(os.environ.get('OPENBLAS_THREAD_TIMEOUT'))"
+    r = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    assert r.stdout.strip() == "None", r.stderr

@@ -202,6 +202,17 @@ def test_kernels_run_without_jit():
         "assert np.array_equal(v, v2) and np.array_equal(i, i2)\n"
         "assert np.allclose(pool.avg_pool_forward_numba(x, 2, 2, 2, 2, 1, 1, 3, 3, False, 0),"
         " pool.avg_pool_forward_reference(x, 2, 2, 2, 2, 1, 1, 3, 3, False, 0))\n"
+        "assert np.allclose(pool.max_pool_backward_numba(v, i, 5, 4), pool.max_pool_backward_reference(v, i, 5, 4))\n"
+        "assert np.allclose(pool.avg_pool_backward_numba(v, 5, 4, 2, 2, 2, 2, 1, 1, True, 0),"
+        " pool.avg_pool_backward_reference(v, 5, 4, 2, 2, 2, 2, 1, 1, True, 0))\n"
+        "from autograd_core.kernels import norm\n"
+        "x3, ga = x.reshape(1, 2, 20), np.array([0.5, 2.0])\n"
+        "y, m, var = norm.batch_norm_forward_numba(x3, ga, ga, 1e-5)\n"
+        "assert np.allclose(y, norm.batch_norm_forward_reference(x3, ga, ga, 1e-5)[0])\n"
+        "inv = 1 / np.sqrt(var + 1e-5)\n"
+        "for a, b in zip(norm.batch_norm_backward_numba(y, x3, m, inv, ga),"
+        " norm.batch_norm_backward_reference(y, x3, m, inv, ga)):\n"
+        "    assert np.allclose(a, b)\n"
         "print('ok')\n"
     )
     env = dict(os.environ, NUMBA_DISABLE_JIT="1")

@@ -58,6 +58,24 @@ def _max_bwd(g, idx, h, w):
     return gx.reshape((n, c, h, w))
 
 
+@njit(cache=True, error_model="numpy")
+def _avg_window(oy, ox, h, w, kh, kw, sh, sw, ph, pw, count_include_pad, divisor_override):
+    """Clipped window bounds and PyTorch's divisor for output (oy, ox) of average pooling."""
+    y0 = oy * sh - ph
+    x0 = ox * sw - pw
+    y1 = min(y0 + kh, h + ph)
+    x1 = min(x0 + kw, w + pw)
+    size = (y1 - y0) * (x1 - x0)
+    ya, yb, xa, xb = max(y0, 0), min(y1, h), max(x0, 0), min(x1, w)
+    if divisor_override > 0:
+        d = divisor_override
+    elif count_include_pad:
+        d = size
+    else:
+        d = (yb - ya) * (xb - xa)
+    return ya, yb, xa, xb, d
+
+
 @njit(**_JIT)
 def _avg_fwd(x, kh, kw, sh, sw, ph, pw, ho, wo, count_include_pad, divisor_override):
     n, c, h, w = x.shape
@@ -65,23 +83,13 @@ def _avg_fwd(x, kh, kw, sh, sw, ph, pw, ho, wo, count_include_pad, divisor_overr
     for b in prange(n):
         for ch in range(c):
             for oy in range(ho):
-                y0 = oy * sh - ph
-                y1 = min(y0 + kh, h + ph)
                 for ox in range(wo):
-                    x0 = ox * sw - pw
-                    x1 = min(x0 + kw, w + pw)
-                    size = (y1 - y0) * (x1 - x0)
-                    ya, yb, xa, xb = max(y0, 0), min(y1, h), max(x0, 0), min(x1, w)
+                    ya, yb, xa, xb, d = _avg_window(oy, ox, h, w, kh, kw, sh, sw, ph, pw, count_include_pad,
+                                                    divisor_override)
                     s = 0.0
                     for y in range(ya, yb):
                         for xx in range(xa, xb):
                             s += x[b, ch, y, xx]
-                    if divisor_override > 0:
-                        d = divisor_override
-                    elif count_include_pad:
-                        d = size
-                    else:
-                        d = (yb - ya) * (xb - xa)
                     out[b, ch, oy, ox] = s / d
     return out
 
@@ -90,22 +98,12 @@ def _avg_fwd(x, kh, kw, sh, sw, ph, pw, ho, wo, count_include_pad, divisor_overr
 def _avg_bwd(g, h, w, kh, kw, sh, sw, ph, pw, count_include_pad, divisor_override):
     n, c, ho, wo = g.shape
     gx = np.zeros((n, c, h, w), dtype=g.dtype)
-    for b in prange(n):
+    for b in prange(n):  # one image per iteration: overlapping windows add within it only
         for ch in range(c):
             for oy in range(ho):
-                y0 = oy * sh - ph
-                y1 = min(y0 + kh, h + ph)
                 for ox in range(wo):
-                    x0 = ox * sw - pw
-                    x1 = min(x0 + kw, w + pw)
-                    size = (y1 - y0) * (x1 - x0)
-                    ya, yb, xa, xb = max(y0, 0), min(y1, h), max(x0, 0), min(x1, w)
-                    if divisor_override > 0:
-                        d = divisor_override
-                    elif count_include_pad:
-                        d = size
-                    else:
-                        d = (yb - ya) * (xb - xa)
+                    ya, yb, xa, xb, d = _avg_window(oy, ox, h, w, kh, kw, sh, sw, ph, pw, count_include_pad,
+                                                    divisor_override)
                     v = g[b, ch, oy, ox] / d
                     for y in range(ya, yb):
                         for xx in range(xa, xb):

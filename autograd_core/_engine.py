@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import operator
+import sys
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -285,7 +286,9 @@ def run_backward(
         else:
             _loop_fast(order, table, leaf_grads, retain_graph)
 
-        for leaf, g in leaf_grads.items():
+        while leaf_grads:
+            # popitem: the table lets go of each gradient, so _accumulate can tell when it may keep it
+            leaf, g = leaf_grads.popitem()
             if leaf._hooks:
                 g = _run_hooks(leaf._hooks, g, create_graph)
             for ob in observers:
@@ -463,8 +466,15 @@ def _accumulate(t: Tensor, g: Any, create_graph: bool) -> None:
     if isinstance(g, Tensor):
         g = g.data
     if t._grad is None:
-        # A copy: the same upstream array may have been handed to several inputs.
-        t._grad = _make(np.array(g, dtype=t.data.dtype, copy=True), None, False)
+        # Keep the array only if nothing else can see it (PyTorch's AccumulateGrad steals a buffer
+        # whose use count is 1): an array that owns its memory, referenced only by the caller's
+        # variable, this parameter and getrefcount's argument. Otherwise copy: the same upstream
+        # array may have been handed to several inputs, or belong to the user.
+        if (type(g) is np.ndarray and g.base is None and g.flags.writeable and g.dtype == t.data.dtype
+                and sys.getrefcount(g) <= 3):
+            t._grad = _make(g, None, False)
+        else:
+            t._grad = _make(np.array(g, dtype=t.data.dtype, copy=True), None, False)
     else:
         t._grad = _make(np.asarray(t._grad.data + g, dtype=t.data.dtype), None, False)
 

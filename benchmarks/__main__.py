@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
-import autograd_core  # noqa: F401 - first: its thread settings must precede numpy's OpenBLAS load
+import os
+import sys
+
+if sys.argv[1:2] == ["ops"]:
+    # The per-op workload runs no numba kernel: let PyTorch keep its default OpenMP wait policy
+    # (passive waiting, which autograd_core sets for its kernels, slows PyTorch's (32,32) chain).
+    os.environ.setdefault("AUTOGRAD_CORE_THREAD_TUNING", "0")
+
+import autograd_core  # noqa: F401, E402 - before numpy: its thread settings must precede OpenBLAS's load
 import argparse
 import json
-import os
 import platform
 import statistics
-import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -183,7 +189,7 @@ def _markdown(res: dict, machine: dict) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
-    p.add_argument("suite", choices=["ops", "kernels", "all"], nargs="?", default="ops")
+    p.add_argument("suite", choices=["ops", "kernels"], nargs="?", default="ops")
     p.add_argument("--no-reference", action="store_true", help="skip the numpy-reference-kernel contestant")
     p.add_argument("--rounds", type=int, default=7)
     p.add_argument("--calls", type=int, default=50, help="chain runs per round and contestant")
@@ -192,10 +198,11 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
     rounds, calls = (1, 2) if args.quick else (args.rounds, args.calls)
     machine = _machine()
+    machine["threads"] = {k: os.environ.get(k) for k in ("OPENBLAS_THREAD_TIMEOUT", "OMP_WAIT_POLICY")}
     payload: dict = {"machine": machine}
     md = ""
     status = 0
-    if args.suite in ("ops", "all"):
+    if args.suite == "ops":
         res = run_ops(rounds, calls)
         payload["ops"] = res
         md += _markdown(res, machine)
@@ -204,7 +211,7 @@ def main(argv: list[str] | None = None) -> int:
                 if r["max_rel_diff_vs_first"] > 1e-3:
                     print(f"WRONG: {name} at {shape} disagrees with the reference gradient", file=sys.stderr)
                     status = 1
-    if args.suite in ("kernels", "all"):
+    if args.suite == "kernels":
         kres = run_kernels(rounds if not args.quick else 1, 3 if not args.quick else 1, args.quick,
                            not args.no_reference)
         payload["kernels"] = kres

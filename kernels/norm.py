@@ -14,6 +14,38 @@ from numba import njit, prange
 _JIT = dict(cache=True, parallel=True, error_model="numpy")
 
 
+@njit(cache=True, error_model="numpy")
+def _sums(x, ch, shift):
+    """sum(x - shift) and sum((x - shift)**2) over one channel, with four independent float64
+    accumulators: without fastmath numba keeps the order of a single running sum, whose add
+    latency (not memory) would then bound the whole kernel."""
+    n, _, sz = x.shape
+    a0 = a1 = a2 = a3 = 0.0
+    q0 = q1 = q2 = q3 = 0.0
+    for b in range(n):
+        k = 0
+        while k + 4 <= sz:
+            d0 = x[b, ch, k] - shift
+            d1 = x[b, ch, k + 1] - shift
+            d2 = x[b, ch, k + 2] - shift
+            d3 = x[b, ch, k + 3] - shift
+            a0 += d0
+            a1 += d1
+            a2 += d2
+            a3 += d3
+            q0 += d0 * d0
+            q1 += d1 * d1
+            q2 += d2 * d2
+            q3 += d3 * d3
+            k += 4
+        while k < sz:
+            d0 = x[b, ch, k] - shift
+            a0 += d0
+            q0 += d0 * d0
+            k += 1
+    return (a0 + a1) + (a2 + a3), (q0 + q1) + (q2 + q3)
+
+
 @njit(**_JIT)
 def _bn_fwd(x, gamma, beta, eps):
     n, c, sz = x.shape
@@ -22,17 +54,12 @@ def _bn_fwd(x, gamma, beta, eps):
     mean = np.empty(c, dtype=np.float64)
     var = np.empty(c, dtype=np.float64)
     for ch in prange(c):  # channels are independent
-        s = 0.0
-        for b in range(n):
-            for k in range(sz):
-                s += x[b, ch, k]
-        mu = s / m
-        v = 0.0
-        for b in range(n):
-            for k in range(sz):
-                d = x[b, ch, k] - mu
-                v += d * d
-        v /= m
+        # Shifted single pass: sums of (x - x0) keep the variance free of catastrophic cancellation.
+        shift = np.float64(x[0, ch, 0])
+        s, q = _sums(x, ch, shift)
+        dm = s / m
+        mu = shift + dm
+        v = max(q / m - dm * dm, 0.0)
         inv = 1.0 / np.sqrt(v + eps)
         ga, be = gamma[ch] * inv, beta[ch]
         for b in range(n):
@@ -52,13 +79,23 @@ def _bn_bwd(g, x, mean, invstd, gamma):
     dbeta = np.empty(c, dtype=np.float64)
     for ch in prange(c):
         mu, inv = mean[ch], invstd[ch]
-        sg = 0.0
-        sgx = 0.0
+        s0 = s1 = t0 = t1 = 0.0
         for b in range(n):
-            for k in range(sz):
-                gv = g[b, ch, k]
-                sg += gv
-                sgx += gv * (x[b, ch, k] - mu) * inv
+            k = 0
+            while k + 2 <= sz:
+                g0 = np.float64(g[b, ch, k])
+                g1 = np.float64(g[b, ch, k + 1])
+                s0 += g0
+                s1 += g1
+                t0 += g0 * (x[b, ch, k] - mu)
+                t1 += g1 * (x[b, ch, k + 1] - mu)
+                k += 2
+            if k < sz:
+                g0 = np.float64(g[b, ch, k])
+                s0 += g0
+                t0 += g0 * (x[b, ch, k] - mu)
+        sg = s0 + s1
+        sgx = (t0 + t1) * inv
         scale = gamma[ch] * inv / m
         for b in range(n):
             for k in range(sz):

@@ -516,3 +516,22 @@ def test_numpy_reductions_on_tensors_stay_in_the_graph():
     assert np.max(x).item() == 4.0 and np.mean(x).item() == pytest.approx(7 / 3)
     (s + np.mean(x)).backward()
     np.testing.assert_allclose(x.grad.data, np.full(3, 1 + 1 / 3))
+
+
+def test_gradient_buffers_kept_only_when_unshared():
+    # Mul's fresh output gradient is handed by Add to both leaves: one may keep it, the other must copy.
+    x, y = t64(3), t64(3, rng=np.random.default_rng(1))
+    ((x + y) * 2).sum().backward()
+    assert not np.shares_memory(x.grad.data, y.grad.data)
+    np.testing.assert_array_equal(x.grad.data, [2.0, 2.0, 2.0])
+    x.grad.data[0] = 7.0
+    assert y.grad.data[0] == 2.0
+    # an observer holding the gradient keeps it from being taken over
+    class Keep(ag.BackwardObserver):
+        def on_leaf(self, t, g):
+            self.g = g
+
+    w = t64(3)
+    with ag.observe(Keep()) as k:
+        (w * 3.0).sum().backward()
+    assert not np.shares_memory(w.grad.data, k.g)

@@ -57,10 +57,6 @@ def where(cond: np.ndarray, a: Any, b: Any) -> Any:
     return np.where(cond, a, b)
 
 
-def reshape(x: Any, shape: tuple[int, ...]) -> Any:
-    return x.reshape(shape)
-
-
 def unsqueeze(x: Any, axis: int) -> Any:
     if isinstance(x, Tensor):
         return x.unsqueeze(axis)

@@ -347,7 +347,7 @@ def _check_arity(node: Function, res: tuple) -> None:
         )
 
 
-def _edge_index(edges: tuple, gi: Any, res: tuple) -> int:
+def _edge_index(gi: Any, res: tuple) -> int:
     """Position of gradient ``gi`` in ``res`` (by identity; only used for error messages)."""
     return next(i for i, r in enumerate(res) if r is gi)
 
@@ -377,7 +377,7 @@ def _loop_fast(order: list[Function], table: dict, leaf_grads: dict, retain_grap
                 continue
             d = inp.data
             if gi.shape != d.shape or gi.dtype != d.dtype:
-                gi = _fix_grad(node, _edge_index(edges, gi, res), gi, inp, False)
+                gi = _fix_grad(node, _edge_index(gi, res), gi, inp, False)
             if isinstance(child, Tensor):
                 prev = leaf_grads.get(child)
                 leaf_grads[child] = gi if prev is None else prev + gi

@@ -11,8 +11,6 @@ from typing import Any
 
 import numpy as np
 
-from . import _grad_mode
-
 _FLOAT_KINDS = ("f", "c")
 
 
@@ -305,6 +303,3 @@ def bump_version(t: Tensor) -> None:
     t._vc[0] += 1
     INPLACE_EPOCH[0] += 1
 
-
-def is_grad_enabled() -> bool:
-    return _grad_mode.STATE.grad_enabled

@@ -97,18 +97,10 @@ def _reduce_samples(gen: Callable, dims: tuple = (None, 1, (0, 2), -1), zero_d: 
     return samples
 
 
-def _np_dim(d: Any) -> Any:
-    return d
-
-
 def _t():
     import torch
 
     return torch
-
-
-def _tdims(d: Any) -> Any:
-    return d
 
 
 OPS: list[OpInfo] = []

@@ -1,8 +1,10 @@
 """im2col / col2im for convolutions (the GEMM itself is BLAS, via numpy's matmul).
 
-Layout: ``x`` is (N, C, H, W) and already zero-padded; ``cols`` is (N, C*kh*kw, Ho*Wo) with the
-row index ``(c*kh + i)*kw + j`` and column ``ho*Wo + wo``, holding x[n, c, ho*sh + i*dh, wo*sw + j*dw].
-col2im is the adjoint: it scatter-adds columns back into an (N, C, H, W) array.
+Layout: ``x`` is (N, C, H, W) and already zero-padded; ``cols`` is (C*kh*kw, N*Ho*Wo) with the
+row index ``(c*kh + i)*kw + j`` and column ``(n*Ho + ho)*Wo + wo``, holding
+x[n, c, ho*sh + i*dh, wo*sw + j*dw]. One matrix for the whole batch, so a convolution is a single
+large GEMM rather than N small ones. col2im is the adjoint: it scatter-adds columns back into an
+(N, C, H, W) array.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ _JIT = dict(cache=True, parallel=True, error_model="numpy")
 @njit(**_JIT)
 def _im2col_numba(x, kh, kw, sh, sw, dh, dw, ho, wo):
     n, c, _, _ = x.shape
-    cols = np.empty((n, c * kh * kw, ho * wo), dtype=x.dtype)
+    cols = np.empty((c * kh * kw, n * ho * wo), dtype=x.dtype)
     for b in prange(n):  # each image writes only its own columns
         for ch in range(c):
             for i in range(kh):
@@ -24,15 +26,15 @@ def _im2col_numba(x, kh, kw, sh, sw, dh, dw, ho, wo):
                     r = (ch * kh + i) * kw + j
                     for oy in range(ho):
                         y = oy * sh + i * dh
-                        base = oy * wo
+                        base = (b * ho + oy) * wo
                         for ox in range(wo):
-                            cols[b, r, base + ox] = x[b, ch, y, ox * sw + j * dw]
+                            cols[r, base + ox] = x[b, ch, y, ox * sw + j * dw]
     return cols
 
 
 @njit(**_JIT)
 def _col2im_numba(cols, c, h, w, kh, kw, sh, sw, dh, dw, ho, wo):
-    n = cols.shape[0]
+    n = cols.shape[1] // (ho * wo)
     x = np.zeros((n, c, h, w), dtype=cols.dtype)
     for b in prange(n):  # images are independent: no two iterations add into one element
         for ch in range(c):
@@ -41,9 +43,9 @@ def _col2im_numba(cols, c, h, w, kh, kw, sh, sw, dh, dw, ho, wo):
                     r = (ch * kh + i) * kw + j
                     for oy in range(ho):
                         y = oy * sh + i * dh
-                        base = oy * wo
+                        base = (b * ho + oy) * wo
                         for ox in range(wo):
-                            x[b, ch, y, ox * sw + j * dw] += cols[b, r, base + ox]
+                            x[b, ch, y, ox * sw + j * dw] += cols[r, base + ox]
     return x
 
 
@@ -68,15 +70,17 @@ def im2col_reference(x, kh, kw, sh, sw, dh, dw, ho, wo):
     """numpy twin: fancy-index gather of every window."""
     n, c = x.shape[:2]
     rows, colsi = _window_index(kh, kw, sh, sw, dh, dw, ho, wo)
-    return x[:, :, rows, colsi].reshape(n, c * kh * kw, ho * wo)
+    win = x[:, :, rows, colsi]  # (n, c, kh*kw, L)
+    return np.ascontiguousarray(win.transpose(1, 2, 0, 3)).reshape(c * kh * kw, n * ho * wo)
 
 
 def col2im_reference(cols, c, h, w, kh, kw, sh, sw, dh, dw, ho, wo):
     """numpy twin: np.add.at scatter of every window (overlaps accumulate)."""
-    n = cols.shape[0]
+    n = cols.shape[1] // (ho * wo)
     rows, colsi = _window_index(kh, kw, sh, sw, dh, dw, ho, wo)
     x = np.zeros((n, c, h, w), dtype=cols.dtype)
-    np.add.at(x, (slice(None), slice(None), rows, colsi), cols.reshape(n, c, kh * kw, ho * wo))
+    per_image = cols.reshape(c, kh * kw, n, ho * wo).transpose(2, 0, 1, 3)
+    np.add.at(x, (slice(None), slice(None), rows, colsi), per_image)
     return x
 
 

@@ -38,7 +38,7 @@ def test_im2col_col2im_match_twins(dtype, geom):
     ho, wo = out_size(7, kh, sh, 0, dh), out_size(6, kw, sw, 0, dw)
     a = conv.im2col_numba(x, kh, kw, sh, sw, dh, dw, ho, wo)
     b = conv.im2col_reference(x, kh, kw, sh, sw, dh, dw, ho, wo)
-    assert a.dtype == dtype and a.shape == (2, 3 * kh * kw, ho * wo)
+    assert a.dtype == dtype and a.shape == (3 * kh * kw, 2 * ho * wo)
     np.testing.assert_array_equal(a, b)
     cols = _data(dtype, a.shape, seed=1)
     c1 = conv.col2im_numba(cols, 3, 7, 6, kh, kw, sh, sw, dh, dw, ho, wo)

@@ -44,38 +44,50 @@ class ConvGeom:
 
 
 def _cols(x: np.ndarray, g: ConvGeom) -> np.ndarray:
-    """(N, groups, C/groups*kh*kw, Ho*Wo) windows of the padded input."""
+    """(C*kh*kw, N*Ho*Wo) windows of the padded input; group k owns rows [k*rows, (k+1)*rows)."""
     t, b, left, r = g.pads
     if t or b or left or r:
         x = np.pad(x, ((0, 0), (0, 0), (t, b), (left, r)))
-    cols = kernel("im2col")(x, g.kh, g.kw, g.sh, g.sw, g.dh, g.dw, g.ho, g.wo)
-    return cols.reshape(x.shape[0], g.groups, g.rows, g.ho * g.wo)
+    return kernel("im2col")(x, g.kh, g.kw, g.sh, g.sw, g.dh, g.dw, g.ho, g.wo)
 
 
-def _weight_matrix(w: np.ndarray, g: ConvGeom) -> np.ndarray:
-    return w.reshape(g.groups, g.k // g.groups, g.rows)
+def _channels_first(a: np.ndarray, n: int, k: int, g: ConvGeom) -> np.ndarray:
+    """(N, K, Ho, Wo) -> (K, N*Ho*Wo), the column layout of ``_cols``."""
+    return np.ascontiguousarray(a.reshape(n, k, g.ho * g.wo).transpose(1, 0, 2)).reshape(k, n * g.ho * g.wo)
+
+
+def _per_group(a: np.ndarray, b: np.ndarray, ga: int, gb: int, g: ConvGeom, ta: bool = False,
+               tb: bool = False) -> np.ndarray:
+    """Stack over groups of one GEMM each: (a_k)^T? @ (b_k)^T? with row blocks of size ga / gb."""
+    out = []
+    for k in range(g.groups):
+        ak = a[k * ga:(k + 1) * ga]
+        bk = b[k * gb:(k + 1) * gb]
+        out.append((ak.T if ta else ak) @ (bk.T if tb else bk))
+    return out[0] if g.groups == 1 else np.concatenate(out, axis=0)
 
 
 def conv_forward(x: np.ndarray, w: np.ndarray, g: ConvGeom) -> np.ndarray:
-    y = np.matmul(_weight_matrix(w, g), _cols(x, g))  # (N, groups, K/groups, L)
-    return y.reshape(x.shape[0], g.k, g.ho, g.wo)
+    n = x.shape[0]
+    y = _per_group(w.reshape(g.k, g.rows), _cols(x, g), g.k // g.groups, g.rows, g)  # (K, N*L)
+    return np.ascontiguousarray(y.reshape(g.k, n, g.ho * g.wo).transpose(1, 0, 2)).reshape(n, g.k, g.ho, g.wo)
 
 
 def conv_grad_input(gy: np.ndarray, w: np.ndarray, g: ConvGeom) -> np.ndarray:
     n = gy.shape[0]
-    gyr = gy.reshape(n, g.groups, g.k // g.groups, g.ho * g.wo)
-    gcols = np.matmul(_weight_matrix(w, g).transpose(0, 2, 1), gyr)  # (N, groups, rows, L)
+    kg = g.k // g.groups
+    # gcols rows of group k = W_k^T @ gy_k: (rows, Kg) @ (Kg, N*L)
+    gcols = _per_group(w.reshape(g.k, g.rows), _channels_first(gy, n, g.k, g), kg, kg, g, ta=True)
     t, b, left, r = g.pads
     hp, wp = g.h + t + b, g.w + left + r
-    gxp = kernel("col2im")(gcols.reshape(n, g.c * g.kh * g.kw, g.ho * g.wo), g.c, hp, wp, g.kh, g.kw, g.sh,
-                           g.sw, g.dh, g.dw, g.ho, g.wo)
+    gxp = kernel("col2im")(gcols, g.c, hp, wp, g.kh, g.kw, g.sh, g.sw, g.dh, g.dw, g.ho, g.wo)
     return gxp[:, :, t:t + g.h, left:left + g.w]
 
 
 def conv_grad_weight(x: np.ndarray, gy: np.ndarray, g: ConvGeom) -> np.ndarray:
     n = gy.shape[0]
-    gyr = gy.reshape(n, g.groups, g.k // g.groups, g.ho * g.wo)
-    gw = np.matmul(gyr, _cols(x, g).transpose(0, 1, 3, 2)).sum(axis=0)  # (groups, K/groups, rows)
+    # gw_k = gy_k @ cols_k^T: (Kg, N*L) @ (N*L, rows): one GEMM per group over the whole batch
+    gw = _per_group(_channels_first(gy, n, g.k, g), _cols(x, g), g.k // g.groups, g.rows, g, tb=True)
     return gw.reshape(g.k, g.c // g.groups, g.kh, g.kw)
 
 

@@ -125,3 +125,15 @@ dtype = type(float32)
 __version__ = "0.1.0"
 
 __all__ = [n for n in dir() if not n.startswith("_")]
+
+# Subpackages built on top of the core (nn, optim, ...) load on first use, as ``torch.nn`` is
+# reachable after ``import torch``; importing them here eagerly would point imports the wrong way.
+_LAZY = ("nn", "optim", "data", "kernels")
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        import importlib
+
+        return importlib.import_module(f"{__name__}.{name}")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

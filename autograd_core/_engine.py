@@ -470,8 +470,12 @@ def _accumulate(t: Tensor, g: Any, create_graph: bool) -> None:
         # whose use count is 1): an array that owns its memory, referenced only by the caller's
         # variable, this parameter and getrefcount's argument. Otherwise copy: the same upstream
         # array may have been handed to several inputs, or belong to the user.
-        if (type(g) is np.ndarray and g.base is None and g.flags.writeable and g.dtype == t.data.dtype
-                and sys.getrefcount(g) <= 3):
+        # A C-contiguous view spanning the whole of an unshared, owning base (a reshape of a fresh
+        # kernel result) counts as unshared too: every other view of that base would hold a reference.
+        base = g.base if type(g) is np.ndarray else None
+        if (type(g) is np.ndarray and g.flags.writeable and g.dtype == t.data.dtype and sys.getrefcount(g) <= 3
+                and (base is None or (type(base) is np.ndarray and base.base is None and sys.getrefcount(base) <= 3
+                                      and g.nbytes == base.nbytes and g.flags.c_contiguous))):
             t._grad = _make(g, None, False)
         else:
             t._grad = _make(np.array(g, dtype=t.data.dtype, copy=True), None, False)

@@ -47,8 +47,8 @@ def warmup(dtypes: tuple = ("float32", "float64")) -> None:
 
     for dt in dtypes:
         x = np.zeros((1, 1, 4, 4), dtype=dt)
-        cols = conv.NUMBA["im2col"](x, 2, 2, 1, 1, 1, 1, 3, 3)
-        conv.NUMBA["col2im"](cols, 1, 4, 4, 2, 2, 1, 1, 1, 1, 3, 3)
+        cols = conv.NUMBA["im2col"](x, 2, 2, 1, 1, 1, 1, 1, 1, 5, 5)
+        conv.NUMBA["col2im"](cols, 1, 4, 4, 2, 2, 1, 1, 1, 1, 1, 1, 5, 5)
         vals, idx = pool.NUMBA["max_pool_forward"](x, 2, 2, 2, 2, 0, 0, 1, 1, 2, 2)
         pool.NUMBA["max_pool_backward"](vals, idx, 4, 4)
         pool.NUMBA["avg_pool_forward"](x, 2, 2, 2, 2, 0, 0, 2, 2, True, 0)

@@ -47,10 +47,9 @@ def _sums(x, ch, shift):
 
 
 @njit(**_JIT)
-def _bn_fwd(x, gamma, beta, eps):
+def _bn_fwd(x, gamma, beta, eps, y):
     n, c, sz = x.shape
     m = n * sz
-    y = np.empty_like(x)
     mean = np.empty(c, dtype=np.float64)
     var = np.empty(c, dtype=np.float64)
     for ch in prange(c):  # channels are independent
@@ -71,10 +70,9 @@ def _bn_fwd(x, gamma, beta, eps):
 
 
 @njit(**_JIT)
-def _bn_bwd(g, x, mean, invstd, gamma):
+def _bn_bwd(g, x, mean, invstd, gamma, dx):
     n, c, sz = x.shape
     m = n * sz
-    dx = np.empty_like(x)
     dgamma = np.empty(c, dtype=np.float64)
     dbeta = np.empty(c, dtype=np.float64)
     for ch in prange(c):
@@ -108,12 +106,15 @@ def _bn_bwd(g, x, mean, invstd, gamma):
 
 def batch_norm_forward_numba(x, gamma, beta, eps):
     """-> (y, batch mean, biased batch var); gamma/beta are per-channel float64 arrays."""
-    return _bn_fwd(np.ascontiguousarray(x), gamma, beta, float(eps))
+    x = np.ascontiguousarray(x)
+    return _bn_fwd(x, gamma, beta, float(eps), np.empty_like(x))
 
 
 def batch_norm_backward_numba(g, x, mean, invstd, gamma):
     """-> (dx, dgamma, dbeta)."""
-    return _bn_bwd(np.ascontiguousarray(g), np.ascontiguousarray(x), mean, invstd, gamma)
+    x = np.ascontiguousarray(x)
+    # dx allocated by numpy, not numba: the engine can then keep it as a .grad without copying
+    return _bn_bwd(np.ascontiguousarray(g), x, mean, invstd, gamma, np.empty_like(x))
 
 
 def batch_norm_forward_reference(x, gamma, beta, eps):

@@ -15,10 +15,10 @@ _JIT = dict(cache=True, parallel=True, error_model="numpy")
 
 
 @njit(**_JIT)
-def _max_fwd(x, kh, kw, sh, sw, ph, pw, dh, dw, ho, wo):
+def _max_fwd(x, kh, kw, sh, sw, ph, pw, dh, dw, vals, idx):
+    """General case: padding, dilation, ceil_mode windows that hang over the edge, NaN."""
     n, c, h, w = x.shape
-    vals = np.empty((n, c, ho, wo), dtype=x.dtype)
-    idx = np.empty((n, c, ho, wo), dtype=np.int64)
+    _, _, ho, wo = vals.shape
     for b in prange(n):
         for ch in range(c):
             for oy in range(ho):
@@ -46,16 +46,72 @@ def _max_fwd(x, kh, kw, sh, sw, ph, pw, dh, dw, ho, wo):
     return vals, idx
 
 
+# Fast paths for windows that lie inside the input. Their inner loop is a plain compare-and-select
+# (no NaN test, no bounds test), which LLVM turns into branch-free code: 4-10x faster than the
+# general kernel. NaN is detected afterwards from a per-plane sum of the window values, and such
+# input falls back to the general kernel, so NaN still propagates exactly as PyTorch's does.
 @njit(**_JIT)
-def _max_bwd(g, idx, h, w):
+def _max_fwd_2x2(x, vals, idx):
+    n, c, h, w = x.shape
+    _, _, ho, wo = vals.shape
+    finite = np.empty(n * c, dtype=np.bool_)
+    for p in prange(n * c):
+        b, ch = p // c, p % c
+        s = x.dtype.type(0)
+        for oy in range(ho):
+            y0 = 2 * oy
+            for ox in range(wo):
+                x0 = 2 * ox
+                v0, v1, v2, v3 = x[b, ch, y0, x0], x[b, ch, y0, x0 + 1], x[b, ch, y0 + 1, x0], x[b, ch, y0 + 1, x0 + 1]
+                s += (v0 + v1) + (v2 + v3)
+                best, k = v0, 0
+                if v1 > best:
+                    best, k = v1, 1
+                if v2 > best:
+                    best, k = v2, w
+                if v3 > best:
+                    best, k = v3, w + 1
+                vals[b, ch, oy, ox] = best
+                idx[b, ch, oy, ox] = y0 * w + x0 + k
+        finite[p] = np.isfinite(s)
+    return finite.all()
+
+
+@njit(**_JIT)
+def _max_fwd_inside(x, kh, kw, sh, sw, dh, dw, vals, idx):
+    n, c, h, w = x.shape
+    _, _, ho, wo = vals.shape
+    finite = np.empty(n * c, dtype=np.bool_)
+    for p in prange(n * c):
+        b, ch = p // c, p % c
+        s = x.dtype.type(0)
+        for oy in range(ho):
+            for ox in range(wo):
+                y0, x0 = oy * sh, ox * sw
+                best, arg = x[b, ch, y0, x0], y0 * w + x0
+                for i in range(kh):
+                    y = y0 + i * dh
+                    for j in range(kw):
+                        xx = x0 + j * dw
+                        v = x[b, ch, y, xx]
+                        s += v
+                        if v > best:
+                            best, arg = v, y * w + xx
+                vals[b, ch, oy, ox] = best
+                idx[b, ch, oy, ox] = arg
+        finite[p] = np.isfinite(s)
+    return finite.all()
+
+
+@njit(**_JIT)
+def _max_bwd(g, idx, gx):
     n, c, ho, wo = g.shape
-    gx = np.zeros((n, c, h * w), dtype=g.dtype)
     for b in prange(n):  # one image per iteration: overlapping windows add within it only
         for ch in range(c):
             for oy in range(ho):
                 for ox in range(wo):
                     gx[b, ch, idx[b, ch, oy, ox]] += g[b, ch, oy, ox]
-    return gx.reshape((n, c, h, w))
+    return gx
 
 
 @njit(cache=True, error_model="numpy")
@@ -77,9 +133,9 @@ def _avg_window(oy, ox, h, w, kh, kw, sh, sw, ph, pw, count_include_pad, divisor
 
 
 @njit(**_JIT)
-def _avg_fwd(x, kh, kw, sh, sw, ph, pw, ho, wo, count_include_pad, divisor_override):
+def _avg_fwd(x, kh, kw, sh, sw, ph, pw, count_include_pad, divisor_override, out):
     n, c, h, w = x.shape
-    out = np.empty((n, c, ho, wo), dtype=x.dtype)
+    _, _, ho, wo = out.shape
     for b in prange(n):
         for ch in range(c):
             for oy in range(ho):
@@ -95,9 +151,9 @@ def _avg_fwd(x, kh, kw, sh, sw, ph, pw, ho, wo, count_include_pad, divisor_overr
 
 
 @njit(**_JIT)
-def _avg_bwd(g, h, w, kh, kw, sh, sw, ph, pw, count_include_pad, divisor_override):
+def _avg_bwd(g, kh, kw, sh, sw, ph, pw, count_include_pad, divisor_override, gx):
     n, c, ho, wo = g.shape
-    gx = np.zeros((n, c, h, w), dtype=g.dtype)
+    _, _, h, w = gx.shape
     for b in prange(n):  # one image per iteration: overlapping windows add within it only
         for ch in range(c):
             for oy in range(ho):
@@ -111,22 +167,40 @@ def _avg_bwd(g, h, w, kh, kw, sh, sw, ph, pw, count_include_pad, divisor_overrid
     return gx
 
 
+# The wrappers allocate outputs in numpy (an array numba allocates comes back as a view of a numba
+# buffer, which the engine cannot prove unshared and would copy before storing it as a .grad).
 def max_pool_forward_numba(x, kh, kw, sh, sw, ph, pw, dh, dw, ho, wo):
-    return _max_fwd(np.ascontiguousarray(x), kh, kw, sh, sw, ph, pw, dh, dw, ho, wo)
+    x = np.ascontiguousarray(x)
+    n, c, h, w = x.shape
+    vals = np.empty((n, c, ho, wo), dtype=x.dtype)
+    idx = np.empty((n, c, ho, wo), dtype=np.int64)
+    if ph == 0 and pw == 0 and (ho - 1) * sh + (kh - 1) * dh < h and (wo - 1) * sw + (kw - 1) * dw < w:
+        if (kh, kw, sh, sw, dh, dw) == (2, 2, 2, 2, 1, 1):
+            finite = _max_fwd_2x2(x, vals, idx)
+        else:
+            finite = _max_fwd_inside(x, kh, kw, sh, sw, dh, dw, vals, idx)
+        if finite:
+            return vals, idx
+    return _max_fwd(x, kh, kw, sh, sw, ph, pw, dh, dw, vals, idx)
 
 
 def max_pool_backward_numba(g, idx, h, w):
-    return _max_bwd(np.ascontiguousarray(g), np.ascontiguousarray(idx), h, w)
+    n, c = g.shape[:2]
+    gx = np.zeros((n, c, h, w), dtype=g.dtype)
+    _max_bwd(np.ascontiguousarray(g), np.ascontiguousarray(idx), gx.reshape(n, c, h * w))
+    return gx
 
 
 def avg_pool_forward_numba(x, kh, kw, sh, sw, ph, pw, ho, wo, count_include_pad, divisor_override):
-    return _avg_fwd(np.ascontiguousarray(x), kh, kw, sh, sw, ph, pw, ho, wo, bool(count_include_pad),
-                    int(divisor_override or 0))
+    out = np.empty((x.shape[0], x.shape[1], ho, wo), dtype=x.dtype)
+    return _avg_fwd(np.ascontiguousarray(x), kh, kw, sh, sw, ph, pw, bool(count_include_pad),
+                    int(divisor_override or 0), out)
 
 
 def avg_pool_backward_numba(g, h, w, kh, kw, sh, sw, ph, pw, count_include_pad, divisor_override):
-    return _avg_bwd(np.ascontiguousarray(g), h, w, kh, kw, sh, sw, ph, pw, bool(count_include_pad),
-                    int(divisor_override or 0))
+    gx = np.zeros((g.shape[0], g.shape[1], h, w), dtype=g.dtype)
+    return _avg_bwd(np.ascontiguousarray(g), kh, kw, sh, sw, ph, pw, bool(count_include_pad),
+                    int(divisor_override or 0), gx)
 
 
 # ---------------------------------------------------------------------- numpy twins

@@ -526,6 +526,17 @@ def test_gradient_buffers_kept_only_when_unshared():
     np.testing.assert_array_equal(x.grad.data, [2.0, 2.0, 2.0])
     x.grad.data[0] = 7.0
     assert y.grad.data[0] == 2.0
+    # views of one fresh buffer (reshape of a shared gradient) must not be taken over either
+    a, b = t64(2, 3), t64(6, rng=np.random.default_rng(4))
+    ((a.reshape(6) + b) * 2).sum().backward()
+    assert not np.shares_memory(a.grad.data, b.grad.data)
+    a.grad.data[0, 0] = 9.0
+    assert b.grad.data[0] == 2.0
+    # a kernel's fresh gradient (conv input gradient, reshaped) is kept without a copy and is its own memory
+    xi = ag.tensor(np.random.default_rng(5).standard_normal((2, 1, 5, 5)), requires_grad=True)
+    wk = ag.tensor(np.random.default_rng(6).standard_normal((2, 1, 3, 3)), requires_grad=True)
+    ag.nn.functional.conv2d(xi, wk, padding=1).sum().backward()
+    assert not np.shares_memory(xi.grad.data, wk.grad.data) and xi.grad.data.flags.writeable
     # an observer holding the gradient keeps it from being taken over
     class Keep(ag.BackwardObserver):
         def on_leaf(self, t, g):

@@ -20,10 +20,33 @@ ROOT = Path(__file__).resolve().parents[1]
 DTYPES = [np.float32, np.float64]
 
 # (kh, kw, sh, sw, dh, dw) on a padded 7x6 plane: odd sizes, strides that do not divide, dilation
-CONV_GEOMS = [(3, 2, 1, 2, 1, 1), (2, 2, 2, 2, 1, 1), (3, 3, 1, 1, 2, 1), (1, 1, 3, 2, 1, 1), (4, 3, 2, 1, 1, 2)]
+# (kh, kw, sh, sw, ph, pw, dh, dw): padding is implicit in im2col/col2im, including pads wider than a stride
+CONV_GEOMS = [(3, 2, 1, 2, 0, 0, 1, 1), (2, 2, 2, 2, 1, 1, 1, 1), (3, 3, 1, 1, 2, 1, 2, 1), (1, 1, 3, 2, 0, 2, 1, 1),
+              (4, 3, 2, 1, 1, 2, 1, 2), (5, 5, 1, 1, 2, 2, 1, 1), (3, 3, 3, 3, 4, 3, 1, 1)]
 # (kh, kw, sh, sw, ph, pw, dh, dw, ceil_mode)
 POOL_GEOMS = [(2, 2, 2, 2, 0, 0, 1, 1, False), (3, 2, 2, 1, 1, 1, 1, 1, False), (3, 3, 2, 2, 1, 1, 1, 1, True),
-              (2, 3, 3, 2, 0, 1, 2, 1, True), (1, 1, 1, 1, 0, 0, 1, 1, False)]
+              (2, 3, 3, 2, 0, 1, 2, 1, True), (1, 1, 1, 1, 0, 0, 1, 1, False), (3, 2, 2, 1, 0, 0, 2, 1, False),
+              (2, 2, 2, 2, 0, 0, 1, 1, True)]
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("geom", [(2, 2, 2, 2, 0, 0, 1, 1), (3, 2, 2, 1, 0, 0, 2, 1), (2, 2, 1, 1, 1, 0, 1, 1)])
+@pytest.mark.parametrize("special", [np.nan, np.inf, -np.inf])
+def test_max_pool_fast_paths_handle_nan_and_inf(dtype, geom, special):
+    """The branch-free in-window kernels (2x2 and general) fall back to the NaN-aware one: same values
+    and indices as the twin with NaN/inf planted, including a NaN that is not the window's first element."""
+    kh, kw, sh, sw, ph, pw, dh, dw = geom
+    x = _data(dtype, (3, 2, 8, 7))
+    x[0, 0, 2, 1] = special  # rows every window geometry here samples
+    x[2, 1, 4, 3] = special
+    x[1, 1, 0, 0] = -np.inf
+    ho, wo = out_size(8, kh, sh, 2 * ph, dh), out_size(7, kw, sw, 2 * pw, dw)
+    v1, i1 = pool.max_pool_forward_numba(x, kh, kw, sh, sw, ph, pw, dh, dw, ho, wo)
+    v2, i2 = pool.max_pool_forward_reference(x, kh, kw, sh, sw, ph, pw, dh, dw, ho, wo)
+    np.testing.assert_array_equal(v1, v2)  # NaN == NaN positionally for assert_array_equal
+    np.testing.assert_array_equal(i1, i2)
+    if special != special:
+        assert np.isnan(v1[0, 0]).any() and np.isnan(v1[2, 1]).any()
 
 
 def _data(dtype, shape=(2, 3, 7, 6), seed=0):
@@ -33,17 +56,19 @@ def _data(dtype, shape=(2, 3, 7, 6), seed=0):
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("geom", CONV_GEOMS)
 def test_im2col_col2im_match_twins(dtype, geom):
-    kh, kw, sh, sw, dh, dw = geom
+    kh, kw, sh, sw, ph, pw, dh, dw = geom
     x = _data(dtype)
-    ho, wo = out_size(7, kh, sh, 0, dh), out_size(6, kw, sw, 0, dw)
-    a = conv.im2col_numba(x, kh, kw, sh, sw, dh, dw, ho, wo)
-    b = conv.im2col_reference(x, kh, kw, sh, sw, dh, dw, ho, wo)
+    ho, wo = out_size(7, kh, sh, 2 * ph, dh), out_size(6, kw, sw, 2 * pw, dw)
+    a = conv.im2col_numba(x, kh, kw, sh, sw, ph, pw, dh, dw, ho, wo)
+    b = conv.im2col_reference(x, kh, kw, sh, sw, ph, pw, dh, dw, ho, wo)
     assert a.dtype == dtype and a.shape == (3 * kh * kw, 2 * ho * wo)
     np.testing.assert_array_equal(a, b)
     cols = _data(dtype, a.shape, seed=1)
-    c1 = conv.col2im_numba(cols, 3, 7, 6, kh, kw, sh, sw, dh, dw, ho, wo)
-    c2 = conv.col2im_reference(cols, 3, 7, 6, kh, kw, sh, sw, dh, dw, ho, wo)
-    assert c1.dtype == dtype
+    c1 = conv.col2im_numba(cols, 3, 7, 6, kh, kw, sh, sw, ph, pw, dh, dw, ho, wo)
+    c2 = conv.col2im_reference(cols, 3, 7, 6, kh, kw, sh, sw, ph, pw, dh, dw, ho, wo)
+    assert c1.dtype == dtype and c1.shape == x.shape
+    # the result owns its memory, so the engine can store it as a .grad without a copy
+    assert c1.base is None and c1.flags.c_contiguous
     np.testing.assert_allclose(c1, c2, rtol=1e-5 if dtype == np.float32 else 1e-12, atol=1e-6)
     # col2im is the adjoint of im2col: <im2col(x), cols> == <x, col2im(cols)>
     np.testing.assert_allclose(np.vdot(a.astype(np.float64), cols), np.vdot(x.astype(np.float64), c1), rtol=1e-4)
@@ -85,7 +110,7 @@ def test_parallel_equals_serial():
     for threads in (1, before):
         numba.set_num_threads(threads)
         try:
-            outs.append((conv.im2col_numba(x, 3, 3, 2, 2, 1, 1, 4, 4),
+            outs.append((conv.im2col_numba(x, 3, 3, 2, 2, 1, 1, 1, 1, 5, 5),
                          pool.max_pool_forward_numba(x, 3, 3, 2, 2, 1, 1, 1, 1, 5, 5)[0],
                          pool.avg_pool_backward_numba(x[:, :, :5, :5], 9, 9, 3, 3, 2, 2, 1, 1, True, 0)))
         finally:
@@ -193,10 +218,10 @@ def test_kernels_run_without_jit():
         "import numpy as np\n"
         "from autograd_core.kernels import conv, pool\n"
         "x = np.random.default_rng(0).standard_normal((1, 2, 5, 4))\n"
-        "a = conv.im2col_numba(x, 2, 2, 1, 2, 1, 1, 4, 2)\n"
-        "assert np.array_equal(a, conv.im2col_reference(x, 2, 2, 1, 2, 1, 1, 4, 2))\n"
-        "assert np.allclose(conv.col2im_numba(a, 2, 5, 4, 2, 2, 1, 2, 1, 1, 4, 2),"
-        " conv.col2im_reference(a, 2, 5, 4, 2, 2, 1, 2, 1, 1, 4, 2))\n"
+        "a = conv.im2col_numba(x, 2, 2, 1, 2, 1, 1, 1, 1, 6, 3)\n"
+        "assert np.array_equal(a, conv.im2col_reference(x, 2, 2, 1, 2, 1, 1, 1, 1, 6, 3))\n"
+        "assert np.allclose(conv.col2im_numba(a, 2, 5, 4, 2, 2, 1, 2, 1, 1, 1, 1, 6, 3),"
+        " conv.col2im_reference(a, 2, 5, 4, 2, 2, 1, 2, 1, 1, 1, 1, 6, 3))\n"
         "v, i = pool.max_pool_forward_numba(x, 2, 2, 2, 2, 1, 1, 1, 1, 3, 3)\n"
         "v2, i2 = pool.max_pool_forward_reference(x, 2, 2, 2, 2, 1, 1, 1, 1, 3, 3)\n"
         "assert np.array_equal(v, v2) and np.array_equal(i, i2)\n"

@@ -44,11 +44,9 @@ class ConvGeom:
 
 
 def _cols(x: np.ndarray, g: ConvGeom) -> np.ndarray:
-    """(C*kh*kw, N*Ho*Wo) windows of the padded input; group k owns rows [k*rows, (k+1)*rows)."""
-    t, b, left, r = g.pads
-    if t or b or left or r:
-        x = np.pad(x, ((0, 0), (0, 0), (t, b), (left, r)))
-    return kernel("im2col")(x, g.kh, g.kw, g.sh, g.sw, g.dh, g.dw, g.ho, g.wo)
+    """(C*kh*kw, N*Ho*Wo) windows of the zero-padded input; group k owns rows [k*rows, (k+1)*rows)."""
+    t, _, left, _ = g.pads
+    return kernel("im2col")(x, g.kh, g.kw, g.sh, g.sw, t, left, g.dh, g.dw, g.ho, g.wo)
 
 
 def _channels_first(a: np.ndarray, n: int, k: int, g: ConvGeom) -> np.ndarray:
@@ -78,10 +76,8 @@ def conv_grad_input(gy: np.ndarray, w: np.ndarray, g: ConvGeom) -> np.ndarray:
     kg = g.k // g.groups
     # gcols rows of group k = W_k^T @ gy_k: (rows, Kg) @ (Kg, N*L)
     gcols = _per_group(w.reshape(g.k, g.rows), _channels_first(gy, n, g.k, g), kg, kg, g, ta=True)
-    t, b, left, r = g.pads
-    hp, wp = g.h + t + b, g.w + left + r
-    gxp = kernel("col2im")(gcols, g.c, hp, wp, g.kh, g.kw, g.sh, g.sw, g.dh, g.dw, g.ho, g.wo)
-    return gxp[:, :, t:t + g.h, left:left + g.w]
+    t, _, left, _ = g.pads
+    return kernel("col2im")(gcols, g.c, g.h, g.w, g.kh, g.kw, g.sh, g.sw, t, left, g.dh, g.dw, g.ho, g.wo)
 
 
 def conv_grad_weight(x: np.ndarray, gy: np.ndarray, g: ConvGeom) -> np.ndarray:

@@ -60,10 +60,13 @@ def _bn_fwd(x, gamma, beta, eps, y):
         mu = shift + dm
         v = max(q / m - dm * dm, 0.0)
         inv = 1.0 / np.sqrt(v + eps)
-        ga, be = gamma[ch] * inv, beta[ch]
+        # y = x * a + c with the per-channel constants in x's dtype: the loop then runs in float32
+        # SIMD lanes for float32 input instead of converting every element to float64.
+        a = x.dtype.type(gamma[ch] * inv)
+        c0 = x.dtype.type(beta[ch] - mu * gamma[ch] * inv)
         for b in range(n):
             for k in range(sz):
-                y[b, ch, k] = (x[b, ch, k] - mu) * ga + be
+                y[b, ch, k] = x[b, ch, k] * a + c0
         mean[ch] = mu
         var[ch] = v
     return y, mean, var
@@ -95,10 +98,13 @@ def _bn_bwd(g, x, mean, invstd, gamma, dx):
         sg = s0 + s1
         sgx = (t0 + t1) * inv
         scale = gamma[ch] * inv / m
+        # dx = scale * (m g - sg - xhat sgx) rearranged to A g + B x + C (constants in x's dtype)
+        ca = x.dtype.type(scale * m)
+        cb = x.dtype.type(-scale * inv * sgx)
+        cc = x.dtype.type(scale * (inv * sgx * mu - sg))
         for b in range(n):
             for k in range(sz):
-                xh = (x[b, ch, k] - mu) * inv
-                dx[b, ch, k] = scale * (m * g[b, ch, k] - sg - xh * sgx)
+                dx[b, ch, k] = g[b, ch, k] * ca + x[b, ch, k] * cb + cc
         dgamma[ch] = sgx
         dbeta[ch] = sg
     return dx, dgamma, dbeta

@@ -117,7 +117,7 @@ from .ops.shape import (
     view,
 )
 from .ops.softmax import log_softmax, softmax
-from .ops.unary import abs, cos, exp, expm1, log, log1p, rsqrt, sigmoid, sin, sqrt, tanh
+from .ops.unary import abs, cos, erf, exp, expm1, log, log1p, rsqrt, sigmoid, sin, sqrt, tanh
 
 globals().update(DTYPE_ALIASES)  # ag.float, ag.long, ag.bool, ... (PyTorch's dtype aliases)
 dtype = type(float32)

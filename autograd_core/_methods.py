@@ -296,7 +296,7 @@ for _name, _fn in {
     "add": ar.add, "sub": ar.sub, "mul": ar.mul, "div": ar.div, "pow": ar.pow, "neg": ar.neg,
     "matmul": ar.matmul, "exp": un.exp, "log": un.log, "log1p": un.log1p, "expm1": un.expm1,
     "sqrt": un.sqrt, "rsqrt": un.rsqrt, "abs": un.abs, "sin": un.sin, "cos": un.cos, "tanh": un.tanh,
-    "sigmoid": un.sigmoid, "relu": act.relu, "clamp": cmp.clamp, "clip": cmp.clamp,
+    "sigmoid": un.sigmoid, "erf": un.erf, "relu": act.relu, "clamp": cmp.clamp, "clip": cmp.clamp,
     "maximum": cmp.maximum, "minimum": cmp.minimum, "sign": cmp.sign,
     "eq": cmp.eq, "ne": cmp.ne, "lt": cmp.lt, "le": cmp.le, "gt": cmp.gt, "ge": cmp.ge,
     "isnan": cmp.isnan, "isfinite": cmp.isfinite, "equal": cmp.equal, "allclose": cmp.allclose,

@@ -239,6 +239,28 @@ class Tensor:
         self._rg = False
         return self
 
+    def __deepcopy__(self, memo: dict) -> Tensor:
+        """A leaf with copied data (and copied .grad), of the same class (Parameter stays Parameter)."""
+        if self.grad_fn is not None:
+            raise RuntimeError(
+                "Only Tensors created explicitly by the user (graph leaves) support the deepcopy protocol "
+                "at the moment. If you were attempting to deepcopy a module, this may be because of a "
+                "non-leaf tensor attribute: call .detach() on it first"
+            )
+        import copy
+
+        new = object.__new__(type(self))
+        new.data = np.array(self.data, copy=True)
+        new._rg = self._rg
+        new.grad_fn = None
+        new._vc = [0]
+        memo[id(self)] = new
+        if self._grad is not None:
+            new._grad = copy.deepcopy(self._grad, memo)
+        if self.name is not None:
+            new.name = self.name
+        return new
+
     # ------------------------------------------------------------------ printing
     def __repr__(self) -> str:
         arr = self.data

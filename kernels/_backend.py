@@ -30,9 +30,9 @@ def backend() -> str:
 
 def get(name: str) -> Callable:
     """The kernel called ``name`` in the current implementation."""
-    from . import conv, norm, pool
+    from . import conv, norm, pool, special
 
-    for mod in (conv, pool, norm):
+    for mod in (conv, pool, norm, special):
         impl = getattr(mod, "NUMBA" if _current == "numba" else "REFERENCE").get(name)
         if impl is not None:
             return impl
@@ -43,9 +43,10 @@ def warmup(dtypes: tuple = ("float32", "float64")) -> None:
     """Compile (or load from numba's cache) every numba kernel for the given dtypes."""
     import numpy as np
 
-    from . import conv, norm, pool
+    from . import conv, norm, pool, special
 
     for dt in dtypes:
+        special.NUMBA["erf"](np.zeros(2, dtype=dt))
         x = np.zeros((1, 1, 4, 4), dtype=dt)
         cols = conv.NUMBA["im2col"](x, 2, 2, 1, 1, 1, 1, 1, 1, 5, 5)
         conv.NUMBA["col2im"](cols, 1, 4, 4, 2, 2, 1, 1, 1, 1, 1, 1, 5, 5)

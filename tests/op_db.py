@@ -142,6 +142,20 @@ def _mm_samples(rng: np.random.Generator) -> list[Sample]:
 
 op("matmul", lambda a, b: a @ b, np.matmul, lambda a, b: a @ b, _mm_samples)
 
+
+def _linear_samples(rng: np.random.Generator) -> list[Sample]:
+    return [Sample((_r(rng, 4, 3), _r(rng, 2, 3), _r(rng, 2)), name="2d_bias"),
+            Sample((_r(rng, 2, 4, 3), _r(rng, 5, 3), _r(rng, 5)), name="3d_bias"),
+            Sample((_r(rng, 3), _r(rng, 2, 3), _r(rng, 2)), name="1d_bias"),
+            Sample((_nc(_r(rng, 3, 4)).T, _r(rng, 2, 3), _r(rng, 2)), name="noncontig")]
+
+
+op("linear", lambda x, w, b: ag.nn.functional.linear(x, w, b), lambda x, w, b: x @ w.T + b,
+   lambda x, w, b: _t().nn.functional.linear(x, w, b), _linear_samples)
+op("linear_nobias", lambda x, w: ag.nn.functional.linear(x, w), lambda x, w: x @ w.T,
+   lambda x, w: _t().nn.functional.linear(x, w),
+   lambda rng: [Sample((_r(rng, 4, 3), _r(rng, 2, 3)), name="2d"), Sample((_r(rng, 2, 4, 3), _r(rng, 5, 3)), name="3d")])
+
 # ---------------------------------------------------------------------- unary math
 for _name, _gen in (("exp", _r), ("log", _pos), ("log1p", _pos), ("expm1", _r), ("sqrt", _pos),
                     ("sin", _r), ("cos", _r), ("tanh", _r), ("abs", _away)):
@@ -152,6 +166,8 @@ for _name, _gen in (("exp", _r), ("log", _pos), ("log1p", _pos), ("expm1", _r), 
 op("rsqrt", lambda a: a.rsqrt(), lambda a: 1 / np.sqrt(a), lambda a: a.rsqrt(), _unary_samples(_pos))
 op("sigmoid", lambda a: a.sigmoid(), lambda a: 1 / (1 + np.exp(-a)), lambda a: a.sigmoid(),
    _unary_samples(lambda rng, *s: 3 * _r(rng, *s)))
+op("erf", lambda a: a.erf(), lambda a: np.vectorize(__import__("math").erf)(a), lambda a: a.erf(),
+   _unary_samples(lambda rng, *s: 1.5 * _r(rng, *s)))
 op("relu", lambda a: a.relu(), lambda a: np.maximum(a, 0), lambda a: a.relu(), _unary_samples(_away))
 op("leaky_relu", lambda a, s: ag.leaky_relu(a, s), lambda a, s: np.where(a > 0, a, s * a),
    lambda a, s: _t().nn.functional.leaky_relu(a, s),

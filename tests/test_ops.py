@@ -108,7 +108,7 @@ COVERED_BY = {
     "Conv2d": "conv2d", "Conv2dGradInput": "conv2d", "Conv2dGradWeight": "conv2d", "MaxPool2d": "max_pool2d",
     "MaxPoolScatter": "max_pool2d", "MaxPoolGather": "tests/test_kernels.py::test_maxpool_third_order",
     "AvgPool2d": "avg_pool2d",
-    "AvgPool2dTranspose": "avg_pool2d", "BatchNorm": "batch_norm_train",
+    "AvgPool2dTranspose": "avg_pool2d", "BatchNorm": "batch_norm_train", "Erf": "erf", "Linear": "linear",
 }
 
 

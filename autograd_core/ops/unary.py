@@ -6,6 +6,7 @@ import numpy as np
 
 from .._function import Function
 from .._tensor import Tensor
+from ..kernels import get as kernel
 
 
 def stable_sigmoid(x: np.ndarray) -> np.ndarray:
@@ -152,6 +153,21 @@ class Sigmoid(Function):
         return g * y * (1 - y)
 
 
+class Erf(Function):
+    """y = erf(x);  gx = g * 2/sqrt(pi) * exp(-x**2)"""
+
+    saves_inputs = True
+
+    def forward(self, x):
+        if x.dtype.kind != "f":
+            x = x.astype(np.float32)
+        return kernel("erf")(x)
+
+    def backward(self, g):
+        (x,) = self.saved()
+        return g * (2.0 / np.sqrt(np.pi)) * np.exp(-(x * x))
+
+
 def exp(x: Tensor) -> Tensor:
     """e**x"""
     return Exp.apply(x)
@@ -200,6 +216,11 @@ def cos(x: Tensor) -> Tensor:
 def tanh(x: Tensor) -> Tensor:
     """Hyperbolic tangent."""
     return Tanh.apply(x)
+
+
+def erf(x: Tensor) -> Tensor:
+    """Gauss error function 2/sqrt(pi) * integral_0^x exp(-t**2) dt."""
+    return Erf.apply(x)
 
 
 def sigmoid(x: Tensor) -> Tensor:

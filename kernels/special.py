@@ -9,17 +9,16 @@ from numba import njit
 
 
 @njit(cache=True, error_model="numpy")
-def _erf_numba(x, out):
-    xf = x.ravel()
-    of = out.ravel()
+def _erf_numba(xf, of):
     for i in range(xf.size):
         of[i] = math.erf(xf[i])
-    return out
 
 
 def erf_numba(x: np.ndarray) -> np.ndarray:
-    x = np.ascontiguousarray(x)
-    return _erf_numba(x, np.empty_like(x))
+    x = x if x.flags.c_contiguous else x.copy()  # (np.ascontiguousarray would make a 0-d array 1-d)
+    out = np.empty_like(x)
+    _erf_numba(x.reshape(-1), out.reshape(-1))  # flat views (0-d arrays included) write into out
+    return out
 
 
 _erf_vec = np.vectorize(math.erf, otypes=[np.float64])

@@ -16,7 +16,7 @@ def _index(i: int, n: int, kind: str) -> int:
 
 
 class Sequential(Module):
-    """Modules applied in order: ``Sequential(a, b)(x) == b(a(x))``; children named '0', '1', ... or by an OrderedDict."""
+    """Modules applied in order: ``Sequential(a, b)(x) == b(a(x))``; children '0', '1', ... (or an OrderedDict)."""
 
     def __init__(self, *args: Module) -> None:
         super().__init__()

@@ -308,7 +308,7 @@ class Module:
         dt = np.dtype(ag.DTYPE_ALIASES.get(dtype, dtype) if isinstance(dtype, str) else dtype)
         for m in self.modules():
             for reg in ("_parameters", "_buffers"):
-                for name, t in m.__dict__[reg].items():
+                for t in m.__dict__[reg].values():
                     if t is None or t.data.dtype.kind != "f" or t.data.dtype == dt:
                         continue
                     t.data = t.data.astype(dt)  # in place: optimisers holding the parameter see the change

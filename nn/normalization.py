@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-
 import autograd_core as ag
 from autograd_core import Tensor
 

@@ -154,7 +154,17 @@ op("linear", lambda x, w, b: ag.nn.functional.linear(x, w, b), lambda x, w, b: x
    lambda x, w, b: _t().nn.functional.linear(x, w, b), _linear_samples)
 op("linear_nobias", lambda x, w: ag.nn.functional.linear(x, w), lambda x, w: x @ w.T,
    lambda x, w: _t().nn.functional.linear(x, w),
-   lambda rng: [Sample((_r(rng, 4, 3), _r(rng, 2, 3)), name="2d"), Sample((_r(rng, 2, 4, 3), _r(rng, 5, 3)), name="3d")])
+   lambda rng: [Sample((_r(rng, 4, 3), _r(rng, 2, 3)), name="2d"),
+                Sample((_r(rng, 2, 4, 3), _r(rng, 5, 3)), name="3d")])
+
+def _bce_ref(x, y):
+    return -(y * np.maximum(np.log(x), -100) + (1 - y) * np.maximum(np.log1p(-x), -100))
+
+
+op("binary_cross_entropy", lambda x, y: ag.ops.loss.binary_cross_entropy_elementwise(x, y), _bce_ref,
+   lambda x, y: _t().nn.functional.binary_cross_entropy(x, y, reduction="none"),
+   lambda rng: [Sample((rng.uniform(0.05, 0.95, (3, 4)), rng.uniform(0, 1, (3, 4))), name="soft_targets"),
+                Sample((rng.uniform(0.05, 0.95, (5,)), rng.uniform(0, 1, (5,))), name="1d")])
 
 # ---------------------------------------------------------------------- unary math
 for _name, _gen in (("exp", _r), ("log", _pos), ("log1p", _pos), ("expm1", _r), ("sqrt", _pos),

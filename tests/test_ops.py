@@ -109,6 +109,7 @@ COVERED_BY = {
     "MaxPoolScatter": "max_pool2d", "MaxPoolGather": "tests/test_kernels.py::test_maxpool_third_order",
     "AvgPool2d": "avg_pool2d",
     "AvgPool2dTranspose": "avg_pool2d", "BatchNorm": "batch_norm_train", "Erf": "erf", "Linear": "linear",
+    "BinaryCrossEntropy": "binary_cross_entropy",
 }
 
 

@@ -1,0 +1,83 @@
+"""Adam and AdamW (Kingma & Ba; Loshchilov & Hutter), PyTorch's formulation, plus the course's
+"Adam without bias correction" (``bias_correction=False``)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import numpy as np
+
+import autograd_core as ag
+
+from .optimizer import Optimizer
+
+
+class Adam(Optimizer):
+    """m <- b1 m + (1 - b1) g;  v <- b2 v + (1 - b2) g**2;  p <- p - lr m_hat / (sqrt(v_hat) + eps)"""
+
+    _decoupled = False
+
+    def __init__(self, params: Iterable[Any], lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999),
+                 eps: float = 1e-8, weight_decay: float = 0.0, amsgrad: bool = False, *, maximize: bool = False,
+                 bias_correction: bool = True) -> None:
+        if lr < 0.0:
+            raise ValueError(f"Invalid learning rate: {lr}")
+        if eps < 0.0:
+            raise ValueError(f"Invalid epsilon value: {eps}")
+        for i, b in enumerate(betas):
+            if not 0.0 <= b < 1.0:
+                raise ValueError(f"Invalid beta parameter at index {i}: {b} (must be in [0, 1))")
+        if weight_decay < 0.0:
+            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        super().__init__(params, dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay, amsgrad=amsgrad,
+                                      maximize=maximize, bias_correction=bias_correction))
+
+    def _update(self, group: dict) -> None:
+        lr, (b1, b2), eps, wd = group["lr"], group["betas"], group["eps"], group["weight_decay"]
+        for p in group["params"]:
+            g = self._grad(p, group)
+            if g is None:
+                continue
+            st = self.state[p]
+            if not st:
+                st["step"] = 0
+                st["exp_avg"] = ag.zeros_like(p)
+                st["exp_avg_sq"] = ag.zeros_like(p)
+                if group["amsgrad"]:
+                    st["max_exp_avg_sq"] = ag.zeros_like(p)
+            st["step"] += 1
+            t = st["step"]
+            if wd != 0:
+                if self._decoupled:
+                    p.data *= 1 - lr * wd  # AdamW: decay the weights, not the gradient
+                else:
+                    g = g + wd * p.data
+            m, v = st["exp_avg"].data, st["exp_avg_sq"].data
+            m += (1 - b1) * (g - m)
+            v *= b2
+            v += (1 - b2) * g * g
+            if group["amsgrad"]:
+                vmax = st["max_exp_avg_sq"].data
+                np.maximum(vmax, v, out=vmax)
+                v = vmax
+            if group.get("bias_correction", True):
+                step_size = lr / (1 - b1**t)
+                denom = np.sqrt(v) / np.sqrt(1 - b2**t) + eps
+            else:
+                step_size = lr
+                denom = np.sqrt(v) + eps
+            p.data -= step_size * m / denom
+            self._touch(p)
+
+
+class AdamW(Adam):
+    """Adam with decoupled weight decay: p <- p (1 - lr wd) before the Adam step (default wd 1e-2)."""
+
+    _decoupled = True
+
+    def __init__(self, params: Iterable[Any], lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999),
+                 eps: float = 1e-8, weight_decay: float = 1e-2, amsgrad: bool = False, *, maximize: bool = False,
+                 bias_correction: bool = True) -> None:
+        super().__init__(params, lr, betas, eps, weight_decay, amsgrad, maximize=maximize,
+                         bias_correction=bias_correction)

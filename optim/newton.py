@@ -1,0 +1,68 @@
+"""Newton's method (the course's second-order optimiser) for small parameter counts.
+
+Each step differentiates the loss twice: the gradient with ``create_graph=True``, then one
+backward per gradient entry gives the Hessian's rows. The step solves (H + damping I) d = g and
+moves p <- p - lr d. Cost: n backward passes for n parameters, and an n x n solve.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import numpy as np
+
+import autograd_core as ag
+
+from .optimizer import Optimizer
+
+
+class Newton(Optimizer):
+    """p <- p - lr (H + damping I)^-1 g, with H the exact Hessian from double backward."""
+
+    def __init__(self, params: Iterable[Any], lr: float = 1.0, damping: float = 0.0, max_params: int = 2000) -> None:
+        if lr <= 0.0:
+            raise ValueError(f"Invalid learning rate: {lr} (must be > 0)")
+        if damping < 0.0:
+            raise ValueError(f"Invalid damping value: {damping} (must be >= 0)")
+        super().__init__(params, dict(lr=lr, damping=damping))
+        n = sum(p.numel() for g in self.param_groups for p in g["params"])
+        if n > max_params:
+            raise ValueError(f"Newton: {n} parameters make a {n}x{n} Hessian; this optimiser is for small problems "
+                             f"(max_params={max_params}). Raise max_params or use a first-order optimiser")
+
+    def step(self, closure: Callable[[], Any] | None = None) -> Any:  # type: ignore[override]
+        """``closure`` is required: it must recompute and return the loss (its graph is differentiated twice)."""
+        if closure is None:
+            raise RuntimeError("Newton.step needs a closure that recomputes and returns the loss, e.g. "
+                               "opt.step(lambda: loss_fn(model(x), y))")
+        with ag.enable_grad():
+            loss = closure()
+            for group in self.param_groups:
+                self._newton_group(loss, group)
+        return loss
+
+    def _newton_group(self, loss: Any, group: dict) -> None:
+        params = [p for p in group["params"] if p.requires_grad]
+        grads = ag.grad(loss, params, create_graph=True, retain_graph=True, allow_unused=True,
+                        materialize_grads=True)
+        flat_g = ag.cat([g.reshape(-1) for g in grads])
+        n = flat_g.numel()
+        hess = np.empty((n, n), dtype=np.float64)
+        for i in range(n):
+            rows = ag.grad(flat_g[i], params, retain_graph=True, allow_unused=True, materialize_grads=True)
+            hess[i] = np.concatenate([r.data.reshape(-1) for r in rows])
+        hess = 0.5 * (hess + hess.T)  # symmetric up to rounding; symmetrise before solving
+        g = flat_g.data.astype(np.float64)
+        try:
+            d = np.linalg.solve(hess + group["damping"] * np.eye(n), g)
+        except np.linalg.LinAlgError as e:
+            raise RuntimeError(f"Newton: the Hessian ({n}x{n}) is singular ({e}); pass damping > 0 (e.g. 1e-3) to "
+                               "regularise it") from None
+        i = 0
+        with ag.no_grad():
+            for p in params:
+                k = p.numel()
+                p.data -= (group["lr"] * d[i:i + k]).reshape(p.shape).astype(p.dtype)
+                self._touch(p)
+                i += k

@@ -1,0 +1,61 @@
+"""RMSprop (Hinton), with momentum and the centred variant, PyTorch's formulation."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import numpy as np
+
+import autograd_core as ag
+
+from .optimizer import Optimizer
+
+
+class RMSprop(Optimizer):
+    """v <- a v + (1 - a) g**2;  d = sqrt(v - m**2 if centered else v) + eps;  p <- p - lr g / d (or via momentum)"""
+
+    def __init__(self, params: Iterable[Any], lr: float = 1e-2, alpha: float = 0.99, eps: float = 1e-8,
+                 weight_decay: float = 0.0, momentum: float = 0.0, centered: bool = False, *,
+                 maximize: bool = False) -> None:
+        for name, v in (("learning rate", lr), ("epsilon", eps), ("momentum", momentum),
+                        ("weight_decay", weight_decay), ("alpha", alpha)):
+            if v < 0.0:
+                raise ValueError(f"Invalid {name} value: {v} (must be >= 0)")
+        super().__init__(params, dict(lr=lr, alpha=alpha, eps=eps, weight_decay=weight_decay, momentum=momentum,
+                                      centered=centered, maximize=maximize))
+
+    def _update(self, group: dict) -> None:
+        a, mu = group["alpha"], group["momentum"]
+        for p in group["params"]:
+            g = self._grad(p, group)
+            if g is None:
+                continue
+            st = self.state[p]
+            if not st:
+                st["step"] = 0
+                st["square_avg"] = ag.zeros_like(p)
+                if mu > 0:
+                    st["momentum_buffer"] = ag.zeros_like(p)
+                if group["centered"]:
+                    st["grad_avg"] = ag.zeros_like(p)
+            st["step"] += 1
+            if group["weight_decay"] != 0:
+                g = g + group["weight_decay"] * p.data
+            v = st["square_avg"].data
+            v *= a
+            v += (1 - a) * g * g
+            if group["centered"]:
+                m = st["grad_avg"].data
+                m += (1 - a) * (g - m)
+                denom = np.sqrt(v - m * m) + group["eps"]
+            else:
+                denom = np.sqrt(v) + group["eps"]
+            if mu > 0:
+                buf = st["momentum_buffer"].data
+                buf *= mu
+                buf += g / denom
+                p.data -= group["lr"] * buf
+            else:
+                p.data -= group["lr"] * g / denom
+            self._touch(p)

@@ -208,7 +208,7 @@ def cross_entropy(input: Tensor, target: Any, weight: Any = None, ignore_index: 
         ret = smooth.sum()
     else:
         denom = valid.sum() if wc is None else wc[t[valid]].sum()
-        ret = smooth.sum() / denom
+        ret = smooth.sum() / float(denom)  # a Python float keeps float32 losses float32
     return (1 - label_smoothing) * nll + ret * (label_smoothing / n_classes)
 
 

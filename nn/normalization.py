@@ -19,7 +19,7 @@ class _BatchNorm(Module):
                  track_running_stats: bool = True, bias: bool = True, dtype: Any = None) -> None:
         super().__init__()
         self.num_features, self.eps, self.momentum = num_features, eps, momentum
-        self.affine, self.track_running_stats, self.has_bias = affine, track_running_stats, bias
+        self.affine, self.track_running_stats, self.has_bias = affine, track_running_stats, affine and bias
         if affine:
             self.weight = Parameter(ag.ones(num_features, dtype=dtype))
         else:
@@ -82,7 +82,7 @@ class LayerNorm(Module):
                  dtype: Any = None) -> None:
         super().__init__()
         self.normalized_shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
-        self.eps, self.elementwise_affine, self.has_bias = eps, elementwise_affine, bias
+        self.eps, self.elementwise_affine, self.has_bias = eps, elementwise_affine, elementwise_affine and bias
         if elementwise_affine:
             self.weight = Parameter(ag.ones(*self.normalized_shape, dtype=dtype))
             if bias:

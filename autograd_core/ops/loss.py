@@ -7,6 +7,8 @@ import numpy as np
 from .._function import Function
 from .._tensor import Tensor
 
+_EPS = float(np.float32(1e-12))  # PyTorch's BCE backward clamps x(1 - x) at 1e-12 rounded to float32
+
 
 class BinaryCrossEntropy(Function):
     """l = -(y max(log x, -100) + (1 - y) max(log(1 - x), -100));
@@ -23,7 +25,7 @@ class BinaryCrossEntropy(Function):
     def backward(self, g):
         x, y = self.saved()
         # PyTorch's rule: finite at x = 0 and x = 1 (where the clamped log's slope would be 0/0)
-        gx = g * (x - y) / np.maximum(x * (1 - x), 1e-12) if self.needs_input_grad(0) else None
+        gx = g * (x - y) / np.maximum(x * (1 - x), _EPS) if self.needs_input_grad(0) else None
         gy = None
         if self.needs_input_grad(1):
             with np.errstate(divide="ignore"):

@@ -100,6 +100,7 @@ class Optimizer:
 
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
         """One update of every parameter that has a gradient; ``closure`` re-evaluates and returns the loss."""
+        self._opt_called = True
         loss = None
         if closure is not None:
             with ag.enable_grad():

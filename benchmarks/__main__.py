@@ -85,25 +85,6 @@ def run_ops(rounds: int, calls: int) -> dict:
     return results
 
 
-def _kernel_workloads(quick: bool) -> list[tuple[str, Callable]]:
-    from . import workloads_kernels as wk
-
-    out: list[tuple[str, Callable]] = []
-    for shape in wk.CONV_SHAPES[:1] if quick else wk.CONV_SHAPES:
-        n, c, h, w, k, ks, s, p = shape
-        for part in ("forward", "backward"):
-            out.append((f"conv2d {part} {n}x{c}x{h}x{w}->{k} k{ks} s{s} p{p}",
-                        lambda e, sh=shape, pa=part: wk.make_conv(e, sh, pa)))
-    for shape in wk.POOL_SHAPES[:1] if quick else wk.POOL_SHAPES:
-        for part in ("forward", "backward"):
-            out.append((f"max_pool2d 2x2 {part} {'x'.join(map(str, shape))}",
-                        lambda e, sh=shape, pa=part: wk.make_pool(e, sh, pa)))
-    for shape in wk.BN_SHAPES[:1] if quick else wk.BN_SHAPES:
-        out.append((f"batch_norm train fwd+bwd {'x'.join(map(str, shape))}", lambda e, sh=shape: wk.make_bn(e, sh)))
-    out.append(("LeNet-5 training step (batch 64)", lambda e: wk.make_lenet(e)))
-    return out
-
-
 def _with_backend(make: Callable, engine: str, backend: str) -> tuple[Callable, Callable]:
     from autograd_core import kernels
 
@@ -125,29 +106,100 @@ def _with_backend(make: Callable, engine: str, backend: str) -> tuple[Callable, 
     return wrap(step), wrap(check)
 
 
-def run_kernels(rounds: int, calls: int, quick: bool, with_reference: bool) -> dict:
-    import torch
+SETTLE_S = 0.3
 
-    torch.set_num_threads(2)
-    contestants = {"autograd_core": lambda mk: _with_backend(mk, "ag", "numba")}
+
+class _Local:
+    """A contestant in this process (autograd_core, with its thread settings)."""
+
+    def __init__(self, step: Callable, check: Callable) -> None:
+        self.step, self.check = step, check
+
+    def warm(self) -> float:
+        t0 = time.perf_counter()
+        self.step()
+        return (time.perf_counter() - t0) * 1e3
+
+    def time(self, calls: int) -> float:
+        self.step()  # untimed: the first call after an idle pause wakes sleeping worker threads
+        return _time_per_call(self.step, calls)
+
+    def close(self) -> None:
+        pass
+
+
+class _Remote:
+    """A contestant in a worker process (``benchmarks._worker``): PyTorch runs there with its own default
+    thread environment, without the OpenMP/OpenBLAS settings autograd_core applies to this process."""
+
+    def __init__(self, suite: str, name: str, quick: bool, threads: int) -> None:
+        import subprocess
+
+        env = {k: v for k, v in os.environ.items() if k not in autograd_core._threads.APPLIED}
+        env["AUTOGRAD_CORE_THREAD_TUNING"] = "0"
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "benchmarks._worker", suite, name, "torch", str(int(quick)), str(threads)],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env,
+            cwd=str(Path(__file__).resolve().parents[1]))
+        self._ask("ready")
+
+    def _ask(self, cmd: str) -> str:
+        self.proc.stdin.write(cmd + "\n")
+        self.proc.stdin.flush()
+        line = self.proc.stdout.readline()
+        if not line:
+            raise RuntimeError(f"benchmark worker died on {cmd!r} (exit code {self.proc.poll()})")
+        return line.strip()
+
+    def check(self) -> list:
+        import tempfile
+
+        with tempfile.TemporaryDirectory() as d:
+            path = os.path.join(d, "check.npz")
+            self._ask(f"check {path}")
+            with np.load(path) as z:
+                return [z[f"a{i}"] for i in range(len(z.files))]
+
+    def warm(self) -> float:
+        return float(self._ask("warm"))
+
+    def time(self, calls: int) -> float:
+        return float(self._ask(f"time {calls}"))
+
+    def close(self) -> None:
+        self._ask("quit")
+        self.proc.wait(timeout=30)
+
+
+def run_kernels(rounds: int, calls: int, quick: bool, with_reference: bool, suite: str = "kernels") -> dict:
+    """Every workload, contestants interleaved round-robin; a contestant off by more than 1e-3 (relative,
+    first step vs PyTorch) is reported as wrong and not timed."""
+    from .registry import workloads
+
+    contestants = {"autograd_core": lambda name, mk: _Local(*_with_backend(mk, "ag", "numba"))}
     if with_reference:
-        contestants["autograd_core (numpy kernels)"] = lambda mk: _with_backend(mk, "ag", "reference")
-    contestants["torch (2 threads)"] = lambda mk: mk("torch")
+        contestants["autograd_core (numpy kernels)"] = lambda name, mk: _Local(*_with_backend(mk, "ag", "reference"))
+    contestants["torch (2 threads)"] = lambda name, mk: _Remote(suite, name, quick, 2)
     results = {}
-    for name, make in _kernel_workloads(quick):
-        built = {c: f(make) for c, f in contestants.items()}
-        ref = [np.asarray(a, dtype=np.float64) for a in built["torch (2 threads)"][1]()]
+    for name, make in workloads(suite, quick):
+        built = {c: f(name, make) for c, f in contestants.items()}
+        ref = [np.asarray(a, dtype=np.float64) for a in built["torch (2 threads)"].check()]
         rows = {}
-        for c, (step, check) in built.items():
-            got = [np.asarray(a, dtype=np.float64) for a in check()]
+        for c, runner in built.items():
+            got = [np.asarray(a, dtype=np.float64) for a in runner.check()]
             diff = max(float(np.max(np.abs(a - b)) / (np.max(np.abs(b)) + 1e-30)) for a, b in zip(got, ref))
-            t0 = time.perf_counter()
-            step()  # warm-up (JIT compile or cache load), reported separately
-            rows[c] = {"warmup_ms": (time.perf_counter() - t0) * 1e3, "max_rel_diff": diff, "samples": []}
+            # warm-up (JIT compile or cache load), reported separately
+            rows[c] = {"warmup_ms": runner.warm(), "max_rel_diff": diff, "samples": []}
         for _ in range(rounds):
-            for c, (step, _check) in built.items():
+            for c, runner in built.items():
                 if rows[c]["max_rel_diff"] <= 1e-3:
-                    rows[c]["samples"].append(_time_per_call(step, calls) * 1e3)
+                    rows[c]["samples"].append(runner.time(calls) * 1e3)
+                    if isinstance(runner, _Remote) and not quick:
+                        # PyTorch's OpenMP workers spin for a while after a parallel region (up to
+                        # 200 ms); let them go idle before the next contestant is timed.
+                        time.sleep(SETTLE_S)
+        for runner in built.values():
+            runner.close()
         base = statistics.median(rows["torch (2 threads)"]["samples"])
         for r in rows.values():
             if r["samples"]:
@@ -189,7 +241,7 @@ def _markdown(res: dict, machine: dict) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
-    p.add_argument("suite", choices=["ops", "kernels"], nargs="?", default="ops")
+    p.add_argument("suite", choices=["ops", "kernels", "models"], nargs="?", default="ops")
     p.add_argument("--no-reference", action="store_true", help="skip the numpy-reference-kernel contestant")
     p.add_argument("--rounds", type=int, default=7)
     p.add_argument("--calls", type=int, default=50, help="chain runs per round and contestant")
@@ -211,16 +263,16 @@ def main(argv: list[str] | None = None) -> int:
                 if r["max_rel_diff_vs_first"] > 1e-3:
                     print(f"WRONG: {name} at {shape} disagrees with the reference gradient", file=sys.stderr)
                     status = 1
-    if args.suite == "kernels":
+    if args.suite in ("kernels", "models"):
         kres = run_kernels(rounds if not args.quick else 1, 3 if not args.quick else 1, args.quick,
-                           not args.no_reference)
-        payload["kernels"] = kres
+                           not args.no_reference, args.suite)
+        payload[args.suite] = kres
         if not md:
             md = f"Machine: {machine['cpu']}, {machine['cores']} cores, Python {machine['python']}, " \
                  f"numpy {machine['numpy']}, torch {machine['torch']}\n"
         md += _kernels_markdown(kres)
         if any(r["max_rel_diff"] > 1e-3 for rows in kres.values() for r in rows.values()):
-            print("WRONG: a contestant disagrees with PyTorch on a kernel workload", file=sys.stderr)
+            print(f"WRONG: a contestant disagrees with PyTorch on a {args.suite} workload", file=sys.stderr)
             status = 1
     print(md)
     if args.out:

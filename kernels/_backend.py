@@ -30,9 +30,9 @@ def backend() -> str:
 
 def get(name: str) -> Callable:
     """The kernel called ``name`` in the current implementation."""
-    from . import conv, norm, pool, special
+    from . import conv, norm, optim, pool, special
 
-    for mod in (conv, pool, norm, special):
+    for mod in (conv, pool, norm, special, optim):
         impl = getattr(mod, "NUMBA" if _current == "numba" else "REFERENCE").get(name)
         if impl is not None:
             return impl
@@ -43,10 +43,13 @@ def warmup(dtypes: tuple = ("float32", "float64")) -> None:
     """Compile (or load from numba's cache) every numba kernel for the given dtypes."""
     import numpy as np
 
-    from . import conv, norm, pool, special
+    from . import conv, norm, optim, pool, special
 
     for dt in dtypes:
         special.NUMBA["erf"](np.zeros(2, dtype=dt))
+        for size in (2, optim._PARALLEL_MIN):
+            z = np.zeros(size, dtype=dt)
+            optim.NUMBA["sgd_step"](z, z, z.copy(), 0.1, 0.9, 0.0, 0.0, False, False, False)
         x = np.zeros((1, 1, 4, 4), dtype=dt)
         cols = conv.NUMBA["im2col"](x, 2, 2, 1, 1, 1, 1, 1, 1, 5, 5)
         conv.NUMBA["col2im"](cols, 1, 4, 4, 2, 2, 1, 1, 1, 1, 1, 1, 5, 5)

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-import numpy as np
+from autograd_core.kernels import get as kernel
+from autograd_core.kernels.optim import sgd_step_reference
 
 import autograd_core as ag
 
@@ -33,21 +34,23 @@ class SGD(Optimizer):
 
     def _update(self, group: dict) -> None:
         lr, mu, damp, wd = group["lr"], group["momentum"], group["dampening"], group["weight_decay"]
+        step = kernel("sgd_step")
         for p in group["params"]:
-            g = self._grad(p, group)
-            if g is None:
+            if p.grad is None:
                 continue
-            if wd != 0:
-                g = g + wd * p.data
-            if mu != 0:
-                st = self.state[p]
-                buf = st.get("momentum_buffer")
-                if buf is None:
-                    buf = st["momentum_buffer"] = ag.tensor(np.array(g, copy=True))
-                else:
-                    b = buf.data
-                    b *= mu
-                    b += (1 - damp) * g if damp else g
-                g = g + mu * buf.data if group["nesterov"] else buf.data
-            p.data -= lr * g
+            g = p.grad.data
+            st = self.state[p]
+            buf = st.get("momentum_buffer")
+            first = mu != 0 and buf is None
+            if first:
+                buf = st["momentum_buffer"] = ag.zeros_like(p)
+            if p.data.flags.c_contiguous and g.dtype == p.data.dtype and g.flags.c_contiguous:
+                # one fused pass over weight, gradient and momentum buffer (kernels/optim.py)
+                flat_b = buf.data.reshape(-1) if mu != 0 else p.data.reshape(-1)
+                step(p.data.reshape(-1), g.reshape(-1), flat_b, lr, mu, damp, wd, group["nesterov"],
+                     group["maximize"], first)
+            else:
+                # non-contiguous parameter or gradient of another dtype: the numpy formulation, in place
+                sgd_step_reference(p.data, g.astype(p.data.dtype), buf.data if mu != 0 else None, lr, mu, damp, wd,
+                                   group["nesterov"], group["maximize"], first)
             self._touch(p)

@@ -11,12 +11,23 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def test_demo_learns_digits(capsys):
+def test_demo_cnn_reaches_97_percent_on_digits(capsys):
+    """The README demo: the CNN from nn/optim/data, seeded, >= 97% test accuracy (about 2 s here)."""
     pytest.importorskip("sklearn")
     from autograd_core import demo
 
-    acc = demo.main(epochs=8)
-    assert acc > 0.9
+    acc, model = demo.cnn(epochs=8)
+    assert acc >= 0.97
+    out = capsys.readouterr().out
+    assert "test accuracy" in out and "Conv2d(1, 16, kernel_size=(3, 3)" in out
+    assert not model.training  # evaluated in eval mode (BatchNorm running stats)
+
+
+def test_demo_from_scratch_mlp_learns_digits(capsys):
+    pytest.importorskip("sklearn")
+    from autograd_core import demo
+
+    assert demo.scratch(epochs=8) > 0.9
     assert "test accuracy" in capsys.readouterr().out
 
 

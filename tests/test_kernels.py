@@ -334,3 +334,24 @@ def test_thread_defaults_are_set_and_overridable():
     code = "import os, autograd_core; print(os.environ.get('OPENBLAS_THREAD_TIMEOUT'))"
     r = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
     assert r.stdout.strip() == "None", r.stderr
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("size", [7, 1 << 15])  # the serial and the parallel kernel
+@pytest.mark.parametrize("opts", [(0.0, 0.0, 0.0, False, False), (0.9, 0.1, 0.01, False, False),
+                                  (0.8, 0.0, 0.0, True, True), (0.0, 0.0, 0.05, False, True)])
+def test_fused_sgd_step_matches_twin(dtype, size, opts):
+    from autograd_core.kernels import optim as kopt
+
+    mu, damp, wd, nesterov, maximize = opts
+    rng = np.random.default_rng(0)
+    p, g, b = (rng.standard_normal(size).astype(dtype) for _ in range(3))
+    for first in (True, False):
+        p1, b1, p2, b2 = p.copy(), b.copy(), p.copy(), b.copy()
+        kopt.sgd_step_numba(p1, g, b1, 0.1, mu, damp, wd, nesterov, maximize, first)
+        kopt.sgd_step_reference(p2, g, b2, 0.1, mu, damp, wd, nesterov, maximize, first)
+        tol = 1e-6 if dtype == np.float32 else 1e-14
+        np.testing.assert_allclose(p1, p2, rtol=tol, atol=tol)
+        if mu:
+            np.testing.assert_allclose(b1, b2, rtol=tol, atol=tol)
+        assert not np.array_equal(p1, p)  # the update happened in place

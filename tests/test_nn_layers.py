@@ -7,12 +7,12 @@ moved through ``load_state_dict`` (which also checks that parameter names agree)
 
 from __future__ import annotations
 
+import autograd_core.nn as nn
+import autograd_core.nn.functional as F
 import numpy as np
 import pytest
 
 import autograd_core as ag
-import autograd_core.nn as nn
-import autograd_core.nn.functional as F
 
 torch = pytest.importorskip("torch")
 tnn = torch.nn
@@ -168,12 +168,16 @@ def _cls_target(n=6, c=4, seed=1):
     return np.random.default_rng(seed).integers(0, c, n)
 
 
+def _pair(seed_a=0, seed_b=1, shape=(4, 3)):
+    return lambda: (_x(*shape, seed=seed_a), _x(*shape, seed=seed_b))
+
+
 LOSSES = [
     ("mse", lambda: (nn.MSELoss(), tnn.MSELoss()), lambda: (_x(4, 3), _x(4, 3, seed=1))),
-    ("mse_sum", lambda: (nn.MSELoss(reduction="sum"), tnn.MSELoss(reduction="sum")), lambda: (_x(4, 3), _x(4, 3, seed=1))),
-    ("l1_none", lambda: (nn.L1Loss(reduction="none"), tnn.L1Loss(reduction="none")), lambda: (_x(4, 3), _x(4, 3, seed=1))),
-    ("huber", lambda: (nn.HuberLoss(delta=0.5), tnn.HuberLoss(delta=0.5)), lambda: (_x(5, 3), _x(5, 3, seed=1))),
-    ("smooth_l1", lambda: (nn.SmoothL1Loss(beta=0.7), tnn.SmoothL1Loss(beta=0.7)), lambda: (_x(5, 3), _x(5, 3, seed=1))),
+    ("mse_sum", lambda: (nn.MSELoss(reduction="sum"), tnn.MSELoss(reduction="sum")), _pair()),
+    ("l1_none", lambda: (nn.L1Loss(reduction="none"), tnn.L1Loss(reduction="none")), _pair()),
+    ("huber", lambda: (nn.HuberLoss(delta=0.5), tnn.HuberLoss(delta=0.5)), _pair(shape=(5, 3))),
+    ("smooth_l1", lambda: (nn.SmoothL1Loss(beta=0.7), tnn.SmoothL1Loss(beta=0.7)), _pair(shape=(5, 3))),
     ("bce", lambda: (nn.BCELoss(), tnn.BCELoss()),
      lambda: (np.random.default_rng(0).uniform(0.05, 0.95, (4, 3)), np.random.default_rng(1).uniform(0, 1, (4, 3)))),
     ("bce_weight_sum", lambda: (nn.BCELoss(weight=ag.tensor(np.array([1.0, 2.0, 0.5])), reduction="sum"),

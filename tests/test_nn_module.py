@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import copy
 
+import autograd_core.nn as nn
 import numpy as np
 import pytest
 
 import autograd_core as ag
-import autograd_core.nn as nn
 
 torch = pytest.importorskip("torch")
 

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import warnings
 
-import numpy as np
-import pytest
-
-import autograd_core as ag
 import autograd_core.nn as nn
 import autograd_core.nn.functional as F
-from autograd_core import optim
+import numpy as np
+import pytest
 from autograd_core.optim import lr_scheduler as sched
+
+import autograd_core as ag
+from autograd_core import optim
 
 torch = pytest.importorskip("torch")
 
@@ -247,3 +247,18 @@ def test_early_stopping_restores_the_best_state():
     assert stops == [False, False, False, False, True]
     assert es.best == 0.5 and es.best_epoch == 1
     np.testing.assert_array_equal(m.weight.detach().numpy(), np.ones((1, 2)))  # epoch 1's weights are back
+
+
+def test_sgd_on_non_contiguous_parameters_uses_the_numpy_path_with_the_same_result():
+    base = np.arange(6.0).reshape(2, 3)
+    a = nn.Parameter(ag.tensor(np.asfortranarray(base)))  # non-contiguous (Fortran order)
+    b = nn.Parameter(ag.tensor(base.copy()))
+    assert not a.data.flags.c_contiguous
+    oa, ob = optim.SGD([a], lr=0.1, momentum=0.9, weight_decay=0.1), optim.SGD([b], lr=0.1, momentum=0.9,
+                                                                               weight_decay=0.1)
+    for _ in range(3):
+        for p, o in ((a, oa), (b, ob)):
+            o.zero_grad()
+            (p * p * p).sum().backward()
+            o.step()
+    np.testing.assert_allclose(a.detach().numpy(), b.detach().numpy(), rtol=1e-14)

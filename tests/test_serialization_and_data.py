@@ -5,11 +5,11 @@ from __future__ import annotations
 import pickle
 import zipfile
 
+import autograd_core.nn as nn
 import numpy as np
 import pytest
 
 import autograd_core as ag
-import autograd_core.nn as nn
 from autograd_core import optim
 from autograd_core.data import DataLoader, Subset, TensorDataset, datasets, random_split, transforms
 

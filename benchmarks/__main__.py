@@ -107,6 +107,17 @@ def _with_backend(make: Callable, engine: str, backend: str) -> tuple[Callable, 
 
 
 SETTLE_S = 0.3
+# A process that has been idle (blocked on the other contestant) runs its next calls several times
+# slower on these VMs - measured: a small conv2d 1.5 ms -> 8 ms, the LeNet step 14 -> 35 ms - until it
+# has been busy for about 0.1 s. Every timed sample is therefore preceded by this much untimed work.
+WARM_S = 0.15
+
+
+def _spin_up(step: Callable, seconds: float) -> None:
+    step()
+    t0 = time.perf_counter()
+    while time.perf_counter() - t0 < seconds:
+        step()
 
 
 class _Local:
@@ -120,8 +131,8 @@ class _Local:
         self.step()
         return (time.perf_counter() - t0) * 1e3
 
-    def time(self, calls: int) -> float:
-        self.step()  # untimed: the first call after an idle pause wakes sleeping worker threads
+    def time(self, calls: int, warm_s: float = 0.0) -> float:
+        _spin_up(self.step, warm_s)
         return _time_per_call(self.step, calls)
 
     def close(self) -> None:
@@ -163,8 +174,8 @@ class _Remote:
     def warm(self) -> float:
         return float(self._ask("warm"))
 
-    def time(self, calls: int) -> float:
-        return float(self._ask(f"time {calls}"))
+    def time(self, calls: int, warm_s: float = 0.0) -> float:
+        return float(self._ask(f"time {calls} {warm_s}"))
 
     def close(self) -> None:
         self._ask("quit")
@@ -193,7 +204,7 @@ def run_kernels(rounds: int, calls: int, quick: bool, with_reference: bool, suit
         for _ in range(rounds):
             for c, runner in built.items():
                 if rows[c]["max_rel_diff"] <= 1e-3:
-                    rows[c]["samples"].append(runner.time(calls) * 1e3)
+                    rows[c]["samples"].append(runner.time(calls, 0.0 if quick else WARM_S) * 1e3)
                     if isinstance(runner, _Remote) and not quick:
                         # PyTorch's OpenMP workers spin for a while after a parallel region (up to
                         # 200 ms); let them go idle before the next contestant is timed.

@@ -2,8 +2,9 @@
 
 ``python -m benchmarks._worker SUITE WORKLOAD ENGINE QUICK THREADS``; commands: ``ready``,
 ``check PATH`` (writes the check arrays as a0, a1, ... into PATH.npz), ``warm`` (ms of one call),
-``time N`` (seconds per call over N calls), ``quit``. Running PyTorch here keeps its thread
-environment its own: the parent process carries autograd_core's OpenMP/OpenBLAS settings.
+``time N W`` (seconds per call over N calls, after W seconds of untimed calls), ``quit``. Running
+PyTorch here keeps its thread environment its own: the parent process carries autograd_core's
+OpenMP/OpenBLAS settings.
 """
 
 from __future__ import annotations
@@ -38,8 +39,12 @@ def main() -> None:
             step()
             out = repr((time.perf_counter() - t0) * 1e3)
         elif cmd == "time":
-            n = int(arg)
-            step()  # untimed, as in the parent: wakes the thread pools after the idle pause
+            calls, _, warm = arg.partition(" ")
+            n = int(calls)
+            step()  # untimed, as in the parent: after an idle pause the process needs to spin up
+            t0 = time.perf_counter()
+            while time.perf_counter() - t0 < float(warm or 0):
+                step()
             t0 = time.perf_counter()
             for _ in range(n):
                 step()

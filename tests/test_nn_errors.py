@@ -3,15 +3,15 @@ op, the shapes/dtypes and the fix."""
 
 from __future__ import annotations
 
-import numpy as np
-import pytest
-
-import autograd_core as ag
 import autograd_core.nn as nn
 import autograd_core.nn.functional as F
+import numpy as np
+import pytest
+from autograd_core.optim import lr_scheduler as sched
+
+import autograd_core as ag
 from autograd_core import optim
 from autograd_core.data import transforms
-from autograd_core.optim import lr_scheduler as sched
 
 
 def _opt():

@@ -38,3 +38,18 @@ def test_benchmark_ops_quick_smoke(tmp_path):
     assert r.returncode == 0, r.stderr
     assert "autograd_core" in r.stdout and "torch (2 threads)" in r.stdout
     assert (tmp_path / "results.json").exists() and (tmp_path / "report.md").exists()
+
+
+@pytest.mark.parametrize("suite,expect", [("models", "MLP 784-512-256-10"), ("kernels", "max_pool2d 2x2 forward")])
+def test_benchmark_suite_quick_smoke(tmp_path, suite, expect):
+    """The kernels and models suites end to end: every contestant builds (PyTorch in its worker process),
+    agrees with PyTorch on the first step, and runs once."""
+    pytest.importorskip("torch")
+    r = subprocess.run([sys.executable, "-m", "benchmarks", suite, "--quick", "--no-reference", "--out",
+                        str(tmp_path)], cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert r.returncode == 0, r.stderr
+    assert expect in r.stdout and "LeNet-5" in r.stdout and "WRONG" not in r.stdout
+    import json
+
+    res = json.loads((tmp_path / "results.json").read_text())[suite]
+    assert all(row["autograd_core"]["max_rel_diff"] < 1e-3 for row in res.values())

@@ -23,7 +23,7 @@ test: setup lint
 	$(BIN)/python -m pytest -n 2 -q
 
 bench: setup
-	$(BIN)/python -m benchmarks ops --out benchmarks/results
+	$(BIN)/python -m benchmarks all --out benchmarks/results
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache .hypothesis

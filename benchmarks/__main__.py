@@ -1,295 +1,199 @@
-"""Command line: ``python -m benchmarks ops [--rounds N] [--out DIR] [--quick]``."""
+"""The benchmark suite: ``python -m benchmarks [ops|kernels|models|scaling|startup|memory|all] [--quick]
+[--contestants KEY ...] [--threads N] [--repeat N] [--out DIR] [--compare OLD.json]``.
+
+Every contestant runs in its own worker process with its own thread environment; this process
+only orchestrates (it never imports autograd_core, so its settings cannot leak into PyTorch's).
+Results: a Markdown report, JSON with every sample, PNG plots; ``--compare`` diffs against an
+earlier results.json. ``--quick`` runs every workload once with correctness checks on: a smoke test,
+not a measurement.
+"""
 
 from __future__ import annotations
 
-import os
-import sys
-
-if sys.argv[1:2] == ["ops"]:
-    # The per-op workload runs no numba kernel: let PyTorch keep its default OpenMP wait policy
-    # (passive waiting, which autograd_core sets for its kernels, slows PyTorch's (32,32) chain).
-    os.environ.setdefault("AUTOGRAD_CORE_THREAD_TUNING", "0")
-
-import autograd_core  # noqa: F401, E402 - before numpy: its thread settings must precede OpenBLAS's load
 import argparse
 import json
+import os
 import platform
-import statistics
-import time
-from collections.abc import Callable
+import subprocess
+import sys
+import tempfile
+from importlib import metadata
 from pathlib import Path
 
-import numpy as np
+from . import report
+from .contestants import PRIMARY, all_contestants
+from .harness import ROOT, Worker, run_suite
+from .registry import TIMED_SUITES, workloads
+
+SUITES = ["ops", "kernels", "models", "scaling", "startup", "memory"]
+TITLES = {"ops": "Per-op overhead (float32, time per op of a 100-op chain + backward)",
+          "kernels": "Kernels and LeNet-5 written with F.* (float32, ms per call)",
+          "models": "Training steps built from nn + optim (float32, ms per step)",
+          "scaling": "Backward scaling with graph size (µs per op)"}
 
 
-def _machine() -> dict:
-    info = {"python": platform.python_version(), "numpy": np.__version__, "cores": os.cpu_count(),
-            "cpu": platform.processor() or platform.machine()}
+def _version(pkg: str) -> str | None:
+    try:
+        return metadata.version(pkg)
+    except metadata.PackageNotFoundError:
+        return None
+
+
+def machine() -> dict:
+    import numpy as np
+
+    cpu = platform.processor() or platform.machine()
     try:
         with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    info["cpu"] = line.split(":", 1)[1].strip()
-                    break
+            cpu = next((ln.split(":", 1)[1].strip() for ln in f if ln.startswith("model name")), cpu)
     except OSError:
         pass
     try:
-        import torch
-
-        info["torch"] = torch.__version__
-    except ImportError:
-        info["torch"] = None
-    return info
-
-
-def _time_per_call(fn: Callable[[], object], calls: int) -> float:
-    t0 = time.perf_counter()
-    for _ in range(calls):
-        fn()
-    return (time.perf_counter() - t0) / calls
+        blas = np.show_config(mode="dicts")["Build Dependencies"]["blas"]
+        blas = f"{blas.get('name')} {blas.get('version', '')}".strip()
+    except Exception:  # noqa: BLE001 - older numpy
+        blas = "unknown"
+    return {"cpu": cpu, "cores": os.cpu_count(), "python": platform.python_version(), "numpy": np.__version__,
+            "blas": blas, "numba": _version("numba"), "torch": _version("torch"),
+            "engines": {k: _version(k) for k in ("mygrad", "autograd", "tinygrad", "micrograd")}}
 
 
-def run_ops(rounds: int, calls: int) -> dict:
-    from . import workloads_ops as w
-
-    results: dict = {"workload": "per-op overhead", "n_ops": w.N_OPS, "shapes": {}}
-    for n in (4, 32):
-        steps = {}
-        for name, make in w.CONTESTANTS.items():
-            try:
-                steps[name] = make(n)
-            except ImportError as e:
-                print(f"  skipping {name}: {e}", file=sys.stderr)
-        # Correctness first: every contestant's gradient must match (else it is not timed).
-        ref = None
-        checks = {}
-        for name, fn in steps.items():
-            g = np.asarray(fn(), dtype=np.float64)
-            if ref is None:
-                ref = g
-            checks[name] = float(np.max(np.abs(g - ref)) / (np.max(np.abs(ref)) + 1e-30))
-        for fn in steps.values():  # warm-up
-            _time_per_call(fn, max(calls // 5, 1))
-        samples: dict[str, list[float]] = {k: [] for k in steps}
-        for _ in range(rounds):  # round-robin so machine noise hits everyone alike
-            for name, fn in steps.items():
-                samples[name].append(_time_per_call(fn, calls) / w.N_OPS * 1e6)
-        shape_res = {}
-        base = statistics.median(samples["torch (2 threads)"]) if "torch (2 threads)" in samples else None
-        for name, s in samples.items():
-            med = statistics.median(s)
-            shape_res[name] = {"median_us_per_op": med, "min": min(s), "max": max(s), "samples": s,
-                               "max_rel_diff_vs_first": checks[name],
-                               "ratio_to_torch": (med / base) if base else None}
-        results["shapes"][f"({n},{n})"] = shape_res
-    return results
+def machine_line(m: dict) -> str:
+    ag = m.get("autograd_core_worker", {})
+    return (f"Machine: {m['cpu']}, {m['cores']} cores, Python {m['python']}, numpy {m['numpy']} ({m['blas']}), "
+            f"numba {m['numba']} (threading layer {ag.get('numba_threading_layer', '?')}, "
+            f"{ag.get('numba_threads', '?')} threads), torch {m['torch']}; autograd_core's worker: "
+            f"{ag.get('threads_env', {})}")
 
 
-def _with_backend(make: Callable, engine: str, backend: str) -> tuple[Callable, Callable]:
-    from autograd_core import kernels
+def run_startup(repeat: int, quick: bool) -> dict:
+    """import + first call of every kernel, in fresh processes: cold (empty numba cache) and warm.
 
-    prev = kernels.use(backend)
-    try:
-        step, check = make(engine)
-    finally:
-        kernels.use(prev)
+    ``--quick`` runs the warm case once against the normal numba cache (no 15 s compile)."""
+    cold, warm = "autograd_core cold cache (compiles every kernel)", \
+        "autograd_core warm cache (import + first call of every kernel)"
+    out: dict = {cold: [], warm: [], "torch import + first conv2d": []}
+    code_torch = ("import time; t=time.perf_counter(); import torch; torch.set_num_threads(2); "
+                  "torch.nn.functional.conv2d(torch.zeros(1,1,4,4), torch.zeros(1,1,2,2)); "
+                  "print(time.perf_counter()-t)")
 
-    def wrap(fn: Callable) -> Callable:
-        def run():
-            old = kernels.use(backend)
-            try:
-                return fn()
-            finally:
-                kernels.use(old)
-        return run
+    def startup(env: dict) -> float:
+        r = subprocess.run([sys.executable, "-m", "benchmarks.startup", "--seconds"], env=env, cwd=str(ROOT),
+                           capture_output=True, text=True, check=True)
+        return float(r.stdout.strip().splitlines()[-1])
 
-    return wrap(step), wrap(check)
-
-
-SETTLE_S = 0.3
-# A process that has been idle (blocked on the other contestant) runs its next calls several times
-# slower on these VMs - measured: a small conv2d 1.5 ms -> 8 ms, the LeNet step 14 -> 35 ms - until it
-# has been busy for about 0.1 s. Every timed sample is therefore preceded by this much untimed work.
-WARM_S = 0.15
-
-
-def _spin_up(step: Callable, seconds: float) -> None:
-    step()
-    t0 = time.perf_counter()
-    while time.perf_counter() - t0 < seconds:
-        step()
+    for _ in range(1 if quick else repeat):
+        if quick:
+            out[warm].append(startup(dict(os.environ)))
+        else:
+            with tempfile.TemporaryDirectory() as d:
+                env = dict(os.environ, NUMBA_CACHE_DIR=d)
+                out[cold].append(startup(env))
+                out[warm].append(startup(env))
+        r = subprocess.run([sys.executable, "-c", code_torch], capture_output=True, text=True, cwd=str(ROOT))
+        if r.returncode == 0:
+            out["torch import + first conv2d"].append(float(r.stdout.strip().splitlines()[-1]))
+    return {k: v for k, v in out.items() if v}
 
 
-class _Local:
-    """A contestant in this process (autograd_core, with its thread settings)."""
-
-    def __init__(self, step: Callable, check: Callable) -> None:
-        self.step, self.check = step, check
-
-    def warm(self) -> float:
-        t0 = time.perf_counter()
-        self.step()
-        return (time.perf_counter() - t0) * 1e3
-
-    def time(self, calls: int, warm_s: float = 0.0) -> float:
-        _spin_up(self.step, warm_s)
-        return _time_per_call(self.step, calls)
-
-    def close(self) -> None:
-        pass
-
-
-class _Remote:
-    """A contestant in a worker process (``benchmarks._worker``): PyTorch runs there with its own default
-    thread environment, without the OpenMP/OpenBLAS settings autograd_core applies to this process."""
-
-    def __init__(self, suite: str, name: str, quick: bool, threads: int) -> None:
-        import subprocess
-
-        env = {k: v for k, v in os.environ.items() if k not in autograd_core._threads.APPLIED}
-        env["AUTOGRAD_CORE_THREAD_TUNING"] = "0"
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "benchmarks._worker", suite, name, "torch", str(int(quick)), str(threads)],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env,
-            cwd=str(Path(__file__).resolve().parents[1]))
-        self._ask("ready")
-
-    def _ask(self, cmd: str) -> str:
-        self.proc.stdin.write(cmd + "\n")
-        self.proc.stdin.flush()
-        line = self.proc.stdout.readline()
-        if not line:
-            raise RuntimeError(f"benchmark worker died on {cmd!r} (exit code {self.proc.poll()})")
-        return line.strip()
-
-    def check(self) -> list:
-        import tempfile
-
-        with tempfile.TemporaryDirectory() as d:
-            path = os.path.join(d, "check.npz")
-            self._ask(f"check {path}")
-            with np.load(path) as z:
-                return [z[f"a{i}"] for i in range(len(z.files))]
-
-    def warm(self) -> float:
-        return float(self._ask("warm"))
-
-    def time(self, calls: int, warm_s: float = 0.0) -> float:
-        return float(self._ask(f"time {calls} {warm_s}"))
-
-    def close(self) -> None:
-        self._ask("quit")
-        self.proc.wait(timeout=30)
-
-
-def run_kernels(rounds: int, calls: int, quick: bool, with_reference: bool, suite: str = "kernels") -> dict:
-    """Every workload, contestants interleaved round-robin; a contestant off by more than 1e-3 (relative,
-    first step vs PyTorch) is reported as wrong and not timed."""
-    from .registry import workloads
-
-    contestants = {"autograd_core": lambda name, mk: _Local(*_with_backend(mk, "ag", "numba"))}
-    if with_reference:
-        contestants["autograd_core (numpy kernels)"] = lambda name, mk: _Local(*_with_backend(mk, "ag", "reference"))
-    contestants["torch (2 threads)"] = lambda name, mk: _Remote(suite, name, quick, 2)
-    results = {}
-    for name, make in workloads(suite, quick):
-        built = {c: f(name, make) for c, f in contestants.items()}
-        ref = [np.asarray(a, dtype=np.float64) for a in built["torch (2 threads)"].check()]
+def run_memory(keys: list[str], quick: bool) -> dict:
+    steps = 2 if quick else 20
+    cs = all_contestants()
+    res: dict = {}
+    for arch in ("mlp", "lenet"):
         rows = {}
-        for c, runner in built.items():
-            got = [np.asarray(a, dtype=np.float64) for a in runner.check()]
-            diff = max(float(np.max(np.abs(a - b)) / (np.max(np.abs(b)) + 1e-30)) for a, b in zip(got, ref))
-            # warm-up (JIT compile or cache load), reported separately
-            rows[c] = {"warmup_ms": runner.warm(), "max_rel_diff": diff, "samples": []}
-        for _ in range(rounds):
-            for c, runner in built.items():
-                if rows[c]["max_rel_diff"] <= 1e-3:
-                    rows[c]["samples"].append(runner.time(calls, 0.0 if quick else WARM_S) * 1e3)
-                    if isinstance(runner, _Remote) and not quick:
-                        # PyTorch's OpenMP workers spin for a while after a parallel region (up to
-                        # 200 ms); let them go idle before the next contestant is timed.
-                        time.sleep(SETTLE_S)
-        for runner in built.values():
-            runner.close()
-        base = statistics.median(rows["torch (2 threads)"]["samples"])
-        for r in rows.values():
-            if r["samples"]:
-                r["median_ms"] = statistics.median(r["samples"])
-                r["ratio_to_torch"] = r["median_ms"] / base
-        results[name] = rows
-        print(f"  {name}: " + ", ".join(
-            f"{c} {r.get('median_ms', float('nan')):.2f} ms" for c, r in rows.items()), file=sys.stderr)
-    return results
-
-
-def _kernels_markdown(res: dict) -> str:
-    lines = ["", "### Kernels and LeNet-5 (float32, forward and backward, ms per call)", "",
-             "| workload | contestant | median ms | min–max | ratio to torch | first call ms | max rel diff |",
-             "|---|---|---|---|---|---|---|"]
-    for name, rows in res.items():
-        for c, r in rows.items():
-            if "median_ms" not in r:
-                lines.append(f"| {name} | {c} | WRONG (not timed) | | | | {r['max_rel_diff']:.1e} |")
-                continue
-            lines.append(f"| {name} | {c} | {r['median_ms']:.2f} | {min(r['samples']):.2f}–{max(r['samples']):.2f} | "
-                         f"{r['ratio_to_torch']:.2f}× | {r['warmup_ms']:.0f} | {r['max_rel_diff']:.1e} |")
-    return "\n".join(lines) + "\n"
-
-
-def _markdown(res: dict, machine: dict) -> str:
-    lines = [f"Machine: {machine['cpu']}, {machine['cores']} cores, Python {machine['python']}, "
-             f"numpy {machine['numpy']}, torch {machine['torch']}", "",
-             f"### Per-op overhead (chain of {res['n_ops']} elementwise ops + sum().backward())", "",
-             "| shape | contestant | median µs/op | min–max | ratio to torch | grad check (max rel diff) |",
-             "|---|---|---|---|---|---|"]
-    for shape, rows in res["shapes"].items():
-        for name, r in rows.items():
-            ratio = f"{r['ratio_to_torch']:.2f}×" if r["ratio_to_torch"] else "–"
-            lines.append(f"| {shape} | {name} | {r['median_us_per_op']:.2f} | {r['min']:.2f}–{r['max']:.2f} | "
-                         f"{ratio} | {r['max_rel_diff_vs_first']:.1e} |")
-    return "\n".join(lines) + "\n"
+        for key in keys:
+            c = cs[key]
+            if c.engine in ("tinygrad", "micrograd") or key in ("ag-ref", "torch1"):
+                continue  # no model adapter / same engine as another row
+            r = subprocess.run([sys.executable, "-m", "benchmarks.memory", c.engine, arch, str(steps)],
+                               capture_output=True, text=True, cwd=str(ROOT))
+            try:
+                rows[key if key == PRIMARY else c.label] = json.loads(r.stdout.strip().splitlines()[-1])
+            except (ValueError, IndexError):
+                rows[c.label] = {"error": (r.stderr.strip().splitlines() or ["no output"])[-1]}
+        res["MLP 784-512-256-10 (batch 128)" if arch == "mlp" else "LeNet-5 (batch 64)"] = rows
+    return res
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
-    p.add_argument("suite", choices=["ops", "kernels", "models"], nargs="?", default="ops")
+    p = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("suite", choices=SUITES + ["all"], nargs="?", default="all")
+    p.add_argument("--quick", action="store_true", help="every workload once, correctness on, no timing claims")
+    p.add_argument("--contestants", nargs="+", default=None,
+                   help=f"keys to run (default all that are installed): {', '.join(all_contestants())}")
+    p.add_argument("--threads", type=int, default=2, help="threads of the primary PyTorch contestant and numba")
+    p.add_argument("--repeat", "--rounds", type=int, default=7, dest="repeat", help="timed rounds per workload")
     p.add_argument("--no-reference", action="store_true", help="skip the numpy-reference-kernel contestant")
-    p.add_argument("--rounds", type=int, default=7)
-    p.add_argument("--calls", type=int, default=50, help="chain runs per round and contestant")
-    p.add_argument("--quick", action="store_true", help="one short round (smoke test, no timing claims)")
-    p.add_argument("--out", type=Path, default=None, help="directory for report.md and results.json")
+    p.add_argument("--out", type=Path, default=None, help="directory for report.md, results.json and the plots")
+    p.add_argument("--compare", type=Path, default=None, help="an earlier results.json to diff against")
     args = p.parse_args(argv)
-    rounds, calls = (1, 2) if args.quick else (args.rounds, args.calls)
-    machine = _machine()
-    machine["threads"] = {k: os.environ.get(k) for k in ("OPENBLAS_THREAD_TIMEOUT", "OMP_WAIT_POLICY")}
-    payload: dict = {"machine": machine}
-    md = ""
+    suites = SUITES if args.suite == "all" else [args.suite]
+    cs = all_contestants(args.threads)
+    keys = args.contestants or list(cs)
+    if args.no_reference and "ag-ref" in keys:
+        keys.remove("ag-ref")
+    unknown = [k for k in keys if k not in cs]
+    if unknown:
+        p.error(f"unknown contestant(s) {unknown}; choose from {list(cs)}")
+    if PRIMARY not in keys:
+        keys.insert(0, PRIMARY)  # ratios need PyTorch in the same run
+    rounds = 1 if args.quick else args.repeat
+    info = machine()
+    payload: dict = {"machine": info, "args": {k: str(v) for k, v in vars(args).items()}}
+    timed = [s for s in suites if s in TIMED_SUITES]
+    workers: dict[str, Worker] = {}
     status = 0
-    if args.suite == "ops":
-        res = run_ops(rounds, calls)
-        payload["ops"] = res
-        md += _markdown(res, machine)
-        for shape, rows in res["shapes"].items():
-            for name, r in rows.items():
-                if r["max_rel_diff_vs_first"] > 1e-3:
-                    print(f"WRONG: {name} at {shape} disagrees with the reference gradient", file=sys.stderr)
-                    status = 1
-    if args.suite in ("kernels", "models"):
-        kres = run_kernels(rounds if not args.quick else 1, 3 if not args.quick else 1, args.quick,
-                           not args.no_reference, args.suite)
-        payload[args.suite] = kres
-        if not md:
-            md = f"Machine: {machine['cpu']}, {machine['cores']} cores, Python {machine['python']}, " \
-                 f"numpy {machine['numpy']}, torch {machine['torch']}\n"
-        md += _kernels_markdown(kres)
-        if any(r["max_rel_diff"] > 1e-3 for rows in kres.values() for r in rows.values()):
-            print(f"WRONG: a contestant disagrees with PyTorch on a {args.suite} workload", file=sys.stderr)
-            status = 1
+    md = ""
+    try:
+        if timed:
+            workers = {k: Worker(cs[k], args.threads) for k in keys}
+            for k, w in workers.items():
+                r = w.ask("info")
+                payload.setdefault("contestants", {})[cs[k].label] = json.loads(r) if r.startswith("{") else r
+                if k == "ag" and r.startswith("{"):
+                    info["autograd_core_worker"] = json.loads(r)
+        print(machine_line(info), flush=True)
+        total = sum(len(workloads(s, args.quick)) for s in timed) * rounds
+        try:
+            from tqdm import tqdm
+
+            bar = tqdm(total=total, desc="benchmarks", unit="round", file=sys.stderr, disable=total == 0)
+        except ImportError:
+            bar = None
+        for s in timed:
+            res = run_suite(s, workers, rounds, args.quick, bar)
+            payload[s] = res
+            md += report.suite_markdown(TITLES[s], res)
+            for name, wl in res.items():
+                for label, r in wl["rows"].items():
+                    if r.get("wrong"):
+                        print(f"WRONG: {label} disagrees with the reference on {name} "
+                              f"(max rel diff {r['max_rel_diff']:.1e})", file=sys.stderr)
+                        status = 1
+        if bar is not None:
+            bar.close()
+    finally:
+        for w in workers.values():
+            w.close()
+    if "startup" in suites:
+        payload["startup"] = run_startup(3, args.quick)
+        md += report.startup_markdown(payload["startup"])
+    if "memory" in suites:
+        payload["memory"] = run_memory(keys, args.quick)
+        md += report.memory_markdown(payload["memory"])
+    command = " ".join(argv if argv is not None else sys.argv[1:])
+    md = f"{machine_line(info)}\n\nCommand: `python -m benchmarks {command}`\n{md}"
+    if args.compare:
+        md += report.compare(args.compare, {k: v for k, v in payload.items() if k in TIMED_SUITES})
     print(md)
     if args.out:
         args.out.mkdir(parents=True, exist_ok=True)
         (args.out / "report.md").write_text(md)
         (args.out / "results.json").write_text(json.dumps(payload, indent=1))
+        for f in report.plots(payload, args.out):
+            print(f"plot: {args.out / f}", file=sys.stderr)
     return status
 
 

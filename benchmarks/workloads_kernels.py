@@ -26,6 +26,10 @@ def _rng_arrays(*shapes: tuple, seed: int = 0) -> list[np.ndarray]:
 
 
 def _engine(name: str):
+    if name not in ("ag", "torch"):
+        from .engines import Unsupported
+
+        raise Unsupported(f"no {name} adapter for the kernel workloads (autograd_core and PyTorch only)")
     if name == "torch":
         import torch
 

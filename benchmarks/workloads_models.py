@@ -1,8 +1,8 @@
 """Model training steps built from ``nn`` and ``optim`` (and from torch.nn / torch.optim for PyTorch).
 
-Both engines start from the same weights (PyTorch's initialisation, copied through
-``load_state_dict``), see the same batch, and take one step per call: zero_grad, forward,
-cross-entropy, backward, optimiser step.
+Every engine starts from the same weights (PyTorch's default initialisation formula drawn with numpy
+from a fixed seed, loaded through ``load_state_dict``), sees the same batch, and takes one step per
+call: zero_grad, forward, cross-entropy, backward, SGD(lr=0.01, momentum=0.9) step.
 """
 
 from __future__ import annotations
@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import numpy as np
+
+from .engines import Unsupported, mlp_init
 
 
 def _arch(nn, name: str):
@@ -20,26 +22,49 @@ def _arch(nn, name: str):
                          nn.ReLU(), nn.Linear(84, 10))
 
 
+_LENET = [("0", (6, 1, 5, 5)), ("3", (16, 6, 5, 5)), ("7", (120, 400)), ("9", (84, 120)), ("11", (10, 84))]
+
+
+def initial_state(arch: str, seed: int = 0) -> tuple[dict, np.ndarray, np.ndarray]:
+    """state_dict (numpy arrays, PyTorch's key names), input batch and labels."""
+    if arch == "mlp":
+        params, x, y = mlp_init(seed)
+        keys = [f"{i}.{k}" for i in ("0", "2", "4") for k in ("weight", "bias")]
+        return dict(zip(keys, params)), x, y
+    rng = np.random.default_rng(seed)
+    sd = {}
+    for name, shape in _LENET:
+        bound = 1 / np.sqrt(np.prod(shape[1:]))
+        sd[f"{name}.weight"] = rng.uniform(-bound, bound, shape).astype(np.float32)
+        sd[f"{name}.bias"] = rng.uniform(-bound, bound, shape[0]).astype(np.float32)
+    return sd, rng.standard_normal((64, 1, 28, 28)).astype(np.float32), rng.integers(0, 10, 64)
+
+
 def make_model_step(engine: str, arch: str) -> tuple[Callable, Callable]:
     """One SGD-with-momentum step of the MLP (batch 128, 784-512-256-10) or LeNet-5 (batch 64, 1x28x28)."""
-    import torch
+    if engine not in ("ag", "torch"):
+        if arch != "mlp":
+            raise Unsupported(f"no LeNet-5 adapter for {engine} (no conv2d/max-pool in its public API here)")
+        from . import engines
 
-    torch.manual_seed(0)
-    tmodel = _arch(torch.nn, arch)
-    batch, shape = (128, (784,)) if arch == "mlp" else (64, (1, 28, 28))
-    rng = np.random.default_rng(0)
-    xa = rng.standard_normal((batch, *shape)).astype(np.float32)
-    ya = rng.integers(0, 10, batch)
+        make = {"numpy": engines.mlp_numpy_floor, "mygrad": engines.mlp_mygrad, "hips": engines.mlp_hips}.get(engine)
+        if make is None:
+            raise Unsupported(f"no MLP adapter for {engine}")
+        return make()
+    sd, xa, ya = initial_state(arch)
     if engine == "torch":
-        lib, model, opt_mod, F = torch, tmodel, torch.optim, torch.nn.functional
+        import torch
+
+        lib, nn, opt_mod, F = torch, torch.nn, torch.optim, torch.nn.functional
     else:
         import autograd_core.nn.functional as F
 
         import autograd_core as ag
         from autograd_core import nn, optim
 
-        lib, model, opt_mod = ag, _arch(nn, arch), optim
-        model.load_state_dict({k: v.numpy() for k, v in tmodel.state_dict().items()})
+        lib, opt_mod = ag, optim
+    model = _arch(nn, arch)
+    model.load_state_dict({k: lib.tensor(v) for k, v in sd.items()})
     x, y = lib.tensor(xa), lib.tensor(ya)
     opt = opt_mod.SGD(model.parameters(), lr=0.01, momentum=0.9)
 

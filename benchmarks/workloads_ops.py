@@ -35,70 +35,53 @@ def chain(x, a, b):
     return y
 
 
-def make_autograd_core(n: int) -> Callable[[], np.ndarray]:
-    import autograd_core as ag
-
-    x, a, b = (ag.tensor(v, requires_grad=True) for v in _inputs(n))
-
-    def step() -> np.ndarray:
-        x.grad = a.grad = b.grad = None
-        chain(x, a, b).sum().backward()
-        return x.grad.data
-
-    return step
+def _grad_tensors(lib, arrays):
+    return tuple(lib.tensor(v, requires_grad=True) for v in arrays)
 
 
-def make_torch(n: int, threads: int = 2) -> Callable[[], np.ndarray]:
-    import torch
+def make_chain(engine: str, n: int) -> tuple[Callable, Callable]:
+    """The chain on (n, n) float32 tensors, for any engine with an adapter."""
+    if engine in ("ag", "torch"):
+        if engine == "ag":
+            import autograd_core as lib
+        else:
+            import torch as lib
+        x, a, b = _grad_tensors(lib, _inputs(n))
 
-    torch.set_num_threads(threads)
-    x, a, b = (torch.tensor(v, requires_grad=True) for v in _inputs(n))
+        def step():
+            x.grad = a.grad = b.grad = None
+            chain(x, a, b).sum().backward()
+            return x.grad
 
-    def step() -> np.ndarray:
-        x.grad = a.grad = b.grad = None
-        chain(x, a, b).sum().backward()
-        return x.grad.numpy()
+        return step, lambda: [step().numpy()]
+    from . import engines
 
-    return step
+    make = {"numpy": engines.chain_numpy_floor, "mygrad": engines.chain_mygrad, "hips": engines.chain_hips,
+            "micrograd": engines.chain_micrograd, "tinygrad": engines.chain_tinygrad}.get(engine)
+    if make is None:
+        raise engines.Unsupported(f"no per-op adapter for {engine}")
+    return make(n)
 
 
-def make_numpy_floor(n: int) -> Callable[[], np.ndarray]:
-    """Forward and backward written out by hand, no graph: the floor for any numpy engine."""
-    x, a, b = _inputs(n)
+def make_scaling(engine: str, n_ops: int) -> tuple[Callable, Callable]:
+    """A chain of n_ops alternating y * 1.0001 and y + 0.001 on a (4, 4) tensor, then sum().backward():
+    the backward pass's time per op should not grow with the graph."""
+    if engine not in ("ag", "torch"):
+        from .engines import Unsupported
 
-    def step() -> np.ndarray:
-        saved = []
+        raise Unsupported("graph-size scaling is measured for autograd_core and PyTorch")
+    if engine == "ag":
+        import autograd_core as lib
+    else:
+        import torch as lib
+    x = lib.tensor(np.random.default_rng(0).standard_normal((4, 4)).astype(np.float32), requires_grad=True)
+
+    def step():
+        x.grad = None
         y = x
-        for i in range(N_OPS):
-            k = i % 3
-            if k == 0:
-                y = y + a
-            elif k == 1:
-                saved.append(y)
-                y = y * b
-            else:
-                y = np.tanh(y)
-                saved.append(y)
-        g = np.ones_like(y)
-        ga = np.zeros_like(a)
-        gb = np.zeros_like(b)
-        for i in reversed(range(N_OPS)):
-            k = i % 3
-            if k == 0:
-                ga = ga + g
-            elif k == 1:
-                gb = gb + g * saved.pop()
-                g = g * b
-            else:
-                t = saved.pop()
-                g = g * (1 - t * t)
-        return g
+        for i in range(n_ops):
+            y = y * 1.0001 if i % 2 == 0 else y + 0.001
+        y.sum().backward()
+        return x.grad
 
-    return step
-
-
-CONTESTANTS = {
-    "autograd_core": make_autograd_core,
-    "torch (2 threads)": lambda n: make_torch(n, 2),
-    "numpy floor": make_numpy_floor,
-}
+    return step, lambda: [step().numpy()]

@@ -232,3 +232,49 @@ def test_containers_index_like_pytorch():
     md = nn.ModuleDict({"a": nn.ReLU()})
     md["b"] = nn.Linear(1, 1)
     assert list(md.keys()) == ["a", "b"] and "b" in md and len(list(md.parameters())) == 2
+
+
+def test_init_functions_follow_pytorch_formulas():
+    ag.manual_seed(0)
+    init = nn.init
+    for name in ("linear", "sigmoid", "tanh", "relu", "selu", "conv2d"):
+        assert init.calculate_gain(name) == pytest.approx(torch.nn.init.calculate_gain(name))
+    assert init.calculate_gain("leaky_relu", 0.2) == pytest.approx(torch.nn.init.calculate_gain("leaky_relu", 0.2))
+    w = ag.empty(300, 200, dtype=ag.float64)
+    init.xavier_uniform_(w, gain=2.0)
+    bound = 2.0 * np.sqrt(6 / 500)
+    assert np.abs(w.numpy()).max() <= bound and np.abs(w.numpy()).max() > 0.95 * bound
+    init.kaiming_normal_(w, mode="fan_out", nonlinearity="relu")
+    assert w.numpy().std() == pytest.approx(np.sqrt(2 / 300), rel=0.02)
+    conv = ag.empty(16, 8, 3, 3, dtype=ag.float64)
+    init.kaiming_uniform_(conv, a=0.0, nonlinearity="relu")
+    assert np.abs(conv.numpy()).max() <= np.sqrt(2) * np.sqrt(3 / 72)
+    init.xavier_normal_(w)
+    assert w.numpy().std() == pytest.approx(np.sqrt(2 / 500), rel=0.02)
+    q = ag.empty(6, 4, dtype=ag.float64)
+    init.orthogonal_(q)
+    np.testing.assert_allclose(q.numpy().T @ q.numpy(), np.eye(4), atol=1e-12)
+    r = ag.empty(3, 5, dtype=ag.float64)
+    init.orthogonal_(r, gain=2.0)
+    np.testing.assert_allclose(r.numpy() @ r.numpy().T, 4 * np.eye(3), atol=1e-12)
+    np.testing.assert_array_equal(init.eye_(ag.empty(2, 3)).numpy(), np.eye(2, 3))
+    assert np.all(init.constant_(ag.empty(2), 0.5).numpy() == 0.5) and np.all(init.zeros_(ag.ones(2)).numpy() == 0)
+    t = init.trunc_normal_(ag.empty(1000, dtype=ag.float64), std=1.0, a=-0.5, b=0.5)
+    assert t.numpy().min() >= -0.5 and t.numpy().max() <= 0.5
+    # the layers' defaults: Linear / Conv2d weights and biases within PyTorch's 1/sqrt(fan_in) bounds
+    lin = nn.Linear(50, 40)
+    assert np.abs(lin.weight.detach().numpy()).max() <= 1 / np.sqrt(50)
+    assert np.abs(lin.weight.detach().numpy()).max() > 0.9 / np.sqrt(50)
+    c = nn.Conv2d(4, 6, 3)
+    assert np.abs(c.bias.detach().numpy()).max() <= 1 / np.sqrt(36)
+
+
+def test_parameters_vector_round_trip():
+    m = nn.Sequential(nn.Linear(3, 2), nn.Linear(2, 1))
+    v = nn.utils.parameters_to_vector(m.parameters())
+    assert v.shape == (11,) and v.requires_grad
+    nn.utils.vector_to_parameters(ag.arange(11).float(), m.parameters())
+    np.testing.assert_array_equal(m[0].weight.detach().numpy().ravel(), np.arange(6))
+    np.testing.assert_array_equal(m[1].bias.detach().numpy(), [10.0])
+    v.sum().backward()  # differentiable: every parameter gets a gradient of ones
+    assert all(np.all(p.grad.numpy() == 1) for p in m.parameters())

@@ -58,7 +58,11 @@ from ._grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from ._tensor import Tensor
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
 from .serialization import CheckpointError, load, save
-from . import functional
+from . import functional, linalg
+from ._einsum import einsum
+from .linalg import det, diag, diag_embed, logdet, outer, slogdet, trace
+from .linalg import _diagonal as diagonal
+from .linalg import inv as inverse
 from .ops.activation import elu, hardtanh, leaky_relu, relu, softplus
 from .ops.arithmetic import add, div, matmul, mul, neg, pow, sub
 from .ops.compare import (

@@ -147,6 +147,24 @@ class Function:
             return t
         return arr
 
+    def saved_outputs(self) -> tuple:
+        """All outputs of a multi-output node (``saves_output``), version-checked, as ``saved_output``."""
+        if self.inputs is None:
+            raise RuntimeError(ERR_BACKWARD_TWICE)
+        res = []
+        for i, (arr, vc, v) in enumerate(self._out):
+            if vc[0] != v:
+                raise RuntimeError(
+                    _modified_message(None, f"output {i} of {self.name()}", v, arr=arr, now=vc[0])
+                )
+            if self._create:
+                t = _make(arr, self, True, i)
+                t._vc = vc
+                res.append(t)
+            else:
+                res.append(arr)
+        return tuple(res)
+
     def needs_input_grad(self, i: int) -> bool:
         """Whether input ``i`` receives a gradient (skip work for constants)."""
         return self.next_functions[i][0] is not None
@@ -202,6 +220,8 @@ def _wrap_multi(fn: Function, cls: type, outs: tuple, rg: bool, inputs: tuple, a
         fn._plain = False
         fn._out_meta = tuple((o.shape, o.dtype) for o in outs)
         result = tuple(_make(o, fn, True, i) for i, o in enumerate(outs))
+        if cls.saves_output:
+            fn._out = tuple((o, t._vc, 0) for o, t in zip(outs, result))
     else:
         result = tuple(_make(o, None, False) for o in outs)
     if cls.is_view:

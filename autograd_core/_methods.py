@@ -324,6 +324,21 @@ def _masked_fill(self, mask: Any, value: Any) -> Tensor:
     return cmp.where(mask, value, self)
 
 
+def _linalg(name: str) -> Callable:
+    def method(self, *args: Any, **kwargs: Any) -> Any:
+        from . import linalg
+
+        return getattr(linalg, name)(self, *args, **kwargs)
+
+    method.__name__ = name
+    return method
+
+
+for _name, _target in {"det": "det", "logdet": "logdet", "slogdet": "slogdet", "inverse": "inv", "trace": "trace",
+                       "diag": "diag", "diag_embed": "diag_embed", "diagonal": "_diagonal", "outer": "outer",
+                       "cholesky": "cholesky"}.items():
+    setattr(T, _name, _linalg(_target))
+
 T.where = _where
 T.masked_fill = _masked_fill
 T.T = property(lambda self: sh.permute(self, tuple(range(self.ndim - 1, -1, -1))) if self.ndim > 1 else self)

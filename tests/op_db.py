@@ -609,5 +609,7 @@ op("batch_norm_eval", lambda x, w, b, rm, rv: _F().batch_norm(x, ag.tensor(rm), 
    lambda rng: [Sample((_r(rng, 2, 3, 4), _r(rng, 3), _r(rng, 3)), {"rm": _r(rng, 3), "rv": _pos(rng, 3)})])
 
 
+import op_db_linalg  # noqa: E402, F401  (registers the linalg rows)
+
 OPS_BY_NAME = {o.name: o for o in OPS}
 assert len(OPS_BY_NAME) == len(OPS), "duplicate op names in the op table"

@@ -109,7 +109,10 @@ COVERED_BY = {
     "MaxPoolScatter": "max_pool2d", "MaxPoolGather": "tests/test_kernels.py::test_maxpool_third_order",
     "AvgPool2d": "avg_pool2d",
     "AvgPool2dTranspose": "avg_pool2d", "BatchNorm": "batch_norm_train", "Erf": "erf", "Linear": "linear",
-    "BinaryCrossEntropy": "binary_cross_entropy",
+    "BinaryCrossEntropy": "binary_cross_entropy", "Inv": "linalg.inv", "Det": "linalg.det",
+    "Slogdet": "linalg.slogdet", "Solve": "linalg.solve", "SolveTriangular": "linalg.solve_triangular",
+    "Cholesky": "linalg.cholesky", "QR": "linalg.qr", "Eigh": "linalg.eigh", "SVD": "linalg.svd",
+    "Diagonal": "diagonal", "DiagEmbed": "diag_embed", "Einsum": "einsum",
 }
 
 

@@ -1,0 +1,528 @@
+"""Matrix functions (``ag.linalg``): inverse, determinants, solves, factorisations.
+
+Every op works on a batch of matrices (leading dimensions) and its backward is written with
+other recorded ops (matmul, transpose, these solves), so gradients of gradients work too. The
+public wrappers with argument checks live in ``autograd_core/linalg.py``; the identities each
+backward uses are stated in the docstrings and checked by ``ag.linalg.derivation``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .. import _dual as D
+from .._function import Function
+
+# ---------------------------------------------------------------------- helpers
+
+
+class LinAlgError(RuntimeError):
+    """A matrix function cannot be computed for this input (singular, not positive-definite)."""
+
+
+def _batch_where(a: np.ndarray, bad: Any) -> str:
+    """'(batch element i) ' for the first matrix of a batch that fails ``bad``, else ''."""
+    if a.ndim == 2:
+        return ""
+    flat = a.reshape((-1,) + a.shape[-2:])
+    for i, m in enumerate(flat):
+        if bad(m):
+            idx = np.unravel_index(i, a.shape[:-2])
+            return f"(batch element {tuple(int(j) for j in idx) if len(idx) > 1 else int(idx[0])}) "
+    return ""
+
+
+def _is_singular(m: np.ndarray) -> bool:
+    try:
+        np.linalg.inv(m)
+    except np.linalg.LinAlgError:
+        return True
+    return False
+
+
+def _desc(a: np.ndarray) -> str:
+    return f"{list(a.shape)} ({a.dtype.name})"
+
+
+def singular_error(op: str, a: np.ndarray, fix: str) -> LinAlgError:
+    where = _batch_where(a, _is_singular)
+    return LinAlgError(
+        f"{op}: {where}the input matrix of shape {_desc(a)} is singular (LU factorisation found a zero "
+        f"pivot), so the result is not defined. Fix: {fix}"
+    )
+
+
+def _not_pd_order(m: np.ndarray) -> int:
+    """Order of the first leading minor of ``m`` that is not positive-definite (0 if none)."""
+    for k in range(1, m.shape[-1] + 1):
+        try:
+            np.linalg.cholesky(m[:k, :k])
+        except np.linalg.LinAlgError:
+            return k
+    return 0
+
+
+def not_pd_error(op: str, a: np.ndarray) -> LinAlgError:
+    where = _batch_where(a, lambda m: _not_pd_order(m) > 0)
+    flat = a.reshape((-1,) + a.shape[-2:])
+    order = next(k for k in map(_not_pd_order, flat) if k)
+    return LinAlgError(
+        f"{op}: {where}the factorisation could not be completed because the input of shape {_desc(a)} is not "
+        f"positive-definite (the leading minor of order {order} is not positive-definite). Fix: pass a "
+        "symmetric positive-definite matrix, e.g. A @ A.mT + eps * I, or add a jitter term eps * I "
+        "(eps ~ 1e-6 times the diagonal's scale)"
+    )
+
+
+def _eye(n: int, dtype: Any) -> np.ndarray:
+    return np.eye(n, dtype=dtype)
+
+
+def _diag_mat(v: Any) -> Any:
+    """Batch of diagonal matrices with ``v`` (..., n) on the diagonal."""
+    n = v.shape[-1]
+    return D.unsqueeze(v, -1) * _eye(n, v.dtype)
+
+
+def _tril_mask(n: int, k: int, dtype: Any) -> np.ndarray:
+    return np.tril(np.ones((n, n), dtype=dtype), k)
+
+
+def _rows(x: Any, v: Any) -> Any:
+    """diag(v) @ x: scale row i of each matrix by v_i."""
+    return D.unsqueeze(v, -1) * x
+
+
+def _cols(x: Any, v: Any) -> Any:
+    """x @ diag(v): scale column j of each matrix by v_j."""
+    return x * D.unsqueeze(v, -2)
+
+
+def _scalar_to_mat(s: Any) -> Any:
+    return D.unsqueeze(D.unsqueeze(s, -1), -1)
+
+
+def _is_const_zero(g: Any) -> bool:
+    """A cotangent that is identically zero and carries no graph (an unused output): skip its terms."""
+    if D.is_tensor(g):
+        return not g.requires_grad and not np.any(g.data)
+    return not np.any(g)
+
+
+def inv_array(a: np.ndarray, op: str) -> np.ndarray:
+    try:
+        return np.linalg.inv(a)
+    except np.linalg.LinAlgError:
+        raise singular_error(op, a, "check for duplicated/collinear rows, add a ridge term lam * I, or use "
+                                    "linalg.solve / a least-squares formulation") from None
+
+
+# ---------------------------------------------------------------------- inverse and determinants
+
+
+class Inv(Function):
+    """Y = A^-1;  gA = -Y^T g Y^T"""
+
+    saves_output = True
+
+    def forward(self, a):
+        return inv_array(a, "linalg.inv")
+
+    def backward(self, g):
+        yt = D.mT(self.saved_output())
+        return -(yt @ g @ yt)
+
+
+def inv(a: Any) -> Any:
+    """A^-1 on arrays or Tensors (the grad-op helper used by other backwards)."""
+    return D.dual_apply(Inv, a)
+
+
+class Det(Function):
+    """d = det(A);  gA = g d A^-T  (= g cof(A), the cofactor matrix, which also covers singular A)"""
+
+    saves_inputs = True
+    saves_output = True
+
+    def forward(self, a):
+        return np.linalg.det(a)
+
+    def backward(self, g):
+        (a,) = self.saved()
+        d = self.saved_output()
+        d_arr = d.data if D.is_tensor(d) else d
+        if np.all(d_arr != 0):
+            return _scalar_to_mat(g * d) * D.mT(inv(a))
+        if D.is_tensor(a) or D.is_tensor(g):
+            raise LinAlgError(
+                f"linalg.det: the second derivative at a singular matrix (input {list(a.shape)}) is not "
+                "implemented: det's gradient there is the cofactor matrix, computed from an SVD that is not "
+                "differentiated again. Fix: perturb the input off the singular set, or use "
+                "create_graph=False"
+            )
+        return _scalar_to_mat(g) * cofactor(a)
+
+
+def cofactor(a: np.ndarray) -> np.ndarray:
+    """The cofactor matrix det(A) A^-T, valid for singular A: det(U)det(V) U diag(prod_{j!=i} s_j) V^T."""
+    u, s, vh = np.linalg.svd(a)
+    n = s.shape[-1]
+    ones = np.ones(s.shape[:-1] + (1,), dtype=s.dtype)
+    left = np.cumprod(np.concatenate([ones, s[..., :-1]], -1), -1)  # prod_{j<i} s_j
+    right = np.flip(np.cumprod(np.concatenate([ones, np.flip(s, -1)[..., :-1]], -1), -1), -1)  # prod_{j>i}
+    sign = np.linalg.det(u) * np.linalg.det(vh)
+    return sign[..., None, None] * (u * (left * right)[..., None, :]) @ vh if n else u
+
+
+class Slogdet(Function):
+    """(sign, log|det A|);  gA = g_logabsdet A^-T   (the sign is piecewise constant)"""
+
+    saves_inputs = True
+
+    def forward(self, a):
+        sign, logabs = np.linalg.slogdet(a)
+        return sign, logabs
+
+    def backward(self, g_sign, g_logabs):
+        (a,) = self.saved()
+        a_arr = a.data if D.is_tensor(a) else a
+        try:
+            a_inv = inv(a)
+        except LinAlgError:
+            raise singular_error("linalg.slogdet (backward)", a_arr,
+                                 "log|det A| = -inf at a singular matrix and has no gradient there; add a "
+                                 "ridge term lam * I before taking slogdet/logdet") from None
+        return _scalar_to_mat(g_logabs) * D.mT(a_inv)
+
+
+# ---------------------------------------------------------------------- solves
+
+
+class Solve(Function):
+    """X = A^-1 B (batched, broadcasting);  gB = A^-T g,  gA = -gB X^T"""
+
+    saves_inputs = True
+    saves_output = True
+
+    def forward(self, a, b):
+        try:
+            return np.linalg.solve(a, b)
+        except np.linalg.LinAlgError:
+            raise singular_error("linalg.solve", a, "the system has no unique solution; add a ridge term "
+                                                    "lam * I, or use a least-squares formulation") from None
+
+    def backward(self, g):
+        a = self.saved()[0]
+        gb = solve(D.mT(a), g)
+        ga = -(gb @ D.mT(self.saved_output())) if self.needs_input_grad(0) else None
+        return ga, gb
+
+
+def solve(a: Any, b: Any) -> Any:
+    return D.dual_apply(Solve, a, b)
+
+
+def _tri(a: Any, upper: bool, unit: bool) -> Any:
+    """The triangle the solver reads (the other entries are ignored, as LAPACK's trtrs does)."""
+    n = a.shape[-1]
+    mask = _tril_mask(n, -1 if unit else 0, a.dtype)
+    if upper:
+        mask = mask.T
+    t = a * mask
+    return t + _eye(n, a.dtype) if unit else t
+
+
+class SolveTriangular(Function):
+    """X = A^-1 B (left) or B A^-1 (right), A triangular;
+    left: gB = A^-T g, gA = -tri(gB X^T);  right: gB = g A^-T, gA = -tri(X^T gB)"""
+
+    saves_inputs = True
+    saves_output = True
+
+    def forward(self, a, b, upper, left, unitriangular):
+        self.upper, self.left, self.unit = upper, left, unitriangular
+        t = _tri(a, upper, unitriangular)
+        try:
+            if left:
+                return np.linalg.solve(t, b)
+            return np.swapaxes(np.linalg.solve(np.swapaxes(t, -1, -2), np.swapaxes(b, -1, -2)), -1, -2)
+        except np.linalg.LinAlgError:
+            raise singular_error("linalg.solve_triangular", t, "a triangular matrix is singular when a "
+                                                               "diagonal entry is zero; check the diagonal "
+                                                               "(or pass unitriangular=True)") from None
+
+    def backward(self, g):
+        a = self.saved()[0]
+        x = self.saved_output()
+        at = D.mT(a)
+        gb = solve_triangular(at, g, not self.upper, self.left, self.unit)
+        ga = None
+        if self.needs_input_grad(0):
+            full = -(gb @ D.mT(x)) if self.left else -(D.mT(x) @ gb)
+            n = a.shape[-1]
+            mask = _tril_mask(n, -1 if self.unit else 0, a.dtype)
+            ga = full * (mask.T if self.upper else mask)
+        return ga, gb
+
+    def attrs(self):
+        return {"upper": self.upper, "left": self.left, **({"unitriangular": True} if self.unit else {})}
+
+
+def solve_triangular(a: Any, b: Any, upper: bool, left: bool = True, unitriangular: bool = False) -> Any:
+    return D.dual_apply(SolveTriangular, a, b, upper=upper, left=left, unitriangular=unitriangular)
+
+
+# ---------------------------------------------------------------------- factorisations
+
+
+class Cholesky(Function):
+    """L = chol(A), A = L L^T;  gA = L^-T Phi(L^T gL) L^-1, Phi = symmetric part with halved diagonal
+    (the adjoint of dA -> dL = L Phi(L^-1 dA L^-T) on symmetric dA)"""
+
+    saves_output = True
+
+    def forward(self, a):
+        try:
+            return np.linalg.cholesky(a)
+        except np.linalg.LinAlgError:
+            raise not_pd_error("linalg.cholesky", a) from None
+
+    def backward(self, g):
+        lo = self.saved_output()
+        n = lo.shape[-1]
+        p = (D.mT(lo) @ g) * _tril_mask(n, 0, g.dtype)
+        p = 0.5 * (p + D.mT(p * _tril_mask(n, -1, g.dtype)))  # symmetric, diagonal halved
+        p = solve_triangular(D.mT(lo), p, upper=True, left=True)
+        return solve_triangular(lo, p, upper=False, left=False)
+
+
+class QR(Function):
+    """A = QR (reduced; m >= n):  gA = [gQ + Q copyltu(M)] R^-T,  M = R gR^T - gQ^T Q,
+    copyltu(M) = tril(M) + tril(M, -1)^T;  m < n: A = [X | Y], R = [R_X | Q^T Y] reduces to that case"""
+
+    saves_inputs = True  # the wide case needs Y
+    saves_output = True
+
+    def forward(self, a, mode):
+        self.mode = mode
+        self.m, self.n = a.shape[-2:]
+        q, r = np.linalg.qr(a, mode="complete" if mode == "complete" else "reduced")
+        if mode == "r":
+            q = np.zeros((0,), dtype=a.dtype)
+        return q, r
+
+    def backward(self, gq, gr):
+        if self.mode == "r":
+            raise RuntimeError(
+                "linalg.qr: the derivative of linalg.qr depends on Q, which is not computed when mode='r'. "
+                "Fix: use linalg.qr(A, mode='reduced') if you are going to differentiate through it"
+            )
+        if self.mode == "complete" and self.m > self.n:
+            raise RuntimeError(
+                f"linalg.qr: the QR decomposition is not differentiable when mode='complete' and nrows > ncols "
+                f"(input {self.m}x{self.n}): the extra columns of Q are not unique. Fix: use mode='reduced'"
+            )
+        q, r = self.saved_outputs()
+        m, n = self.m, self.n
+        if m >= n:
+            return _qr_backward_tall(q, r, gq, gr)
+        # A = [X | Y] with X square: R = [R_X | Q^T Y], and Y only enters through R_Y = Q^T Y
+        y = self.saved()[0][..., :, m:]
+        gr_x, gr_y = gr[..., :, :m], gr[..., :, m:]
+        gy = q @ gr_y
+        gx = _qr_backward_tall(q, r[..., :, :m], gq + y @ D.mT(gr_y), gr_x)
+        return D.cat([gx, gy], -1)
+
+    def attrs(self):
+        return {"mode": self.mode} if self.mode != "reduced" else {}
+
+
+def _qr_backward_tall(q: Any, r: Any, gq: Any, gr: Any) -> Any:
+    n = r.shape[-1]
+    m_ = r @ D.mT(gr) - D.mT(gq) @ q
+    low = m_ * _tril_mask(n, 0, m_.dtype)
+    copyltu = low + D.mT(m_ * _tril_mask(n, -1, m_.dtype))
+    b = gq + q @ copyltu
+    return solve_triangular(D.mT(r), b, upper=False, left=False)  # b R^-T
+
+
+class Eigh(Function):
+    """A = V diag(w) V^T (symmetric);  gA = V (diag(gw) + skew(V^T gV) / E) V^T,
+    skew(X) = (X - X^T)/2, E_ij = w_j - w_i (off the diagonal; undefined for repeated eigenvalues)"""
+
+    saves_output = True
+
+    def forward(self, a, uplo):
+        self.uplo = uplo
+        w, v = np.linalg.eigh(a, UPLO=uplo)
+        return w, v
+
+    def backward(self, gw, gv):
+        w, v = self.saved_outputs()
+        inner = _diag_mat(gw)
+        if not _is_const_zero(gv):
+            vtgv = D.mT(v) @ gv
+            n = w.shape[-1]
+            e = D.unsqueeze(w, -2) - D.unsqueeze(w, -1) + _eye(n, w.dtype)  # 1 on the diagonal: skew is 0 there
+            inner = inner + 0.5 * (vtgv - D.mT(vtgv)) / e
+        return v @ inner @ D.mT(v)
+
+    def attrs(self):
+        return {"UPLO": self.uplo} if self.uplo != "L" else {}
+
+
+class SVD(Function):
+    """A = U diag(s) V^T (reduced);  gA = U [F.(U^T gU - gU^T U) S + diag(gs) + S F.(V^T gV - gV^T V)] V^T
+    + (I - U U^T) gU S^-1 V^T + U S^-1 gV^T (I - V V^T),  F_ij = 1/(s_j^2 - s_i^2) off the diagonal"""
+
+    saves_output = True
+
+    def forward(self, a, full_matrices):
+        self.full = full_matrices
+        self.m, self.n = a.shape[-2:]
+        u, s, vh = np.linalg.svd(a, full_matrices=full_matrices)
+        return u, s, vh
+
+    def backward(self, gu, gs, gvh):
+        u, s, vh = self.saved_outputs()
+        m, n = self.m, self.n
+        if self.full and m != n:
+            raise RuntimeError(
+                f"linalg.svd: the derivative is not implemented for full_matrices=True on a {m}x{n} input (the "
+                "extra singular vectors are not unique). Fix: use full_matrices=False"
+            )
+        k = s.shape[-1]
+        no_u, no_v = _is_const_zero(gu), _is_const_zero(gvh)
+        inner = _diag_mat(gs)
+        if not (no_u and no_v):
+            s2 = s * s
+            f = D.unsqueeze(s2, -2) - D.unsqueeze(s2, -1) + _eye(k, s.dtype)  # s_j^2 - s_i^2; 1 on the diagonal
+            off = 1.0 - _eye(k, s.dtype)
+            if not no_u:
+                utgu = D.mT(u) @ gu
+                inner = inner + _cols((utgu - D.mT(utgu)) * off / f, s)
+            if not no_v:
+                v, gv = D.mT(vh), D.mT(gvh)
+                vtgv = D.mT(v) @ gv
+                inner = inner + _rows((vtgv - D.mT(vtgv)) * off / f, s)
+        ga = u @ inner @ vh
+        if not no_u and m > k:
+            ga = ga + _cols(gu - u @ (D.mT(u) @ gu), 1.0 / s) @ vh
+        if not no_v and n > k:
+            ga = ga + u @ _rows(gvh - (gvh @ D.mT(vh)) @ vh, 1.0 / s)
+        return ga
+
+    def attrs(self):
+        return {"full_matrices": True} if self.full else {}
+
+
+# ---------------------------------------------------------------------- diagonals and einsum
+
+
+def diagonal_index(shape: tuple[int, ...], offset: int, dim1: int, dim2: int) -> tuple:
+    """Index arrays that select the ``offset`` diagonal of dims (dim1, dim2) moved to the end."""
+    n1, n2 = shape[dim1], shape[dim2]
+    length = max(0, min(n1 - max(-offset, 0), n2 - max(offset, 0)))
+    i = np.arange(length) + max(-offset, 0)
+    return i, i + offset
+
+
+class Diagonal(Function):
+    """y = diagonal(x, offset, dim1, dim2) (diagonal appended as the last dim);  gx = diag_embed(g)"""
+
+    def forward(self, x, offset, dim1, dim2):
+        self.offset, self.dim1, self.dim2, self.shape = offset, dim1, dim2, x.shape
+        return np.diagonal(x, offset, dim1, dim2).copy()  # numpy's view is read-only; PyTorch's is a view
+
+    def backward(self, g):
+        return diag_embed_to(g, self.shape, self.offset, self.dim1, self.dim2)
+
+    def attrs(self):
+        return {k: v for k, v in (("offset", self.offset), ("dim1", self.dim1), ("dim2", self.dim2))
+                if v != {"offset": 0, "dim1": 0, "dim2": 1}[k]}
+
+
+class DiagEmbed(Function):
+    """y = zeros(shape) with x on the (offset, dim1, dim2) diagonal;  gx = diagonal(g)"""
+
+    def forward(self, x, shape, offset, dim1, dim2):
+        self.offset, self.dim1, self.dim2 = offset, dim1, dim2
+        out = np.zeros(shape, dtype=x.dtype)
+        i, j = diagonal_index(shape, offset, dim1, dim2)
+        np.moveaxis(out, (dim1, dim2), (-2, -1))[..., i, j] = x
+        return out
+
+    def backward(self, g):
+        return D.dual_apply(Diagonal, g, offset=self.offset, dim1=self.dim1, dim2=self.dim2)
+
+    def attrs(self):
+        return {"offset": self.offset} if self.offset else {}
+
+
+def diag_embed_to(x: Any, shape: tuple[int, ...], offset: int, dim1: int, dim2: int) -> Any:
+    return D.dual_apply(DiagEmbed, x, shape=tuple(shape), offset=offset, dim1=dim1, dim2=dim2)
+
+
+class Einsum(Function):
+    """y = einsum(spec, *xs);  g_xi = einsum(g, other operands -> subscript of xi), with ones for
+    labels only xi has (broadcast back) and identity matrices for labels xi repeats (diagonals)"""
+
+    saves_inputs = True
+
+    def forward(self, *xs, spec):
+        self.spec = spec
+        ins, out = spec
+        return np.einsum(",".join(ins) + "->" + out, *xs, optimize=_optimize(xs))
+
+    def backward(self, g):
+        xs = self.saved()
+        ins, out = self.spec
+        grads = []
+        for i in range(len(ins)):
+            if not self.needs_input_grad(i):
+                grads.append(None)
+                continue
+            grads.append(_einsum_operand_grad(g, out, xs, ins, i))
+        return tuple(grads)
+
+    def attrs(self):
+        return {"equation": ",".join(self.spec[0]) + "->" + self.spec[1]}
+
+
+def _optimize(xs: Any) -> bool:
+    # numpy's path search costs ~20 us; it pays off (BLAS contractions) beyond two small operands
+    return len(xs) > 2 or sum(int(np.prod(x.shape)) for x in xs) > 4096
+
+
+def _einsum_operand_grad(g: Any, out: str, xs: Any, ins: tuple, i: int) -> Any:
+    sub = ins[i]
+    others = [(s, x) for j, (s, x) in enumerate(zip(ins, xs)) if j != i]
+    available = set(out).union(*[set(s) for s, _ in others])
+    used = set("".join(ins)) | set(out)
+    fresh = (c for c in "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ" if c not in used)
+    sizes = dict(zip(sub, xs[i].shape))
+    operands: list = [g] + [x for _, x in others]
+    subs = [out] + [s for s, _ in others]
+    target = []
+    seen: set = set()
+    for c in sub:
+        if c in seen:  # a repeated label: the gradient lives on the diagonal (x_ii -> eye)
+            c2 = next(fresh)
+            operands.append(_eye(sizes[c], xs[i].dtype))
+            subs.append(c + c2)
+            target.append(c2)
+            continue
+        seen.add(c)
+        if c not in available:  # summed away by this operand alone: the gradient is constant along it
+            operands.append(np.ones(sizes[c], dtype=xs[i].dtype))
+            subs.append(c)
+        target.append(c)
+    return einsum_spec((tuple(subs), "".join(target)), operands)
+
+
+def einsum_spec(spec: tuple, operands: list) -> Any:
+    if any(D.is_tensor(x) for x in operands):
+        return Einsum.apply(*operands, spec=spec)
+    return np.einsum(",".join(spec[0]) + "->" + spec[1], *operands, optimize=_optimize(operands))

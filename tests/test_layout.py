@@ -1,4 +1,4 @@
-"""The import direction of the design: kernels <- autograd_core <- nn <- optim (checked on the source)."""
+"""The import direction of the design: kernels <- autograd_core <- nn <- optim <- ml (checked on the source)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 # where each top-level folder lives in the installed namespace
 PACKAGES = {"kernels": "autograd_core.kernels", "autograd_core": "autograd_core", "nn": "autograd_core.nn",
-            "optim": "autograd_core.optim"}
+            "optim": "autograd_core.optim", "ml": "autograd_core.ml"}
 
 
 def _module_name(path: Path) -> str:
@@ -57,12 +57,17 @@ def test_kernels_import_nothing_from_the_engine():
 
 def test_core_does_not_import_nn_or_optim():
     # demo.py is an application of the library (it trains a CNN with nn and optim)
-    assert _violations("autograd_core", ("autograd_core.nn", "autograd_core.optim", "nn", "optim"),
-                       skip=("demo.py",)) == []
+    assert _violations("autograd_core", ("autograd_core.nn", "autograd_core.optim", "autograd_core.ml", "nn",
+                                         "optim", "ml"), skip=("demo.py",)) == []
 
 
 def test_nn_does_not_import_optim():
-    assert _violations("nn", ("autograd_core.optim", "optim")) == []
+    assert _violations("nn", ("autograd_core.optim", "optim", "autograd_core.ml", "ml")) == []
+
+
+def test_optim_does_not_import_ml():
+    # ml (classical estimators) sits on top: it uses optim (Adam for kernel hyper-parameters), not the reverse
+    assert _violations("optim", ("autograd_core.ml", "ml")) == []
 
 
 def test_the_checker_sees_relative_imports():

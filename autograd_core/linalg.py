@@ -30,7 +30,7 @@ from .ops.reduction import sum as _sum
 from .ops.shape import permute
 
 __all__ = [
-    "LinAlgError", "cholesky", "derivation", "derivations", "det", "diagonal", "eigh", "eigvalsh", "einsum",
+    "LinAlgError", "cg", "cholesky", "derivation", "derivations", "det", "diagonal", "eigh", "eigvalsh", "einsum",
     "inv", "logdet", "matmul", "matrix_norm", "multi_dot", "norm", "outer", "qr", "slogdet", "solve",
     "solve_triangular", "svd", "svdvals", "trace", "vector_norm", "vecdot", "diag", "diag_embed",
 ]
@@ -298,6 +298,31 @@ def outer(x: Tensor, y: Tensor) -> Tensor:
     if x.ndim != 1 or y.ndim != 1:
         raise RuntimeError(f"outer: expected two 1-D tensors, got shapes {list(x.shape)} and {list(y.shape)}")
     return x.unsqueeze(1) * y.unsqueeze(0)
+
+
+def cg(matvec: Any, b: np.ndarray, max_iter: int | None = None, tol: float = 1e-12) -> np.ndarray:
+    """Solve A x = b by conjugate gradients for symmetric positive-definite A given only x -> A x
+    (e.g. a Hessian-vector product). Stops early on non-positive curvature and then returns the
+    iterate so far (b itself if none), which is still a descent direction for Newton's method."""
+    b = np.asarray(b, dtype=np.float64)
+    x = np.zeros_like(b)
+    r = b.copy()
+    p = r.copy()
+    rr = float(r.ravel() @ r.ravel())
+    for _ in range(max_iter or 2 * b.size):
+        ap = np.asarray(matvec(p), dtype=np.float64)
+        curv = float(p.ravel() @ ap.ravel())
+        if curv <= 0:
+            break
+        step = rr / curv
+        x += step * p
+        r -= step * ap
+        rr_new = float(r.ravel() @ r.ravel())
+        if np.sqrt(rr_new) < tol:
+            break
+        p = r + (rr_new / rr) * p
+        rr = rr_new
+    return x if np.any(x) else b
 
 
 def derivation(op: str) -> Any:

@@ -33,28 +33,6 @@ def _value_and_grad(f: Callable[[Tensor], Tensor], x: np.ndarray) -> tuple[float
     return float(val.item()), g.data
 
 
-def _cg(hvp: Callable[[np.ndarray], np.ndarray], b: np.ndarray, iters: int, tol: float) -> np.ndarray:
-    """Solve H d = b for symmetric positive-definite H given only v -> H v."""
-    d = np.zeros_like(b)
-    r = b.copy()
-    p = r.copy()
-    rr = float(r.ravel() @ r.ravel())
-    for _ in range(iters):
-        hp = hvp(p)
-        curv = float(p.ravel() @ hp.ravel())
-        if curv <= 0:  # negative curvature: stop with what we have (a descent direction if non-zero)
-            break
-        a = rr / curv
-        d += a * p
-        r -= a * hp
-        rr_new = float(r.ravel() @ r.ravel())
-        if np.sqrt(rr_new) < tol:
-            break
-        p = r + (rr_new / rr) * p
-        rr = rr_new
-    return d if np.any(d) else b
-
-
 def newton(f: Callable[[Tensor], Tensor], x0: Tensor | np.ndarray, *, method: str = "exact", max_iter: int = 50,
            tol: float = 1e-10, damping: float = 0.0, line_search: bool = True, cg_iters: int | None = None
            ) -> NewtonResult:
@@ -86,7 +64,7 @@ def newton(f: Callable[[Tensor], Tensor], x0: Tensor | np.ndarray, *, method: st
             def hvp(v: np.ndarray, at: Tensor = xt) -> np.ndarray:
                 return ag.functional.hvp(f, at, ag.tensor(v))[1].data + damping * v
 
-            d = _cg(hvp, g, cg_iters or 2 * n, tol * 1e-2)
+            d = ag.linalg.cg(hvp, g, cg_iters or 2 * n, tol * 1e-2)
         if float(np.sum(d * g)) <= 0:  # not a descent direction (H not positive-definite here): use -g
             d = g
         step = 1.0

@@ -250,3 +250,21 @@ def test_backward_of_linalg_ops_detects_in_place_changes():
     v.mul_(2.0)
     with pytest.raises(RuntimeError, match="output 1 of EighBackward"):
         (w.sum() + v.sum()).backward()
+
+
+def test_conjugate_gradients_solves_spd_systems_from_matvecs_only():
+    rng = np.random.default_rng(0)
+    m = rng.standard_normal((6, 6))
+    a = m @ m.T + 6 * np.eye(6)
+    b = rng.standard_normal(6)
+    calls = []
+
+    def matvec(v):
+        calls.append(1)
+        return a @ v
+
+    np.testing.assert_allclose(LA.cg(matvec, b), np.linalg.solve(a, b), rtol=1e-9)
+    assert len(calls) <= 12
+    # indefinite: stops at the first non-positive curvature and still returns a usable direction
+    d = LA.cg(lambda v: -v, b)
+    np.testing.assert_array_equal(d, b)

@@ -172,8 +172,26 @@ def test_newton_logistic_regression_converges_quadratically():
     assert losses[-1] <= min(losses) + 1e-12 and abs(losses[-1] - losses[-2]) < 1e-10
     with pytest.raises(RuntimeError, match="Newton.step needs a closure"):
         opt.step()
-    with pytest.raises(ValueError, match="this optimiser is for small problems"):
+    with pytest.raises(ValueError, match="this optimiser is for small problems.*hessian='cg'"):
         optim.Newton([nn.Parameter(ag.zeros(3000))])
+    optim.Newton([nn.Parameter(ag.zeros(3000))], hessian="cg")  # Hessian-free: no n x n matrix
+    with pytest.raises(ValueError, match="hessian must be 'exact' or 'cg'"):
+        optim.Newton([w], hessian="bfgs")
+
+
+def test_hessian_free_newton_takes_the_exact_newton_step():
+    # CG on Hessian-vector products solves the n-dimensional system exactly within n iterations
+    ds = ag.data.datasets.make_logistic(100, 3, seed=2)
+    xs, ys = ds.tensors[0].double(), ds.tensors[1].double()
+    runs = []
+    for hess in ("exact", "cg"):
+        w = nn.Parameter(ag.zeros(3, dtype=ag.float64))
+        b = nn.Parameter(ag.zeros(1, dtype=ag.float64))
+        opt = optim.Newton([w, b], hessian=hess, damping=1e-6)
+        for _ in range(3):
+            opt.step(lambda: F.binary_cross_entropy_with_logits(xs @ w + b, ys))
+        runs.append(np.concatenate([w.detach().numpy(), b.detach().numpy()]))
+    np.testing.assert_allclose(runs[1], runs[0], rtol=1e-8, atol=1e-10)
 
 
 # ---------------------------------------------------------------------- schedulers

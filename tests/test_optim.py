@@ -189,7 +189,7 @@ def test_hessian_free_newton_takes_the_exact_newton_step():
         b = nn.Parameter(ag.zeros(1, dtype=ag.float64))
         opt = optim.Newton([w, b], hessian=hess, damping=1e-6)
         for _ in range(3):
-            opt.step(lambda: F.binary_cross_entropy_with_logits(xs @ w + b, ys))
+            opt.step(lambda w=w, b=b: F.binary_cross_entropy_with_logits(xs @ w + b, ys))
         runs.append(np.concatenate([w.detach().numpy(), b.detach().numpy()]))
     np.testing.assert_allclose(runs[1], runs[0], rtol=1e-8, atol=1e-10)
 

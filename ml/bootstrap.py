@@ -15,6 +15,8 @@ import numpy as np
 import autograd_core as ag
 from autograd_core import Tensor
 
+from ._base import take_rows
+
 
 @dataclass
 class BootstrapInterval:
@@ -27,10 +29,6 @@ class BootstrapInterval:
         """Whether each value lies inside its interval."""
         v = np.asarray(values.data if isinstance(values, Tensor) else values)
         return (self.lower <= v) & (v <= self.upper)
-
-
-def _rows(a: Any, idx: np.ndarray) -> Any:
-    return a[ag.tensor(idx)] if isinstance(a, Tensor) else np.asarray(a)[idx]
 
 
 def bootstrap_ci(make_estimator: Callable[[], Any], X: Any, y: Any, X_query: Any, n_boot: int = 200,
@@ -49,7 +47,7 @@ def bootstrap_ci(make_estimator: Callable[[], Any], X: Any, y: Any, X_query: Any
     with ag.no_grad():
         for _ in range(n_boot):
             idx = rng.integers(0, n, n)
-            est = make_estimator().fit(_rows(X, idx), _rows(y, idx))
+            est = make_estimator().fit(take_rows(X, idx), take_rows(y, idx))
             p = est.predict(X_query)
             preds.append(np.asarray(p.data if isinstance(p, Tensor) else p, dtype=np.float64).reshape(-1))
     preds_arr = np.stack(preds)

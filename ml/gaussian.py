@@ -15,7 +15,7 @@ import numpy as np
 import autograd_core as ag
 from autograd_core import Tensor
 
-from .kernels import as_matrix
+from ._base import ClassifierMixin, as_labels, as_matrix
 
 
 def gaussian_log_density(x: Tensor, mean: Tensor, cov: Tensor) -> Tensor:
@@ -28,7 +28,7 @@ def gaussian_log_density(x: Tensor, mean: Tensor, cov: Tensor) -> Tensor:
     return -0.5 * (d * np.log(2 * np.pi) + logdet + maha)
 
 
-class GaussianClassifier:
+class GaussianClassifier(ClassifierMixin):
     """priors: 'uniform' (the course's 1/k), 'empirical' (n_j / n) or an array; ddof=0 is the MLE (as in
     scikit-learn's QuadraticDiscriminantAnalysis with priors=None), ddof=1 the unbiased covariance;
     reg adds reg * I."""
@@ -38,7 +38,7 @@ class GaussianClassifier:
 
     def fit(self, X: Any, y: Any) -> GaussianClassifier:
         x = as_matrix(X).detach()
-        y_np = np.asarray(y.data if isinstance(y, Tensor) else y).reshape(-1)
+        y_np = as_labels(y)
         self.classes_, inv = np.unique(y_np, return_inverse=True)
         d = x.shape[1]
         means, covs, counts = [], [], []
@@ -70,7 +70,7 @@ class GaussianClassifier:
         x = as_matrix(X)
         means = self.means_ if means is None else means
         covs = self.covariances_ if covs is None else covs
-        y_np = np.asarray(y.data if isinstance(y, Tensor) else y).reshape(-1)
+        y_np = as_labels(y)
         total = 0.0
         for j, c in enumerate(self.classes_):
             rows = ag.tensor(np.flatnonzero(y_np == c))
@@ -93,5 +93,3 @@ class GaussianClassifier:
     def predict(self, X: Any) -> np.ndarray:
         return self.classes_[np.argmax(self.joint_log_likelihood(X).data, axis=1)]
 
-    def score(self, X: Any, y: Any) -> float:
-        return float(np.mean(self.predict(X) == np.asarray(y.data if isinstance(y, Tensor) else y).reshape(-1)))

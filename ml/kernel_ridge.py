@@ -14,16 +14,8 @@ from autograd_core.optim import Adam
 import autograd_core as ag
 from autograd_core import Tensor
 
-from .kernels import as_matrix, pairwise_kernel
-
-
-def as_target(y: Any, n: int, name: str = "y") -> Tensor:
-    t = y if isinstance(y, Tensor) else ag.tensor(np.asarray(y, dtype=np.float64))
-    if t.dtype.kind != "f":
-        t = t.double()
-    if t.shape[0] != n:
-        raise ValueError(f"{name} has {t.shape[0]} rows but X has {n} samples")
-    return t
+from ._base import as_matrix, as_target
+from .kernels import pairwise_kernel
 
 
 def _value(p: Any) -> Any:

@@ -9,22 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
-
 import autograd_core as ag
 from autograd_core import Tensor
 
-
-def as_matrix(x: Any, name: str = "X") -> Tensor:
-    """A float Tensor of shape (n, d); 1-D input is one feature per sample, as a column."""
-    t = x if isinstance(x, Tensor) else ag.tensor(np.asarray(x, dtype=np.float64))
-    if t.dtype.kind != "f":
-        t = t.double()
-    if t.ndim == 1:
-        t = t.unsqueeze(1)
-    if t.ndim != 2:
-        raise ValueError(f"{name} must be a 2-D array (n_samples, n_features), got shape {list(t.shape)}")
-    return t
+from ._base import as_matrix
 
 
 def _pair(x: Any, y: Any) -> tuple[Tensor, Tensor]:

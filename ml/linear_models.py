@@ -16,8 +16,8 @@ import numpy as np
 import autograd_core as ag
 from autograd_core import Tensor
 
-from .kernel_ridge import as_target, r2_score
-from .kernels import as_matrix
+from ._base import ClassifierMixin, as_labels, as_matrix, as_target
+from .kernel_ridge import r2_score
 from .newton import newton
 
 
@@ -91,7 +91,7 @@ class LinearRegression:
         return r2_score(y, self.predict(X))
 
 
-class LogisticRegression:
+class LogisticRegression(ClassifierMixin):
     """Binary (sigmoid) or multinomial (softmax) logistic regression with scikit-learn's L2 objective."""
 
     def __init__(self, C: float = 1.0, fit_intercept: bool = True, solver: str = "newton", max_iter: int = 100,
@@ -107,7 +107,7 @@ class LogisticRegression:
 
     def fit(self, X: Any, y: Any) -> LogisticRegression:
         x = as_matrix(X)
-        y_np = np.asarray(y.data if isinstance(y, Tensor) else y).reshape(-1)
+        y_np = as_labels(y)
         self.classes_ = np.unique(y_np)
         k = len(self.classes_)
         if k < 2:
@@ -165,9 +165,6 @@ class LogisticRegression:
 
     def predict(self, X: Any) -> np.ndarray:
         return self.classes_[np.argmax(self.predict_proba(X).data, axis=1)]
-
-    def score(self, X: Any, y: Any) -> float:
-        return float(np.mean(self.predict(X) == np.asarray(y.data if isinstance(y, Tensor) else y).reshape(-1)))
 
 
 class SoftmaxRegression(LogisticRegression):

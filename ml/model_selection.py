@@ -7,9 +7,7 @@ from typing import Any
 
 import numpy as np
 
-import autograd_core as ag
-from autograd_core import Tensor
-
+from ._base import take_rows
 from .metrics import accuracy_score
 
 
@@ -29,17 +27,13 @@ def k_fold(n: int, k: int = 5, shuffle: bool = False, seed: int | None = None) -
     return folds
 
 
-def _rows(a: Any, idx: np.ndarray) -> Any:
-    return a[ag.tensor(idx)] if isinstance(a, Tensor) else np.asarray(a)[idx]
-
-
 def cross_val_score(make_estimator: Callable[[], Any], X: Any, y: Any, k: int = 5,
                     scoring: Callable[[Any, Any], float] = accuracy_score, shuffle: bool = False,
                     seed: int | None = None) -> np.ndarray:
     """scoring(y_val, estimator.predict(X_val)) for each of the k folds."""
     scores = []
     for train, val in k_fold(len(X), k, shuffle, seed):
-        est = make_estimator().fit(_rows(X, train), _rows(y, train))
-        pred = est.predict(_rows(X, val))
-        scores.append(scoring(_rows(y, val), pred))
+        est = make_estimator().fit(take_rows(X, train), take_rows(y, train))
+        pred = est.predict(take_rows(X, val))
+        scores.append(scoring(take_rows(y, val), pred))
     return np.asarray(scores, dtype=np.float64)

@@ -10,7 +10,8 @@ import numpy as np
 import autograd_core as ag
 from autograd_core import Tensor
 
-from .kernels import as_matrix, squared_distances
+from ._base import ClassifierMixin, as_labels, as_matrix
+from .kernels import squared_distances
 
 METRICS = ("euclidean", "manhattan", "chebyshev", "minkowski", "cosine")
 
@@ -38,7 +39,7 @@ def pairwise_distances(x: Any, y: Any, metric: str = "euclidean", p: float = 2) 
     raise ValueError(f"unknown metric {metric!r}; choose one of {METRICS}")
 
 
-class KNeighborsClassifier:
+class KNeighborsClassifier(ClassifierMixin):
     """scikit-learn's names and defaults: n_neighbors=5, weights='uniform' | 'distance', metric='minkowski', p=2."""
 
     def __init__(self, n_neighbors: int = 5, weights: str = "uniform", metric: str = "minkowski", p: float = 2) -> None:
@@ -50,7 +51,7 @@ class KNeighborsClassifier:
 
     def fit(self, X: Any, y: Any) -> KNeighborsClassifier:
         self.X_fit_ = as_matrix(X).detach()
-        y_np = np.asarray(y.data if isinstance(y, Tensor) else y).reshape(-1)
+        y_np = as_labels(y)
         if len(y_np) != self.X_fit_.shape[0]:
             raise ValueError(f"KNeighborsClassifier.fit: X has {self.X_fit_.shape[0]} samples but y has {len(y_np)}")
         if not 1 <= self.n_neighbors <= len(y_np):
@@ -84,6 +85,3 @@ class KNeighborsClassifier:
 
     def predict(self, X: Any) -> np.ndarray:
         return self.classes_[np.argmax(self.predict_proba(X), axis=1)]  # ties -> the smallest label
-
-    def score(self, X: Any, y: Any) -> float:
-        return float(np.mean(self.predict(X) == np.asarray(y.data if isinstance(y, Tensor) else y).reshape(-1)))

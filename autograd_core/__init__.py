@@ -134,7 +134,7 @@ __all__ = [n for n in dir() if not n.startswith("_")]
 
 # Subpackages built on top of the core (nn, optim, ...) load on first use, as ``torch.nn`` is
 # reachable after ``import torch``; importing them here eagerly would point imports the wrong way.
-_LAZY = ("nn", "optim", "data", "kernels", "ml")
+_LAZY = ("nn", "optim", "data", "kernels", "ml", "viz")
 
 
 def __getattr__(name: str):

@@ -23,6 +23,13 @@ from ._tensor import INPLACE_EPOCH, Tensor, _make
 
 _STATE = _grad_mode.STATE
 _next_seq = itertools.count().__next__
+
+
+def sequence_mark() -> int:
+    """A number above every graph node created so far and below every node created later: two
+    marks bracket the nodes an nn.Module call records (the visualiser groups them by module)."""
+    return _next_seq()
+
 _NO_EDGE = (None, 0)
 _new = object.__new__
 

@@ -18,6 +18,7 @@ import numpy as np
 
 import autograd_core as ag
 from autograd_core import Tensor
+from autograd_core._function import sequence_mark
 
 from .parameter import Parameter
 
@@ -73,7 +74,10 @@ class Module:
             res = hook(self, args)
             if res is not None:
                 args = res if isinstance(res, tuple) else (res,)
+        start = sequence_mark()
         out = self.forward(*args, **kwargs)
+        # the nodes of this call have creation numbers in [start, end): ag.viz draws them as one cluster
+        self.__dict__["_call_span"] = (start, sequence_mark())
         for hook in tuple(self._forward_hooks.values()):
             res = hook(self, args, out)
             if res is not None:

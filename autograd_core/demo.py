@@ -115,10 +115,42 @@ def cnn(epochs: int = 8, lr: float = 0.05, batch: int = 64, seed: int = 0) -> tu
     return acc, model
 
 
+def visualise(model: object, out: str = "demo_output", n: int = 4, seed: int = 0) -> list[str]:
+    """Backprop of the trained model's loss on ``n`` digits: the graph drawing and the step-through page."""
+    from pathlib import Path
+
+    from autograd_core import nn, viz
+    from autograd_core.data import datasets
+
+    ds = datasets.load_digits(images=True)
+    xb, yb = ds[np.arange(seed, seed + n)]
+    model.eval()  # type: ignore[attr-defined]
+    loss = nn.CrossEntropyLoss()(model(xb), yb)  # type: ignore[operator]
+    drawing = viz.draw_graph(loss, params=model, show_saved=True)
+    tr = viz.trace_backward(loss, params=model)
+    folder = Path(out)
+    folder.mkdir(parents=True, exist_ok=True)
+    written = [folder / "cnn_graph.dot"]
+    written[0].write_text(drawing.source)
+    try:
+        (folder / "cnn_graph.svg").write_bytes(drawing.pipe(format="svg"))
+        written += [folder / "cnn_graph.svg", tr.to_html(folder / "cnn_backprop.html")]
+    except viz.GraphvizError as e:  # the DOT text is still there
+        print(f"(no drawing rendered: {str(e).split('. ')[0]})")
+    print(f"backward of the loss on {n} digits: {len(tr.steps)} steps; first layer's weight gradient:")
+    print("\n".join(tr.explain(model[0].weight).splitlines()[:3]))  # type: ignore[index]
+    for p in written:
+        print(f"wrote {p}")
+    return [str(p) for p in written]
+
+
 def main(epochs: int | None = None) -> float:
     if "--scratch" in sys.argv[1:]:
         return scratch() if epochs is None else scratch(epochs=epochs)
-    return cnn()[0] if epochs is None else cnn(epochs=epochs)[0]
+    acc, model = cnn() if epochs is None else cnn(epochs=epochs)
+    if "--no-viz" not in sys.argv[1:]:
+        visualise(model)
+    return acc
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -11,8 +12,9 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def test_demo_cnn_reaches_97_percent_on_digits(capsys):
-    """The README demo: the CNN from nn/optim/data, seeded, >= 97% test accuracy (about 2 s here)."""
+def test_demo_cnn_reaches_97_percent_on_digits(capsys, tmp_path):
+    """The README demo: the CNN from nn/optim/data, seeded, >= 97% test accuracy (about 2 s here),
+    then the drawing and the backprop page of its loss."""
     pytest.importorskip("sklearn")
     from autograd_core import demo
 
@@ -21,6 +23,14 @@ def test_demo_cnn_reaches_97_percent_on_digits(capsys):
     out = capsys.readouterr().out
     assert "test accuracy" in out and "Conv2d(1, 16, kernel_size=(3, 3)" in out
     assert not model.training  # evaluated in eval mode (BatchNorm running stats)
+    pytest.importorskip("graphviz")
+    paths = demo.visualise(model, out=str(tmp_path))
+    out = capsys.readouterr().out
+    assert "dloss/d0.weight  (16x1x3x3) is the sum of 1 contribution" in out
+    assert Path(paths[0]).read_text().startswith("digraph")
+    if shutil.which("dot"):
+        assert [Path(p).name for p in paths] == ["cnn_graph.dot", "cnn_graph.svg", "cnn_backprop.html"]
+        assert f"wrote {paths[2]}" in out
 
 
 def test_demo_from_scratch_mlp_learns_digits(capsys):

@@ -31,7 +31,7 @@ EXPECTED = """digraph autograd_core {
 	t1 [label="{[2] float64 | data [-1.5,  2.5]}" fillcolor="#f7f7f7" shape=record style=filled]
 	t2 [label="{w [2x2] float64 | data [[ 0.5 , -1.  ], [ 2.  ,  0.25]]}" fillcolor="#92c5de" shape=record style=filled]
 	t3 [label="{x [2] float64 | data [1., 2.]}" fillcolor="#92c5de" shape=record style=filled]
-	t4 [label="{output [scalar] float64 | data 0.0815}" fillcolor="#f4a582" shape=record style=filled]
+	t4 [label="{loss [scalar] float64 | data 0.0815}" fillcolor="#f4a582" shape=record style=filled]
 	op0 [label=Sum fillcolor="#e0e0e0" shape=ellipse style=filled]
 	op1 [label=Tanh fillcolor="#e0e0e0" shape=ellipse style=filled]
 	op2 [label=Matmul fillcolor="#e0e0e0" shape=ellipse style=filled]
@@ -124,14 +124,14 @@ def test_explain_sums_the_contributions_to_the_autodiff_gradient():
     np.testing.assert_allclose(sum(c.grad for c in terms), x.grad.data, rtol=1e-14)
     np.testing.assert_allclose(sum(c.grad for c in tr.contributions(w)), w.grad.data, rtol=1e-14)
     text = tr.explain(x)
-    assert text.startswith("doutput/dx  (2) is the sum of 2 contributions in the grad table:")
+    assert text.startswith("dloss/dx  (2) is the sum of 2 contributions in the grad table:")
     assert "Exp -> its input 0, rule gx = g * y:" in text
     assert "Mul -> its input 0, rule ga = g * b" in text
     assert f"total = {ag.viz._model.summary(x.grad.data)}" in text
     # a non-leaf tensor: the seed and the table entry of h
     hx = tr.contributions(h)
     np.testing.assert_allclose(hx[0].grad, 1 - np.tanh(h.data) ** 2, rtol=1e-14)
-    assert "seed: doutput/doutput = 1" in tr.explain(loss)
+    assert "seed: dloss/dloss = 1" in tr.explain(loss)
 
 
 def test_steps_follow_the_engine_order_and_frames_match_steps():

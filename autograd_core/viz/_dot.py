@@ -15,7 +15,7 @@ COLORS = {  # fill colour per tensor kind (and ops), shown in the legend
     "output": "#f4a582", "param": "#92c5de", "leaf": "#d1e5f0", "saved": "#fddbc7",
     "intermediate": "#f7f7f7", "op": "#e0e0e0", "visited": "#b8e186", "current": "#4dac26",
 }
-LEGEND = [("output", "output (the root)"), ("param", "parameter"), ("leaf", "input / leaf"),
+LEGEND = [("output", "output / loss (the root)"), ("param", "parameter"), ("leaf", "input / leaf"),
           ("saved", "saved for backward"), ("intermediate", "intermediate"), ("op", "op")]
 
 INSTALL_HINT = (

@@ -199,14 +199,14 @@ def build(roots: list[Tensor], params: Any = None, max_ops: int = 300, values: d
                 g.tensors[tid].kind = "saved"
     for key, r in root_keys.items():
         if isinstance(key, Tensor):
-            tid = tensor_id(key, lambda tid, r=r: TensorNode(tid, names.get(id(r), "output"), tuple(r.shape),
+            tid = tensor_id(key, lambda tid, r=r: TensorNode(tid, names.get(id(r), _root_name(r)), tuple(r.shape),
                                                                r.dtype.name, "output", r.data, _grad_of(r)))
         else:
             fn, idx = key
-            tid = tensor_id(key, lambda tid, r=r: TensorNode(tid, "output", tuple(r.shape), r.dtype.name, "output",
+            tid = tensor_id(key, lambda tid, r=r: TensorNode(tid, "", tuple(r.shape), r.dtype.name, "output",
                                                                r.data, _grad_of(r)))
             g.tensors[tid].kind = "output"
-            g.tensors[tid].name = names.get(id(r), "output")
+            g.tensors[tid].name = names.get(id(r), _root_name(r))
             g.tensors[tid].data = r.data
             src = g.op_of.get(fn, "fold")
             add_edge(src, tid)
@@ -224,6 +224,10 @@ def build(roots: list[Tensor], params: Any = None, max_ops: int = 300, values: d
     if fold_node is None:
         g.ops.pop("fold", None)
     return g
+
+
+def _root_name(r: Tensor) -> str:
+    return "loss" if r.data.size == 1 else "output"
 
 
 def _grad_of(t: Any) -> np.ndarray | None:

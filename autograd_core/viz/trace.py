@@ -125,7 +125,7 @@ class BackwardTrace(BackwardObserver):
         tid = self.tensor_id(t)
         node = self.model.tensors[tid]
         name = node.name or f"tensor {tid}"
-        root = self.model.tensors[self.root_ids[0]].name or "output"
+        root = self.model.tensors[self.root_ids[0]].name or "loss"
         terms = self.contributions(t)
         lines = [f"d{root}/d{name}  ({'x'.join(map(str, node.shape)) or 'scalar'}) is the sum of {len(terms)} "
                  f"contribution{'s' if len(terms) != 1 else ''} in the grad table:"]

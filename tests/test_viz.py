@@ -90,6 +90,23 @@ def test_module_calls_become_nested_labelled_clusters():
     assert "subgraph cluster_0" not in flat
 
 
+def test_module_clusters_collapse_into_one_node():
+    nn = ag.nn
+    ag.manual_seed(0)
+    model = nn.Sequential(nn.Linear(3, 4), nn.Tanh(), nn.Sequential(nn.Linear(4, 2), nn.ReLU()))
+    out = model(ag.randn(5, 3)).sum()
+    src = ag.viz.draw_graph(out, params=model, collapse=("2",), legend=False).source
+    assert 'module0 [label="2: Sequential (2 ops, collapsed)" fillcolor="#e0e0e0" shape=box' in src
+    assert "[label=Relu" not in src and 'label="2.0: Linear"' not in src
+    assert "2.0.weight [2x4] float32" in src  # its parameters still point into the box
+    tid = next(line.split()[0] for line in src.splitlines() if "2.0.weight" in line)
+    assert f"{tid} -> module0" in src and "module0 -> t" in src  # in, and out to the loss
+    tr = ag.viz.trace_backward(out, params=model, collapse=("2",))
+    assert [s.op for s in tr.steps][1:3] == ["module0", "module0"]  # both ops of the block are one node
+    with pytest.raises(ValueError, match=r"cannot collapse \['nope'\]"):
+        ag.viz.draw_graph(out, params=model, collapse=("nope",))
+
+
 def test_large_graphs_are_folded_and_say_so():
     x = ag.tensor([0.5], requires_grad=True)
     y = x

@@ -32,19 +32,20 @@ def _roots(root: Any) -> list[Tensor]:
 
 def draw_graph(root: Any, *, params: Any = None, show_data: bool = True, show_grad: bool = True,
                show_saved: bool = False, rankdir: str = "LR", max_nodes: int = 300, group_modules: bool = True,
-               legend: bool = True) -> Any:
+               collapse: tuple[str, ...] = (), legend: bool = True) -> Any:
     """The graph that produced ``root`` as a ``graphviz.Digraph``.
 
     params: an nn.Module (parameter names, and one cluster per submodule call), a dict name -> tensor or
     (name, tensor) pairs. Tensors show name, shape, dtype and their values and gradient (a min/mean/max
     summary above 9 elements); ops show their non-default arguments. show_saved marks the tensors each op
-    saved for backward. Past ``max_nodes`` ops the middle of the graph is folded into one node that says
+    saved for backward. ``collapse=("features",)`` draws each named submodule's ops as one box. Past ``max_nodes`` ops the middle of the graph is folded into one node that says
     what it holds. Values of intermediate tensors are only known until backward frees the graph (use
     ``retain_graph=True`` or draw before backward, or use ``trace_backward``)."""
     if rankdir not in ("LR", "RL", "TB", "BT"):
         raise ValueError(f"draw_graph: rankdir must be 'LR', 'RL', 'TB' or 'BT', got {rankdir!r}")
     if max_nodes < 2:
         raise ValueError(f"draw_graph: max_nodes must be at least 2, got {max_nodes}")
-    model = build(_roots(root), params, max_nodes, group_modules=group_modules, show_saved=show_saved)
+    model = build(_roots(root), params, max_nodes, group_modules=group_modules, show_saved=show_saved,
+                  collapse=tuple(collapse))
     return to_digraph(model, show_data=show_data, show_grad=show_grad, rankdir=rankdir, legend=legend,
                       title=model.folded)

@@ -59,6 +59,7 @@ class GraphModel:
     folded: str = ""  # what was folded, said in the drawing
     key_of: dict[Any, str] = field(default_factory=dict)  # leaf Tensor or (Function, out_idx) -> tensor id
     op_of: dict[Function, str] = field(default_factory=dict)
+    group_of: dict[Function, str] = field(default_factory=dict)  # ops drawn as a collapsed module or the fold
 
 
 def rule_of(fn: Function) -> str:
@@ -115,27 +116,32 @@ def _innermost(seq: int, clusters: list[Cluster]) -> str | None:
 
 
 def build(roots: list[Tensor], params: Any = None, max_ops: int = 300, values: dict | None = None,
-          group_modules: bool = True, show_saved: bool = False) -> GraphModel:
-    """The graph model of everything ``roots`` depend on; past ``max_ops`` ops the middle of the
-    topological order is folded into one node that lists what it holds."""
+          group_modules: bool = True, show_saved: bool = False, collapse: tuple[str, ...] = ()) -> GraphModel:
+    """The graph model of everything ``roots`` depend on. The ops of each module named in ``collapse``
+    become one node; past ``max_ops`` drawn ops the middle of the topological order is folded into one
+    node that lists what it holds."""
     g = GraphModel()
     names = named_tensors(params)
-    clusters = module_clusters(params) if group_modules else []
+    clusters = module_clusters(params) if (group_modules or collapse) else []
     fns = [r.grad_fn for r in roots if r.grad_fn is not None]
     order = topological_order(fns)
-    keep = set(order)
-    fold_node = None
-    if len(order) > max_ops:
-        head, tail = order[: max_ops // 2], order[len(order) - (max_ops - max_ops // 2):]
-        middle = order[len(head): len(order) - len(tail)]
-        keep = set(head) | set(tail)
+    group_of = _collapsed(order, params, collapse, clusters, g)
+    if not group_modules:
+        clusters = []
+    rest = [fn for fn in order if fn not in group_of]
+    budget = max(2, max_ops - len(set(group_of.values())))
+    if len(rest) > budget:
+        head, tail = rest[: budget // 2], rest[len(rest) - (budget - budget // 2):]
+        middle = rest[len(head): len(rest) - len(tail)]
         counts = Counter(type(f).__name__ for f in middle)
         top = ", ".join(f"{n} x {c:,}" for n, c in counts.most_common(4))
         more = f" and {len(counts) - 4} more kinds" if len(counts) > 4 else ""
         g.folded = f"{len(middle):,} ops folded ({top}{more})"
-        fold_node = OpNode("fold", f"... {g.folded} ...", "Folded", "")
-        g.ops["fold"] = fold_node
+        g.ops["fold"] = OpNode("fold", f"... {g.folded} ...", "Folded", "")
+        for fn in middle:
+            group_of[fn] = "fold"
     g.clusters = {c.id: c for c in clusters}
+    g.group_of = group_of
     n_t = 0
 
     def tensor_id(key: Any, make: Any) -> str:
@@ -153,14 +159,13 @@ def build(roots: list[Tensor], params: Any = None, max_ops: int = 300, values: d
         key = r if r.grad_fn is None else (r.grad_fn, r._out_idx)
         root_keys[key] = r
     for i, fn in enumerate(order):
-        if fn not in keep:
+        if fn in group_of:
             continue
         oid = f"op{i}"
         g.op_of[fn] = oid
-        cl = _innermost(fn._seq, clusters)
-        g.ops[oid] = OpNode(oid, fn.label(), fn.name(), rule_of(fn), cl, fn)
-    saved_in = {fn for fn in order if show_saved and type(fn).saves_inputs}
-    saved_out = {fn for fn in order if show_saved and type(fn).saves_output}
+        g.ops[oid] = OpNode(oid, fn.label(), fn.name(), rule_of(fn), _innermost(fn._seq, clusters), fn)
+    saved_in = {fn for fn in g.op_of if show_saved and type(fn).saves_inputs}
+    saved_out = [fn for fn in g.op_of if show_saved and type(fn).saves_output]
     edge_set = set()
 
     def add_edge(a: str, b: str, style: str = "") -> None:
@@ -168,8 +173,11 @@ def build(roots: list[Tensor], params: Any = None, max_ops: int = 300, values: d
             edge_set.add((a, b))
             g.edges.append((a, b, style))
 
+    def node_of(fn: Function) -> str:
+        return g.op_of.get(fn) or group_of[fn]
+
     for fn in order:
-        oid = g.op_of.get(fn, "fold")
+        oid = node_of(fn)
         inputs = fn.inputs
         for i, (child, idx) in enumerate(fn.next_functions):
             if child is None:
@@ -183,16 +191,14 @@ def build(roots: list[Tensor], params: Any = None, max_ops: int = 300, values: d
                     "param" if id(t) in names else "leaf", t.data, _grad_of(t)))
             else:
                 key = (child, idx)
-                src_drawn = child in g.op_of
-                if not src_drawn and oid == "fold":
-                    continue
-                producer = g.op_of.get(child, "fold")
+                producer = node_of(child)
+                if producer == oid:
+                    continue  # inside one collapsed module or inside the folded part
                 t_in = inputs[i] if inputs is not None else None
                 data = values.get(key) if values is not None else (t_in.data if isinstance(t_in, Tensor) else None)
                 tid = tensor_id(key, lambda tid, key=key, t_in=t_in, data=data, producer=producer: TensorNode(
                     tid, "", _shape(key, t_in, data), _dtype(key, t_in, data), "intermediate", data,
-                    _grad_of(t_in) if isinstance(t_in, Tensor) else None,
-                    g.ops[producer].cluster if producer != "fold" else None))
+                    _grad_of(t_in) if isinstance(t_in, Tensor) else None, g.ops[producer].cluster))
                 add_edge(producer, tid)
             add_edge(tid, oid, "saved" if fn in saved_in else "")
             if fn in saved_in and g.tensors[tid].kind == "intermediate":
@@ -208,22 +214,47 @@ def build(roots: list[Tensor], params: Any = None, max_ops: int = 300, values: d
             g.tensors[tid].kind = "output"
             g.tensors[tid].name = names.get(id(r), _root_name(r))
             g.tensors[tid].data = r.data
-            src = g.op_of.get(fn, "fold")
-            add_edge(src, tid)
             g.tensors[tid].cluster = None
+            add_edge(node_of(fn), tid)
     for fn in saved_out:
-        oid = g.op_of.get(fn)
-        if oid is None:
-            continue
         for idx in range(fn._n_out):
             tid = g.key_of.get((fn, idx))
             if tid is not None:
-                add_edge(tid, oid, "saved_output")
+                add_edge(tid, g.op_of[fn], "saved_output")
                 if g.tensors[tid].kind == "intermediate":
                     g.tensors[tid].kind = "saved"
-    if fold_node is None:
-        g.ops.pop("fold", None)
     return g
+
+
+def _collapsed(order: list[Function], params: Any, collapse: tuple[str, ...], clusters: list[Cluster],
+               g: GraphModel) -> dict[Function, str]:
+    """fn -> id of the one node that stands for its collapsed module (the outermost one named)."""
+    if not collapse:
+        return {}
+    spans = {}
+    if hasattr(params, "named_modules"):
+        for name, mod in params.named_modules():
+            span = mod.__dict__.get("_call_span")
+            if name in collapse and span is not None:
+                spans[name] = (span, type(mod).__name__)
+    missing = [n for n in collapse if n not in spans]
+    if missing:
+        raise ValueError(f"draw_graph: cannot collapse {missing}: collapse names submodules of params that ran "
+                         "forward (e.g. collapse=('features',) with params=model)")
+    out: dict[Function, str] = {}
+    for k, (name, (span, kind)) in enumerate(sorted(spans.items(), key=lambda s: s[1][0][0] - s[1][0][1])):
+        members = [fn for fn in order if span[0] <= fn._seq < span[1] and fn not in out]
+        gid = f"module{k}"
+        parent = None
+        for c in clusters:  # the smallest enclosing module other than itself
+            if c.span[0] <= span[0] and span[1] <= c.span[1] and c.span != span:
+                if parent is None or c.span[1] - c.span[0] < parent.span[1] - parent.span[0]:
+                    parent = c
+        g.ops[gid] = OpNode(gid, f"{name}: {kind} ({len(members)} ops, collapsed)", "Collapsed", "",
+                            parent.id if parent else None)
+        for fn in members:
+            out[fn] = gid
+    return out
 
 
 def _root_name(r: Tensor) -> str:

@@ -57,8 +57,8 @@ def rule_for_input(rule: str, i: int, n_inputs: int) -> str:
 class BackwardTrace(BackwardObserver):
     """Everything one backward pass did, step by step (attach with ``ag.observe`` or use ``trace_backward``)."""
 
-    def __init__(self, params: Any = None, max_nodes: int = 300) -> None:
-        self.params, self.max_nodes = params, max_nodes
+    def __init__(self, params: Any = None, max_nodes: int = 300, collapse: tuple[str, ...] = ()) -> None:
+        self.params, self.max_nodes, self.collapse = params, max_nodes, tuple(collapse)
         self.model: GraphModel | None = None
         self.steps: list[Step] = []
         self.leaf_grads: dict[str, np.ndarray] = {}
@@ -68,7 +68,7 @@ class BackwardTrace(BackwardObserver):
     # ------------------------------------------------------------------ observer
     def on_begin(self, order: list[Function], roots: list[Tensor]) -> None:
         # Built now, while every node still holds its inputs: backward frees them as it goes.
-        self.model = build(list(roots), self.params, self.max_nodes)
+        self.model = build(list(roots), self.params, self.max_nodes, collapse=self.collapse)
         for t in self.model.tensors.values():  # copies: an optimiser step must not change the record
             if t.data is not None:
                 t.data = np.array(t.data, copy=True)
@@ -80,7 +80,7 @@ class BackwardTrace(BackwardObserver):
             self.seeds[tid] = np.ones(r.shape, dtype=r.dtype)
 
     def on_node(self, node: Function, grads: tuple) -> None:
-        op = self.model.op_of.get(node, "fold")
+        op = self.model.op_of.get(node) or self.model.group_of.get(node, "fold")
         label = self.model.ops[op].label if op in self.model.ops else type(node).__name__
         rule = self.model.ops[op].rule if op in self.model.ops else ""
         self.steps.append(Step(len(self.steps) + 1, op, label, rule, [_arr(g) for g in grads], []))
@@ -233,11 +233,11 @@ class BackwardTrace(BackwardObserver):
 
 
 def trace_backward(loss: Tensor, gradient: Any = None, *, params: Any = None, retain_graph: bool | None = None,
-                   max_nodes: int = 300) -> BackwardTrace:
+                   max_nodes: int = 300, collapse: tuple[str, ...] = ()) -> BackwardTrace:
     """Run ``loss.backward(gradient)`` and return the record of every step (the grad table algorithm)."""
     if not isinstance(loss, Tensor):
         raise TypeError(f"trace_backward: expected a Tensor, got {type(loss).__name__}")
-    tr = BackwardTrace(params, max_nodes)
+    tr = BackwardTrace(params, max_nodes, collapse)
     with observe(tr):
         loss.backward(gradient, retain_graph=retain_graph)
     if gradient is not None and tr.root_ids:

@@ -112,8 +112,8 @@ def to_digraph(g: GraphModel, *, show_data: bool = True, show_grad: bool = True,
         members.setdefault(t.cluster, []).append((t.id, attrs))
     for op in g.ops.values():
         fill = COLORS["current"] if op.id == current else COLORS["visited"] if op.id in visited else COLORS["op"]
-        attrs = {"shape": "box" if op.name in ("Folded", "Collapsed") else "ellipse", "style": "filled", "fillcolor": fill,
-                 "label": op.label}
+        shape = "box" if op.name in ("Folded", "Collapsed") else "ellipse"
+        attrs = {"shape": shape, "style": "filled", "fillcolor": fill, "label": op.label}
         members.setdefault(op.cluster, []).append((op.id, attrs))
 
     def emit(graph: Any, cluster_id: Any) -> None:

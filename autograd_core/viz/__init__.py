@@ -39,8 +39,9 @@ def draw_graph(root: Any, *, params: Any = None, show_data: bool = True, show_gr
     (name, tensor) pairs. Tensors show name, shape, dtype and their values and gradient (a min/mean/max
     summary above 9 elements); ops show their non-default arguments. show_saved marks the tensors each op
     saved for backward. ``collapse=("features",)`` draws each named submodule's ops as one box. Past
-    ``max_nodes`` ops the middle of the graph is folded into one node that says what it holds. Values of intermediate tensors are only known until backward frees the graph (use
-    ``retain_graph=True`` or draw before backward, or use ``trace_backward``)."""
+    ``max_nodes`` ops the middle of the graph is folded into one node that says what it holds. Values of
+    intermediate tensors are only known until backward frees the graph (draw before backward, pass
+    ``retain_graph=True``, or use ``trace_backward``)."""
     if rankdir not in ("LR", "RL", "TB", "BT"):
         raise ValueError(f"draw_graph: rankdir must be 'LR', 'RL', 'TB' or 'BT', got {rankdir!r}")
     if max_nodes < 2:

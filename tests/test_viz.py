@@ -65,6 +65,19 @@ def test_saved_tensors_legend_and_gradients_after_backward():
     assert "subgraph cluster_legend" in src and 'legend_saved [label="saved for backward"' in src
 
 
+def test_drawing_after_backward_keeps_the_structure_and_says_what_was_freed():
+    x = ag.tensor([[1.0, 2.0], [3.0, 4.0]], dtype=ag.float64, requires_grad=True)
+    a, b = x.split(1, 0)  # a multi-output op: one tensor node per output
+    y = (a * b).sum()
+    before = ag.viz.draw_graph(y, legend=False).source
+    y.backward()
+    after = ag.viz.draw_graph(y, legend=False).source
+    assert before.count("->") == after.count("->") == 8
+    assert "{(freed by backward: draw before it or pass retain_graph=True)}" in after
+    assert "{[1x2] float64 | data [[1., 2.]]}" in before and "{[1x2] float64}" in after  # Split knows its shapes
+    assert "grad [[3., 4.], [1., 2.]]" in after  # the leaf's gradient is there now
+
+
 def test_record_label_characters_are_escaped():
     t = ag.tensor(np.arange(12.0), requires_grad=True)
     d = ag.viz.draw_graph((t * 2).sum(), params={"a{b|c}<d>": t})
@@ -263,3 +276,16 @@ def test_html_page_in_a_headless_browser(tmp_path):
         if out:  # keep a copy for a person to look at
             shutil.copy(shot, out)
         browser.close()
+
+
+def test_traces_of_long_chains_fold_and_the_page_refuses_clearly(tmp_path):
+    z = ag.tensor(0.5, dtype=ag.float64, requires_grad=True)
+    w = z
+    for _ in range(6000):
+        w = w * 1.0
+    tr = ag.viz.trace_backward(w, max_nodes=50)
+    assert len(tr.steps) == 6000 and tr.model.folded.startswith("5,950 ops folded")
+    assert sum(s.op == "fold" for s in tr.steps) == 5950
+    np.testing.assert_allclose(sum(c.grad for c in tr.contributions(z)), z.grad.data)
+    with pytest.raises(ValueError, match="6,000 backward steps are too many for one page"):
+        tr.to_html(tmp_path / "x.html")

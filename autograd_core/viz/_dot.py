@@ -82,8 +82,11 @@ def esc(s: str) -> str:
 
 def tensor_label(t: TensorNode, show_data: bool, show_grad: bool, grad: Any = None, grad_title: str = "grad") -> str:
     head = esc(t.name) if t.name else ""
-    shape = "x".join(str(s) for s in t.shape) if t.shape else "scalar"
-    fields = [f"{head} {esc('[' + shape + ']')} {t.dtype}".strip()]
+    if t.shape is None:
+        fields = [f"{head} (freed by backward: draw before it or pass retain_graph=True)".strip()]
+    else:
+        shape = "x".join(str(s) for s in t.shape) if t.shape else "scalar"
+        fields = [f"{head} {esc('[' + shape + ']')} {t.dtype}".strip()]
     if show_data and t.data is not None:
         fields.append("data " + esc(summary(t.data)))
     g = t.grad if grad is None else grad

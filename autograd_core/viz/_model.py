@@ -24,7 +24,7 @@ SMALL = 9  # tensors with at most this many elements show their values; larger o
 class TensorNode:
     id: str
     name: str
-    shape: tuple
+    shape: tuple | None  # None: not known any more (backward freed the graph)
     dtype: str
     kind: str  # 'output', 'param', 'leaf', 'saved', 'intermediate'
     data: np.ndarray | None = None
@@ -274,7 +274,7 @@ def _shape(key: Any, t: Any, data: Any) -> tuple:
         return tuple(np.shape(data))
     fn, idx = key
     meta = fn._out_meta
-    return tuple(meta[idx][0]) if meta is not None else ()
+    return tuple(meta[idx][0]) if meta is not None else None  # unknown once backward freed the graph
 
 
 def _dtype(key: Any, t: Any, data: Any) -> str:

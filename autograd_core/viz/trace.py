@@ -23,6 +23,9 @@ from ._dot import GraphvizError, to_digraph
 from ._model import GraphModel, build, summary
 
 
+MAX_PAGE_STEPS = 5000
+
+
 @dataclass
 class Contribution:
     step: int
@@ -127,7 +130,8 @@ class BackwardTrace(BackwardObserver):
         name = node.name or f"tensor {tid}"
         root = self.model.tensors[self.root_ids[0]].name or "loss"
         terms = self.contributions(t)
-        lines = [f"d{root}/d{name}  ({'x'.join(map(str, node.shape)) or 'scalar'}) is the sum of {len(terms)} "
+        shape = "x".join(map(str, node.shape or ())) or "scalar"
+        lines = [f"d{root}/d{name}  ({shape}) is the sum of {len(terms)} "
                  f"contribution{'s' if len(terms) != 1 else ''} in the grad table:"]
         if tid in self.seeds:
             lines.append(f"  seed: d{root}/d{root} = {summary(self.seeds[tid], precision)}")
@@ -194,13 +198,16 @@ class BackwardTrace(BackwardObserver):
     def page_data(self) -> dict:
         """What the HTML page shows, as JSON-ready data."""
         m = self.model
+        if len(self.steps) > MAX_PAGE_STEPS:
+            raise ValueError(f"to_html: {len(self.steps):,} backward steps are too many for one page (at most "
+                             f"{MAX_PAGE_STEPS:,}); trace a smaller graph, or a batch of one, or collapse modules")
         nodes = {}
+        final_table = self.table_after(len(self.steps))
         for t in m.tensors.values():
             final = self.leaf_grads.get(t.id)
             if final is None:
-                table = self.table_after(len(self.steps))
-                final = table.get(t.id)
-            nodes[t.id] = {"kind": t.kind, "name": t.name or "(intermediate)", "shape": list(t.shape),
+                final = final_table.get(t.id)
+            nodes[t.id] = {"kind": t.kind, "name": t.name or "(intermediate)", "shape": list(t.shape or ()),
                            "dtype": t.dtype, "data": summary(t.data), "grad": summary(final),
                            "contributions": [{"step": c.step, "op": c.op_label, "input": c.input_index,
                                               "rule": c.rule, "value": summary(c.grad)}
@@ -210,7 +217,14 @@ class BackwardTrace(BackwardObserver):
         steps = [{"k": s.k, "op": s.op, "label": s.label, "rule": s.rule,
                   "incoming": [summary(g) for g in s.incoming],
                   "targets": [c.target for c in s.contributions if c.target is not None]} for s in self.steps]
-        tables = [{tid: summary(g) for tid, g in self.table_after(k).items()} for k in range(len(self.steps) + 1)]
+        tables, running = [], {tid: g.copy() for tid, g in self.seeds.items()}
+        tables.append({tid: summary(g) for tid, g in running.items()})
+        for s in self.steps:  # one pass (table_after(k) for every k would be quadratic)
+            for c in s.contributions:
+                if c.target is not None:
+                    running[c.target] = running[c.target] + c.grad if c.target in running else c.grad
+            tables.append({**tables[-1], **{c.target: summary(running[c.target]) for c in s.contributions
+                                           if c.target is not None}})
         return {"nodes": nodes, "steps": steps, "tables": tables, "folded": m.folded}
 
     def to_html(self, path: str | Path, title: str = "Backpropagation, step by step") -> Path:

@@ -22,7 +22,6 @@ from .._tensor import Tensor
 from ._dot import GraphvizError, to_digraph
 from ._model import GraphModel, build, summary
 
-
 MAX_PAGE_STEPS = 5000
 
 

@@ -231,18 +231,19 @@ class BackwardTrace(BackwardObserver):
         to step through backward, and a panel that shows a clicked node's value, gradient and contributions."""
         from ._html import page
 
-        svg = to_digraph(self.model, show_data=False, show_grad=False, legend=False).pipe(
-            format="svg", encoding="utf-8")
         path = Path(path)
-        path.write_text(page(title, svg, json.dumps(self.page_data())), encoding="utf-8")
+        path.write_text(page(title, self._svg(), json.dumps(self.page_data())), encoding="utf-8")
         return path
+
+    def _svg(self) -> str:
+        """The page's base drawing (the page itself shows values and the table in its side panel)."""
+        return to_digraph(self.model, show_data=False, show_grad=False, legend=False).pipe(
+            format="svg", encoding="utf-8")
 
     def _repr_html_(self) -> str:
         from ._html import page
 
-        svg = to_digraph(self.model, show_data=False, show_grad=False, legend=False).pipe(
-            format="svg", encoding="utf-8")
-        return page("Backpropagation, step by step", svg, json.dumps(self.page_data()), standalone=False)
+        return page("Backpropagation, step by step", self._svg(), json.dumps(self.page_data()), standalone=False)
 
 
 def trace_backward(loss: Tensor, gradient: Any = None, *, params: Any = None, retain_graph: bool | None = None,

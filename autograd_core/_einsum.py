@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from ._tensor import Tensor
-from .ops.linalg import Einsum
+from .ops.einsum import Einsum
 
 LETTERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
 

@@ -22,6 +22,7 @@ import numpy as np
 
 from ._einsum import einsum
 from ._tensor import Tensor
+from .ops import einsum as E
 from .ops import linalg as L
 from .ops.linalg import LinAlgError
 from .ops.reduction import amax, amin
@@ -258,7 +259,7 @@ def _diagonal(A: Tensor, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Tenso
     d1, d2 = dim1 % a.ndim, dim2 % a.ndim
     if d1 == d2:
         raise RuntimeError(f"diagonal: dim1 and dim2 cannot be the same dimension ({dim1}, {dim2})")
-    return L.Diagonal.apply(a, offset=int(offset), dim1=d1, dim2=d2)
+    return E.Diagonal.apply(a, offset=int(offset), dim1=d1, dim2=d2)
 
 
 def diag_embed(x: Tensor, offset: int = 0, dim1: int = -2, dim2: int = -1) -> Tensor:
@@ -271,7 +272,7 @@ def diag_embed(x: Tensor, offset: int = 0, dim1: int = -2, dim2: int = -1) -> Te
     n = x.shape[-1] + abs(offset) if x.ndim else 1 + abs(offset)
     batch = iter(x.shape[:-1])
     shape = tuple(n if i in (d1, d2) else next(batch) for i in range(nd))
-    return L.DiagEmbed.apply(x, shape=shape, offset=int(offset), dim1=d1, dim2=d2)
+    return E.DiagEmbed.apply(x, shape=shape, offset=int(offset), dim1=d1, dim2=d2)
 
 
 def diag(x: Tensor, diagonal: int = 0) -> Tensor:

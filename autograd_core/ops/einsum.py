@@ -1,0 +1,122 @@
+"""Diagonals and Einstein summation: ``diagonal`` / ``diag_embed`` (a pair of adjoint linear maps) and
+``einsum``, whose backward is again an einsum (repeated labels become identity operands)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .. import _dual as D
+from .._function import Function
+
+
+def _eye(n: int, dtype: Any) -> np.ndarray:
+    return np.eye(n, dtype=dtype)
+
+
+def diagonal_index(shape: tuple[int, ...], offset: int, dim1: int, dim2: int) -> tuple:
+    """Index arrays that select the ``offset`` diagonal of dims (dim1, dim2) moved to the end."""
+    n1, n2 = shape[dim1], shape[dim2]
+    length = max(0, min(n1 - max(-offset, 0), n2 - max(offset, 0)))
+    i = np.arange(length) + max(-offset, 0)
+    return i, i + offset
+
+
+class Diagonal(Function):
+    """y = diagonal(x, offset, dim1, dim2) (diagonal appended as the last dim);  gx = diag_embed(g)"""
+
+    def forward(self, x, offset, dim1, dim2):
+        self.offset, self.dim1, self.dim2, self.shape = offset, dim1, dim2, x.shape
+        return np.diagonal(x, offset, dim1, dim2).copy()  # numpy's view is read-only; PyTorch's is a view
+
+    def backward(self, g):
+        return diag_embed_to(g, self.shape, self.offset, self.dim1, self.dim2)
+
+    def attrs(self):
+        return {k: v for k, v in (("offset", self.offset), ("dim1", self.dim1), ("dim2", self.dim2))
+                if v != {"offset": 0, "dim1": 0, "dim2": 1}[k]}
+
+
+class DiagEmbed(Function):
+    """y = zeros(shape) with x on the (offset, dim1, dim2) diagonal;  gx = diagonal(g)"""
+
+    def forward(self, x, shape, offset, dim1, dim2):
+        self.offset, self.dim1, self.dim2 = offset, dim1, dim2
+        out = np.zeros(shape, dtype=x.dtype)
+        i, j = diagonal_index(shape, offset, dim1, dim2)
+        np.moveaxis(out, (dim1, dim2), (-2, -1))[..., i, j] = x
+        return out
+
+    def backward(self, g):
+        return D.dual_apply(Diagonal, g, offset=self.offset, dim1=self.dim1, dim2=self.dim2)
+
+    def attrs(self):
+        return {"offset": self.offset} if self.offset else {}
+
+
+def diag_embed_to(x: Any, shape: tuple[int, ...], offset: int, dim1: int, dim2: int) -> Any:
+    return D.dual_apply(DiagEmbed, x, shape=tuple(shape), offset=offset, dim1=dim1, dim2=dim2)
+
+
+class Einsum(Function):
+    """y = einsum(spec, *xs);  g_xi = einsum(g, other operands -> subscript of xi), with ones for
+    labels only xi has (broadcast back) and identity matrices for labels xi repeats (diagonals)"""
+
+    saves_inputs = True
+
+    def forward(self, *xs, spec):
+        self.spec = spec
+        ins, out = spec
+        return np.einsum(",".join(ins) + "->" + out, *xs, optimize=_optimize(xs))
+
+    def backward(self, g):
+        xs = self.saved()
+        ins, out = self.spec
+        grads = []
+        for i in range(len(ins)):
+            if not self.needs_input_grad(i):
+                grads.append(None)
+                continue
+            grads.append(_einsum_operand_grad(g, out, xs, ins, i))
+        return tuple(grads)
+
+    def attrs(self):
+        return {"equation": ",".join(self.spec[0]) + "->" + self.spec[1]}
+
+
+def _optimize(xs: Any) -> bool:
+    # numpy's path search costs ~20 us; it pays off (BLAS contractions) beyond two small operands
+    return len(xs) > 2 or sum(int(np.prod(x.shape)) for x in xs) > 4096
+
+
+def _einsum_operand_grad(g: Any, out: str, xs: Any, ins: tuple, i: int) -> Any:
+    sub = ins[i]
+    others = [(s, x) for j, (s, x) in enumerate(zip(ins, xs)) if j != i]
+    available = set(out).union(*[set(s) for s, _ in others])
+    used = set("".join(ins)) | set(out)
+    fresh = (c for c in "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ" if c not in used)
+    sizes = dict(zip(sub, xs[i].shape))
+    operands: list = [g] + [x for _, x in others]
+    subs = [out] + [s for s, _ in others]
+    target = []
+    seen: set = set()
+    for c in sub:
+        if c in seen:  # a repeated label: the gradient lives on the diagonal (x_ii -> eye)
+            c2 = next(fresh)
+            operands.append(_eye(sizes[c], xs[i].dtype))
+            subs.append(c + c2)
+            target.append(c2)
+            continue
+        seen.add(c)
+        if c not in available:  # summed away by this operand alone: the gradient is constant along it
+            operands.append(np.ones(sizes[c], dtype=xs[i].dtype))
+            subs.append(c)
+        target.append(c)
+    return einsum_spec((tuple(subs), "".join(target)), operands)
+
+
+def einsum_spec(spec: tuple, operands: list) -> Any:
+    if any(D.is_tensor(x) for x in operands):
+        return Einsum.apply(*operands, spec=spec)
+    return np.einsum(",".join(spec[0]) + "->" + spec[1], *operands, optimize=_optimize(operands))

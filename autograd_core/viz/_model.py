@@ -115,7 +115,7 @@ def _innermost(seq: int, clusters: list[Cluster]) -> str | None:
     return best.id if best is not None else None
 
 
-def build(roots: list[Tensor], params: Any = None, max_ops: int = 300, values: dict | None = None,
+def build(roots: list[Tensor], params: Any = None, max_ops: int = 300,
           group_modules: bool = True, show_saved: bool = False, collapse: tuple[str, ...] = ()) -> GraphModel:
     """The graph model of everything ``roots`` depend on. The ops of each module named in ``collapse``
     become one node; past ``max_ops`` drawn ops the middle of the topological order is folded into one
@@ -195,7 +195,7 @@ def build(roots: list[Tensor], params: Any = None, max_ops: int = 300, values: d
                 if producer == oid:
                     continue  # inside one collapsed module or inside the folded part
                 t_in = inputs[i] if inputs is not None else None
-                data = values.get(key) if values is not None else (t_in.data if isinstance(t_in, Tensor) else None)
+                data = t_in.data if isinstance(t_in, Tensor) else None
                 tid = tensor_id(key, lambda tid, key=key, t_in=t_in, data=data, producer=producer: TensorNode(
                     tid, "", _shape(key, t_in, data), _dtype(key, t_in, data), "intermediate", data,
                     _grad_of(t_in) if isinstance(t_in, Tensor) else None, g.ops[producer].cluster))

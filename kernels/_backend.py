@@ -28,15 +28,28 @@ def backend() -> str:
     return _current
 
 
+_TABLES: dict[str, dict[str, Callable]] = {}
+
+
+def _table(which: str) -> dict[str, Callable]:
+    """Every kernel of one implementation by name, merged once (``get`` is on the hot path of each op)."""
+    table = _TABLES.get(which)
+    if table is None:
+        from . import conv, norm, optim, pool, special
+
+        table = {}
+        for mod in (conv, pool, norm, special, optim):
+            table.update(getattr(mod, "NUMBA" if which == "numba" else "REFERENCE"))
+        _TABLES[which] = table
+    return table
+
+
 def get(name: str) -> Callable:
     """The kernel called ``name`` in the current implementation."""
-    from . import conv, norm, optim, pool, special
-
-    for mod in (conv, pool, norm, special, optim):
-        impl = getattr(mod, "NUMBA" if _current == "numba" else "REFERENCE").get(name)
-        if impl is not None:
-            return impl
-    raise KeyError(f"no kernel named {name!r}")
+    impl = _table(_current).get(name)
+    if impl is None:
+        raise KeyError(f"no kernel named {name!r}")
+    return impl
 
 
 def warmup(dtypes: tuple = ("float32", "float64")) -> None:

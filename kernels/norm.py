@@ -1,6 +1,6 @@
 """BatchNorm statistics, forward and backward over (N, C, L) arrays (L = flattened spatial dims).
 
-Per channel: mean and biased variance over N*L elements (accumulated in float64),
+Per channel: mean and biased variance over N*L elements (accumulated in float64, column partial sums),
 ``y = gamma * (x - mean) * invstd + beta``; the backward uses
 ``dx = gamma * invstd / M * (M * g - sum(g) - xhat * sum(g * xhat))``. x-hat is recomputed from x
 in the backward instead of being stored (one N*C*L array less to keep alive).
@@ -9,53 +9,73 @@ in the backward instead of being stored (one N*C*L array less to keep alive).
 from __future__ import annotations
 
 import numpy as np
-from numba import njit, prange
+from numba import njit, prange, uint64
 
 _JIT = dict(cache=True, parallel=True, error_model="numpy")
 
 
+_BLOCK = 1024  # columns of one channel summed at a time: two float64 rows of partial sums stay in L1
+
+
+# The two helpers below sum one channel (``sz`` elements at ``base + i*stride`` for each batch row i)
+# of flat arrays. Per column, partial sums run down the batch; that update is elementwise over
+# columns, so LLVM vectorises it without fastmath (one running sum would be a serial chain of float64
+# adds). The columns are then added in order, so results are deterministic. Offsets are unsigned:
+# numba checks every signed index for wraparound, and that check keeps loops scalar.
+
+
 @njit(cache=True, error_model="numpy")
-def _sums(x, ch, shift):
-    """sum(x - shift) and sum((x - shift)**2) over one channel, with four independent float64
-    accumulators: without fastmath numba keeps the order of a single running sum, whose add
-    latency (not memory) would then bound the whole kernel."""
-    n, _, sz = x.shape
-    a0 = a1 = a2 = a3 = 0.0
-    q0 = q1 = q2 = q3 = 0.0
-    for b in range(n):
-        k = 0
-        while k + 4 <= sz:
-            d0 = x[b, ch, k] - shift
-            d1 = x[b, ch, k + 1] - shift
-            d2 = x[b, ch, k + 2] - shift
-            d3 = x[b, ch, k + 3] - shift
-            a0 += d0
-            a1 += d1
-            a2 += d2
-            a3 += d3
-            q0 += d0 * d0
-            q1 += d1 * d1
-            q2 += d2 * d2
-            q3 += d3 * d3
-            k += 4
-        while k < sz:
-            d0 = x[b, ch, k] - shift
-            a0 += d0
-            q0 += d0 * d0
-            k += 1
-    return (a0 + a1) + (a2 + a3), (q0 + q1) + (q2 + q3)
+def _moments(a, base, n, stride, sz, shift, ps, pq):
+    """sum(a - shift) and sum((a - shift)**2) over one channel."""
+    s = q = 0.0
+    for k0 in range(0, sz, _BLOCK):
+        w = uint64(min(_BLOCK, sz - k0))
+        ps[:w] = 0.0
+        pq[:w] = 0.0
+        for i in range(n):
+            o = uint64(base + i * stride + k0)
+            for k in range(w):
+                d = np.float64(a[o + k]) - shift
+                ps[k] += d
+                pq[k] += d * d
+        for k in range(w):
+            s += ps[k]
+            q += pq[k]
+    return s, q
+
+
+@njit(cache=True, error_model="numpy")
+def _co_sums(g, x, base, n, stride, sz, mu, ps, pq):
+    """sum(g) and sum(g * (x - mu)) over one channel."""
+    s = q = 0.0
+    for k0 in range(0, sz, _BLOCK):
+        w = uint64(min(_BLOCK, sz - k0))
+        ps[:w] = 0.0
+        pq[:w] = 0.0
+        for i in range(n):
+            o = uint64(base + i * stride + k0)
+            for k in range(w):
+                gv = np.float64(g[o + k])
+                ps[k] += gv
+                pq[k] += gv * (np.float64(x[o + k]) - mu)
+        for k in range(w):
+            s += ps[k]
+            q += pq[k]
+    return s, q
 
 
 @njit(**_JIT)
 def _bn_fwd(x, gamma, beta, eps, y):
     n, c, sz = x.shape
     m = n * sz
+    xf, yf = x.reshape(-1), y.reshape(-1)
     mean = np.empty(c, dtype=np.float64)
     var = np.empty(c, dtype=np.float64)
     for ch in prange(c):  # channels are independent
-        # Shifted single pass: sums of (x - x0) keep the variance free of catastrophic cancellation.
-        shift = np.float64(x[0, ch, 0])
-        s, q = _sums(x, ch, shift)
+        pa, pb = np.empty(min(_BLOCK, sz)), np.empty(min(_BLOCK, sz))
+        # Shifted sums of (x - x0) keep the one-pass variance free of catastrophic cancellation.
+        shift = np.float64(xf[ch * sz])
+        s, q = _moments(xf, ch * sz, n, c * sz, sz, shift, pa, pb)
         dm = s / m
         mu = shift + dm
         v = max(q / m - dm * dm, 0.0)
@@ -65,8 +85,9 @@ def _bn_fwd(x, gamma, beta, eps, y):
         a = x.dtype.type(gamma[ch] * inv)
         c0 = x.dtype.type(beta[ch] - mu * gamma[ch] * inv)
         for b in range(n):
-            for k in range(sz):
-                y[b, ch, k] = x[b, ch, k] * a + c0
+            o = uint64(b * c * sz + ch * sz)
+            for k in range(o, o + uint64(sz)):
+                yf[k] = xf[k] * a + c0
         mean[ch] = mu
         var[ch] = v
     return y, mean, var
@@ -76,35 +97,23 @@ def _bn_fwd(x, gamma, beta, eps, y):
 def _bn_bwd(g, x, mean, invstd, gamma, dx):
     n, c, sz = x.shape
     m = n * sz
+    xf, gf, df = x.reshape(-1), g.reshape(-1), dx.reshape(-1)
     dgamma = np.empty(c, dtype=np.float64)
     dbeta = np.empty(c, dtype=np.float64)
     for ch in prange(c):
+        pa, pb = np.empty(min(_BLOCK, sz)), np.empty(min(_BLOCK, sz))
         mu, inv = mean[ch], invstd[ch]
-        s0 = s1 = t0 = t1 = 0.0
-        for b in range(n):
-            k = 0
-            while k + 2 <= sz:
-                g0 = np.float64(g[b, ch, k])
-                g1 = np.float64(g[b, ch, k + 1])
-                s0 += g0
-                s1 += g1
-                t0 += g0 * (x[b, ch, k] - mu)
-                t1 += g1 * (x[b, ch, k + 1] - mu)
-                k += 2
-            if k < sz:
-                g0 = np.float64(g[b, ch, k])
-                s0 += g0
-                t0 += g0 * (x[b, ch, k] - mu)
-        sg = s0 + s1
-        sgx = (t0 + t1) * inv
+        sg, sgxc = _co_sums(gf, xf, ch * sz, n, c * sz, sz, mu, pa, pb)
+        sgx = sgxc * inv
         scale = gamma[ch] * inv / m
         # dx = scale * (m g - sg - xhat sgx) rearranged to A g + B x + C (constants in x's dtype)
         ca = x.dtype.type(scale * m)
         cb = x.dtype.type(-scale * inv * sgx)
         cc = x.dtype.type(scale * (inv * sgx * mu - sg))
         for b in range(n):
-            for k in range(sz):
-                dx[b, ch, k] = g[b, ch, k] * ca + x[b, ch, k] * cb + cc
+            o = uint64(b * c * sz + ch * sz)
+            for k in range(o, o + uint64(sz)):
+                df[k] = gf[k] * ca + xf[k] * cb + cc
         dgamma[ch] = sgx
         dbeta[ch] = sg
     return dx, dgamma, dbeta

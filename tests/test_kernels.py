@@ -63,6 +63,9 @@ def test_im2col_col2im_match_twins(dtype, geom):
     b = conv.im2col_reference(x, kh, kw, sh, sw, ph, pw, dh, dw, ho, wo)
     assert a.dtype == dtype and a.shape == (3 * kh * kw, 2 * ho * wo)
     np.testing.assert_array_equal(a, b)
+    # every element is written (padding included): an output buffer full of NaN comes back equal too
+    filled = conv._im2col_numba(x, kh, kw, sh, sw, ph, pw, dh, dw, ho, wo, np.full(a.shape, np.nan, dtype))
+    np.testing.assert_array_equal(filled, b)
     cols = _data(dtype, a.shape, seed=1)
     c1 = conv.col2im_numba(cols, 3, 7, 6, kh, kw, sh, sw, ph, pw, dh, dw, ho, wo)
     c2 = conv.col2im_reference(cols, 3, 7, 6, kh, kw, sh, sw, ph, pw, dh, dw, ho, wo)

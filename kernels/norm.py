@@ -36,16 +36,27 @@ def _moments(a, base, n, stride, sz, shift, ps, pq):
                 s += d
                 q += d * d
         return s, q
+    st, n4 = uint64(stride), n - n % 4
     for k0 in range(0, sz, _BLOCK):
         w = uint64(min(_BLOCK, sz - k0))
         ps[:w] = 0.0
         pq[:w] = 0.0
-        for i in range(n):
-            o = uint64(base + i * stride + k0)
+        for i in range(0, n4, 4):  # four rows per update: a quarter of the partial-sum loads and stores
+            o0 = uint64(base + i * stride + k0)
+            o1 = o0 + st  # chained: a literal times st (2 * st) would be typed signed again
+            o2 = o1 + st
+            o3 = o2 + st
             for k in range(w):
-                d = np.float64(a[o + k]) - shift
-                ps[k] += d
-                pq[k] += d * d
+                d0, d1 = np.float64(a[o0 + k]) - shift, np.float64(a[o1 + k]) - shift
+                d2, d3 = np.float64(a[o2 + k]) - shift, np.float64(a[o3 + k]) - shift
+                ps[k] += (d0 + d1) + (d2 + d3)
+                pq[k] += (d0 * d0 + d1 * d1) + (d2 * d2 + d3 * d3)
+        for i in range(n4, n):
+            o0 = uint64(base + i * stride + k0)
+            for k in range(w):
+                d0 = np.float64(a[o0 + k]) - shift
+                ps[k] += d0
+                pq[k] += d0 * d0
         for k in range(w):
             s += ps[k]
             q += pq[k]
@@ -63,16 +74,28 @@ def _co_sums(g, x, base, n, stride, sz, mu, ps, pq):
                 s += gv
                 q += gv * (np.float64(x[k]) - mu)
         return s, q
+    st, n4 = uint64(stride), n - n % 4
     for k0 in range(0, sz, _BLOCK):
         w = uint64(min(_BLOCK, sz - k0))
         ps[:w] = 0.0
         pq[:w] = 0.0
-        for i in range(n):
-            o = uint64(base + i * stride + k0)
+        for i in range(0, n4, 4):
+            o0 = uint64(base + i * stride + k0)
+            o1 = o0 + st
+            o2 = o1 + st
+            o3 = o2 + st
             for k in range(w):
-                gv = np.float64(g[o + k])
-                ps[k] += gv
-                pq[k] += gv * (np.float64(x[o + k]) - mu)
+                g0, g1 = np.float64(g[o0 + k]), np.float64(g[o1 + k])
+                g2, g3 = np.float64(g[o2 + k]), np.float64(g[o3 + k])
+                ps[k] += (g0 + g1) + (g2 + g3)
+                pq[k] += ((g0 * (np.float64(x[o0 + k]) - mu) + g1 * (np.float64(x[o1 + k]) - mu))
+                          + (g2 * (np.float64(x[o2 + k]) - mu) + g3 * (np.float64(x[o3 + k]) - mu)))
+        for i in range(n4, n):
+            o0 = uint64(base + i * stride + k0)
+            for k in range(w):
+                g0 = np.float64(g[o0 + k])
+                ps[k] += g0
+                pq[k] += g0 * (np.float64(x[o0 + k]) - mu)
         for k in range(w):
             s += ps[k]
             q += pq[k]

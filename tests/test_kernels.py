@@ -260,8 +260,9 @@ def test_warmup_and_environment_selection():
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
-# (3, 2, 2500): the spatial size spans three column blocks of the kernels' partial sums, the last one partial
-@pytest.mark.parametrize("shape", [(5, 3, 1), (4, 2, 9), (3, 4, 13), (3, 2, 2500)])
+# (9, 2, 2500): the spatial size spans three column blocks of the kernels' partial sums, the last one partial,
+# and the batch two groups of four rows (summed together) plus one; (3, 4, 13) has no full group of four
+@pytest.mark.parametrize("shape", [(5, 3, 1), (4, 2, 9), (3, 4, 13), (7, 3, 11), (9, 2, 2500)])
 @pytest.mark.parametrize("offset", [0.0, 1e3])
 def test_batch_norm_kernels_match_twins(dtype, shape, offset):
     from autograd_core.kernels import norm

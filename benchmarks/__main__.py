@@ -1,5 +1,5 @@
 """The benchmark suite: ``python -m benchmarks [ops|kernels|models|scaling|startup|memory|all] [--quick]
-[--contestants KEY ...] [--threads N] [--repeat N] [--out DIR] [--compare OLD.json]``.
+[--only TEXT] [--contestants KEY ...] [--threads N] [--repeat N] [--out DIR] [--compare OLD.json]``.
 
 Every contestant runs in its own worker process with its own thread environment; this process
 only orchestrates (it never imports autograd_core, so its settings cannot leak into PyTorch's).
@@ -121,6 +121,8 @@ def main(argv: list[str] | None = None) -> int:
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("suite", choices=SUITES + ["all"], nargs="?", default="all")
     p.add_argument("--quick", action="store_true", help="every workload once, correctness on, no timing claims")
+    p.add_argument("--only", default=None, metavar="TEXT",
+                   help="run only the workloads whose name contains TEXT (case-insensitive), e.g. batch_norm")
     p.add_argument("--contestants", nargs="+", default=None,
                    help=f"keys to run (default all that are installed): {', '.join(all_contestants())}")
     p.add_argument("--threads", type=int, default=2, help="threads of the primary PyTorch contestant and numba")
@@ -143,6 +145,8 @@ def main(argv: list[str] | None = None) -> int:
     info = machine()
     payload: dict = {"machine": info, "args": {k: str(v) for k, v in vars(args).items()}}
     timed = [s for s in suites if s in TIMED_SUITES]
+    if timed and args.only and not any(workloads(s, args.quick, args.only) for s in timed):
+        p.error(f"--only {args.only!r} matches no workload of {', '.join(timed)}")
     workers: dict[str, Worker] = {}
     status = 0
     md = ""
@@ -155,7 +159,7 @@ def main(argv: list[str] | None = None) -> int:
                 if k == "ag" and r.startswith("{"):
                     info["autograd_core_worker"] = json.loads(r)
         print(machine_line(info), flush=True)
-        total = sum(len(workloads(s, args.quick)) for s in timed) * rounds
+        total = sum(len(workloads(s, args.quick, args.only)) for s in timed) * rounds
         try:
             from tqdm import tqdm
 
@@ -163,7 +167,7 @@ def main(argv: list[str] | None = None) -> int:
         except ImportError:
             bar = None
         for s in timed:
-            res = run_suite(s, workers, rounds, args.quick, bar)
+            res = run_suite(s, workers, rounds, args.quick, bar, args.only)
             payload[s] = res
             md += report.suite_markdown(TITLES[s], res)
             for name, wl in res.items():

@@ -72,10 +72,11 @@ def _rel_diff(got: list[np.ndarray], ref: list[np.ndarray]) -> float:
     return worst
 
 
-def run_suite(suite: str, workers: dict[str, Worker], rounds: int, quick: bool, progress=None) -> dict:
+def run_suite(suite: str, workers: dict[str, Worker], rounds: int, quick: bool, progress=None,
+              only: str | None = None) -> dict:
     """{workload: {"per_op": n, contestant label: {samples, median_ms, ...} or {"skipped": reason}}}."""
     results: dict = {}
-    for wl in workloads(suite, quick):
+    for wl in workloads(suite, quick, only):
         rows: dict = {}
         live: dict[str, Worker] = {}
         for key, w in workers.items():

@@ -67,8 +67,10 @@ def _scaling(quick: bool) -> list[Workload]:
 TIMED_SUITES = {"ops": _ops, "kernels": _kernels, "models": _models, "scaling": _scaling}
 
 
-def workloads(suite: str, quick: bool) -> list[Workload]:
-    return TIMED_SUITES[suite](quick)
+def workloads(suite: str, quick: bool, only: str | None = None) -> list[Workload]:
+    """The suite's workloads; ``only`` keeps those whose name contains it (case-insensitive)."""
+    ws = TIMED_SUITES[suite](quick)
+    return ws if not only else [w for w in ws if only.lower() in w.name.lower()]
 
 
 def find(suite: str, quick: bool, name: str) -> Workload:

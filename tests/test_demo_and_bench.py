@@ -62,3 +62,16 @@ def test_benchmark_all_quick_smoke(tmp_path):
     cmp = subprocess.run([sys.executable, "-m", "benchmarks", "ops", "--quick", "--contestants", "ag", "--compare",
                           str(tmp_path / "results.json")], cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert cmp.returncode == 0 and "### Compared with" in cmp.stdout and "autograd_core" in cmp.stdout
+
+
+def test_benchmark_only_filters_workloads_and_rejects_no_match():
+    """``--only TEXT`` runs only the workloads whose name contains TEXT; a pattern matching nothing is an error."""
+    pytest.importorskip("torch")
+    r = subprocess.run([sys.executable, "-m", "benchmarks", "kernels", "--quick", "--only", "BATCH_NORM",
+                        "--contestants", "ag"], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr[-3000:]
+    rows = [ln for ln in r.stdout.splitlines() if ln.startswith("| ") and not ln.startswith("| workload")]
+    assert rows and all(ln.startswith("| batch_norm train") for ln in rows), r.stdout  # no conv, pool or LeNet rows
+    bad = subprocess.run([sys.executable, "-m", "benchmarks", "kernels", "--quick", "--only", "no-such-workload"],
+                         cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert bad.returncode == 2 and "--only 'no-such-workload' matches no workload of kernels" in bad.stderr

@@ -235,9 +235,8 @@ def test_kernels_run_without_jit():
         " pool.avg_pool_backward_reference(v, 5, 4, 2, 2, 2, 2, 1, 1, True, 0))\n"
         "from autograd_core.kernels import norm\n"
         "x3, ga = x.reshape(1, 2, 20), np.array([0.5, 2.0])\n"
-        "y, m, var = norm.batch_norm_forward_numba(x3, ga, ga, 1e-5)\n"
+        "y, m, inv = norm.batch_norm_forward_numba(x3, ga, ga, 1e-5)\n"
         "assert np.allclose(y, norm.batch_norm_forward_reference(x3, ga, ga, 1e-5)[0])\n"
-        "inv = 1 / np.sqrt(var + 1e-5)\n"
         "for a, b in zip(norm.batch_norm_backward_numba(y, x3, m, inv, ga),"
         " norm.batch_norm_backward_reference(y, x3, m, inv, ga)):\n"
         "    assert np.allclose(a, b)\n"
@@ -269,22 +268,53 @@ def test_batch_norm_kernels_match_twins(dtype, shape, offset):
 
     x = _data(dtype, shape) + dtype(offset)  # a large common offset tests the shifted one-pass variance
     gamma, beta = np.linspace(0.5, 1.5, shape[1]), np.linspace(-1, 1, shape[1])
-    y1, m1, v1 = norm.batch_norm_forward_numba(x, gamma, beta, 1e-5)
-    y2, m2, v2 = norm.batch_norm_forward_reference(x, gamma, beta, 1e-5)
+    stats = [np.linspace(-1, 1, shape[1]).astype(dtype) for _ in range(4)]  # running mean/var, one copy per backend
+    y1, m1, i1 = norm.batch_norm_forward_numba(x, gamma, beta, 1e-5, stats[0], stats[1], 0.25)
+    y2, m2, i2 = norm.batch_norm_forward_reference(x, gamma, beta, 1e-5, stats[2], stats[3], 0.25)
     tol = 1e-5 if dtype == np.float32 else 1e-12
     assert y1.dtype == dtype
     # y = x * a + c runs in x's dtype (as PyTorch's CPU kernel): one rounding of x * a, whose size is
     # |x| * a, so float32 output is accurate to ~eps32 * |x| * a in absolute terms, not relative to y.
-    scale = float(np.abs(x).max() * (gamma / np.sqrt(v2 + 1e-5)).max())
+    scale = float(np.abs(x).max() * (gamma * i2).max())
     atol = tol + (2 * float(np.finfo(dtype).eps) * scale if dtype == np.float32 else 0.0)
     np.testing.assert_allclose(y1, y2, rtol=tol, atol=atol)
     np.testing.assert_allclose(m1, m2, rtol=1e-12)
-    np.testing.assert_allclose(v1, v2, rtol=1e-12)
+    np.testing.assert_allclose(i1, i2, rtol=1e-9)
+    # running statistics, updated in place: r = 0.75 r + 0.25 s, unbiased variance
+    m = shape[0] * shape[2]
+    var = ((x.astype(np.float64) - m2[None, :, None]) ** 2).mean(axis=(0, 2))
+    expect_mean = 0.75 * np.linspace(-1, 1, shape[1]) + 0.25 * m2
+    expect_var = 0.75 * np.linspace(-1, 1, shape[1]) + 0.25 * var * m / (m - 1)
+    for got, want in ((stats[0], expect_mean), (stats[2], expect_mean), (stats[1], expect_var), (stats[3], expect_var)):
+        assert got.dtype == dtype
+        np.testing.assert_allclose(got, want, rtol=tol, atol=tol * (1 + abs(offset)))
     g = _data(dtype, shape, seed=9)
-    inv = 1 / np.sqrt(v1 + 1e-5)
-    for a, b in zip(norm.batch_norm_backward_numba(g, x, m1, inv, gamma),
-                    norm.batch_norm_backward_reference(g, x, m1, inv, gamma)):
+    for a, b in zip(norm.batch_norm_backward_numba(g, x, m1, i1, gamma),
+                    norm.batch_norm_backward_reference(g, x, m1, i1, gamma)):
+        assert a.dtype == dtype
         np.testing.assert_allclose(a, b, rtol=tol * 10, atol=tol * 10)
+
+
+@pytest.mark.parametrize("backend", ["numba", "reference"])
+def test_batch_norm_kernels_without_affine_or_running_stats(backend):
+    """gamma/beta None mean 1 and 0; running statistics None are not tracked; a running statistic of
+    another dtype or layout than x is still updated (through a converted copy written back)."""
+    from autograd_core.kernels import norm
+
+    fwd, bwd = norm.NUMBA["batch_norm_forward"], norm.NUMBA["batch_norm_backward"]
+    if backend == "reference":
+        fwd, bwd = norm.REFERENCE["batch_norm_forward"], norm.REFERENCE["batch_norm_backward"]
+    x = _data(np.float32, (4, 3, 10))
+    ones, zeros = np.ones(3), np.zeros(3)
+    y0, m0, i0 = fwd(x, ones, zeros, 1e-5)
+    y1, m1, i1 = fwd(x, None, None, 1e-5)
+    np.testing.assert_array_equal(y0, y1)
+    rm = np.zeros(6)[::2]  # float64 and strided while x is float32
+    fwd(x, None, None, 1e-5, rm, None, 0.5)
+    np.testing.assert_allclose(rm, 0.5 * m0, rtol=1e-6)
+    g = _data(np.float32, (4, 3, 10), seed=3)
+    for a, b in zip(bwd(g, x, m0, i0, None), bwd(g, x, m0, i0, ones)):
+        np.testing.assert_array_equal(a, b)
 
 
 def test_batch_norm_running_stats_match_torch_over_steps():

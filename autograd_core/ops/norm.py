@@ -14,13 +14,8 @@ import numpy as np
 
 from .. import _creation
 from .._function import Function
-from .._grad_mode import no_grad
 from .._tensor import Tensor, _make, bump_version
 from ..kernels import get as kernel
-
-
-def _per_channel(v: Any, c: int, fill: float) -> np.ndarray:
-    return np.full(c, fill) if v is None else np.asarray(v, dtype=np.float64)
 
 
 class BatchNorm(Function):
@@ -29,27 +24,22 @@ class BatchNorm(Function):
 
     saves_inputs = True
 
-    def forward(self, x, gamma, beta, eps, stats):
+    def forward(self, x, gamma, beta, eps, running):
+        # running = (running_mean, running_var, momentum): the kernel updates the arrays in place
         self.eps, self.shape = eps, x.shape
-        c = x.shape[1]
-        x3 = x.reshape(x.shape[0], c, -1)
-        y, mean, var = kernel("batch_norm_forward")(x3, _per_channel(gamma, c, 1.0), _per_channel(beta, c, 0.0), eps)
-        self.mean, self.invstd = mean, 1.0 / np.sqrt(var + eps)
-        stats["mean"], stats["var"], stats["m"] = mean, var, x3.shape[0] * x3.shape[2]
+        y, self.mean, self.invstd = kernel("batch_norm_forward")(x.reshape(x.shape[0], x.shape[1], -1), gamma, beta,
+                                                                 eps, *running)
         return y.reshape(x.shape)
 
     def backward(self, g):
         x, gamma, beta = self.saved()
         if isinstance(g, Tensor):
             return _backward_composite(g, x, gamma, beta, self.eps, self.needs_input_grad)
-        c = self.shape[1]
-        g3 = g.reshape(self.shape[0], c, -1)
-        x3 = x.reshape(g3.shape)
-        dx, dgamma, dbeta = kernel("batch_norm_backward")(g3, x3, self.mean, self.invstd, _per_channel(gamma, c, 1.0))
-        dt = x.dtype
+        g3 = g.reshape(self.shape[0], self.shape[1], -1)
+        dx, dgamma, dbeta = kernel("batch_norm_backward")(g3, x.reshape(g3.shape), self.mean, self.invstd, gamma)
         return (dx.reshape(self.shape) if self.needs_input_grad(0) else None,
-                dgamma.astype(dt) if self.needs_input_grad(1) else None,
-                dbeta.astype(dt) if self.needs_input_grad(2) else None)
+                dgamma if self.needs_input_grad(1) else None,
+                dbeta if self.needs_input_grad(2) else None)
 
     def attrs(self):
         return {"eps": self.eps} if self.eps != 1e-5 else {}
@@ -101,20 +91,12 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
     m = x.data.size // c
     if m <= 1:
         raise ValueError(f"Expected more than 1 value per channel when training, got input size {list(x.shape)}")
-    stats: dict = {}
-    y = BatchNorm.apply(x, weight, bias, eps=eps, stats=stats)
-    if running_mean is not None or running_var is not None:
-        with no_grad():
-            if running_mean is not None:
-                rm = running_mean.data
-                rm *= 1 - momentum
-                rm += momentum * stats["mean"].astype(rm.dtype)
-                bump_version(running_mean)
-            if running_var is not None:
-                rv = running_var.data
-                rv *= 1 - momentum
-                rv += momentum * (stats["var"] * (m / (m - 1))).astype(rv.dtype)  # unbiased in the running stat
-                bump_version(running_var)
+    running = (None if running_mean is None else running_mean.data, None if running_var is None else running_var.data,
+               momentum)
+    y = BatchNorm.apply(x, weight, bias, eps=eps, running=running)
+    for r in (running_mean, running_var):  # updated in place by the kernel (unbiased variance in running_var)
+        if r is not None:
+            bump_version(r)
     return y
 
 

@@ -16,7 +16,10 @@ _JIT = dict(cache=True, parallel=True, error_model="numpy")
 
 
 _BLOCK = 1024  # columns of one channel summed at a time: two float64 rows of partial sums stay in L1
-_MIN_COLUMNS = 8  # below this many columns per channel the partial-sum rows cost more than they save
+# Below this many columns per channel ((N, C) input: one), a channel is a strided gather, one element
+# per cache line; those inputs take the "narrow" kernels, which walk whole rows instead.
+_MIN_COLUMNS = 8
+_MIN_BLOCK = 64  # fewest columns per task in the narrow kernels
 
 
 # The two helpers below sum one channel (``sz`` elements at ``base + i*stride`` for each batch row i)
@@ -30,13 +33,6 @@ _MIN_COLUMNS = 8  # below this many columns per channel the partial-sum rows cos
 def _moments(a, base, n, stride, sz, shift, ps, pq):
     """sum(a - shift) and sum((a - shift)**2) over one channel."""
     s = q = 0.0
-    if sz < _MIN_COLUMNS:  # (N, C)-like input: too few columns to vectorise over; plain running sums
-        for i in range(n):
-            for k in range(uint64(base + i * stride), uint64(base + i * stride + sz)):
-                d = np.float64(a[k]) - shift
-                s += d
-                q += d * d
-        return s, q
     st, n4 = uint64(stride), n - n % 4
     for k0 in range(0, sz, _BLOCK):
         w = uint64(min(_BLOCK, sz - k0))
@@ -68,13 +64,6 @@ def _moments(a, base, n, stride, sz, shift, ps, pq):
 def _co_sums(g, x, base, n, stride, sz, mu, ps, pq):
     """sum(g) and sum(g * (x - mu)) over one channel."""
     s = q = 0.0
-    if sz < _MIN_COLUMNS:
-        for i in range(n):
-            for k in range(uint64(base + i * stride), uint64(base + i * stride + sz)):
-                gv = np.float64(g[k])
-                s += gv
-                q += gv * (np.float64(x[k]) - mu)
-        return s, q
     st, n4 = uint64(stride), n - n % 4
     for k0 in range(0, sz, _BLOCK):
         w = uint64(min(_BLOCK, sz - k0))
@@ -103,6 +92,80 @@ def _co_sums(g, x, base, n, stride, sz, mu, ps, pq):
     return s, q
 
 
+# Narrow inputs: x seen as (N, W) rows, W = C * L. One task per group of consecutive channels whose
+# columns span at least _MIN_BLOCK: per-column partial sums down the rows of its slab (the elementwise
+# update again, every column summed in row order: deterministic), the channel statistics, then the
+# output over the same slab, still in cache. One parallel region per kernel: each costs a thread
+# wake-up, which dominates at (64, 256).
+
+
+@njit(cache=True, error_model="numpy")
+def _slab_sums(a, b, n, w, j0, j1, sa, sb, ps, pq):
+    """For columns j0 <= j < j1 of flat (N, W) arrays a, b: ps[j] = sum_i (a[i, j] - sa[j]) and
+    pq[j] = sum_i (a[i, j] - sa[j]) * (b[i, j] - sb[j])."""
+    ps[j0:j1] = 0.0
+    pq[j0:j1] = 0.0
+    for i in range(n):
+        o = uint64(i * w)
+        for j in range(uint64(j0), uint64(j1)):
+            d = np.float64(a[o + j]) - sa[j]
+            ps[j] += d
+            pq[j] += d * (np.float64(b[o + j]) - sb[j])
+
+
+@njit(cache=True, error_model="numpy")
+def _slab_affine(g, x, n, w, j0, j1, pa, pm, pb, pc, out):
+    """out[i, j] = g[i, j] pa[j] + (x[i, j] - pm[j]) pb[j] + pc[j] for columns j0 <= j < j1 (g None: no g term)."""
+    for i in range(n):
+        o = uint64(i * w)
+        if g is None:
+            for j in range(uint64(j0), uint64(j1)):
+                out[o + j] = (x[o + j] - pm[j]) * pb[j] + pc[j]
+        else:
+            for j in range(uint64(j0), uint64(j1)):
+                out[o + j] = g[o + j] * pa[j] + (x[o + j] - pm[j]) * pb[j] + pc[j]
+
+
+# Both passes write y and dx with x centred on the mean rounded to x's dtype, mx: for float32 x - mx is
+# exact or nearly (the two are close), where x * a + c would cancel two large terms when |mean| >> std
+# (pixel values, un-normalised features). The rounding mean - mx goes into the constant.
+
+
+@njit(cache=True, error_model="numpy")
+def _channel_stats(x, ch, s, q, shift, m, eps, gamma, beta, rmean, rvar, momentum, mean, invstd):
+    """From channel ch's shifted sums: store mean and invstd, update the running statistics in place
+    (as PyTorch's native kernel: the unbiased variance goes in); -> (mx, a, c) in x's dtype for
+    y = (x - mx) * a + c."""
+    dm = s / m
+    mu = shift + dm
+    v = max(q / m - dm * dm, 0.0)
+    inv = 1.0 / np.sqrt(v + eps)
+    gm = np.float64(gamma[ch]) if gamma.size else 1.0
+    bt = np.float64(beta[ch]) if beta.size else 0.0
+    mean[ch] = mu
+    invstd[ch] = inv
+    if rmean.size:
+        rmean[ch] = (1.0 - momentum) * rmean[ch] + momentum * mu
+    if rvar.size:
+        rvar[ch] = (1.0 - momentum) * rvar[ch] + momentum * v * m / (m - 1)
+    mx = x.dtype.type(mu)
+    return mx, x.dtype.type(gm * inv), x.dtype.type(bt + (np.float64(mx) - mu) * gm * inv)
+
+
+@njit(cache=True, error_model="numpy")
+def _channel_grads(x, ch, sg, sgxc, m, mean, invstd, gamma, dgamma, dbeta):
+    """From channel ch's sum(g) and sum(g (x - mean)): store dgamma, dbeta; -> (A, mx, B, C) in x's dtype
+    for dx = A g + B (x - mx) + C, the rearranged scale * (m g - sg - xhat sgx), scale = gamma invstd / m."""
+    mu, inv = mean[ch], invstd[ch]
+    sgx = sgxc * inv
+    scale = (np.float64(gamma[ch]) if gamma.size else 1.0) * inv / m
+    dgamma[ch] = sgx
+    dbeta[ch] = sg
+    b = -scale * inv * sgx
+    mx = x.dtype.type(mu)
+    return x.dtype.type(scale * m), mx, x.dtype.type(b), x.dtype.type(b * (np.float64(mx) - mu) - scale * sg)
+
+
 @njit(**_JIT)
 def _bn_fwd(x, gamma, beta, eps, y, rmean, rvar, momentum):
     n, c, sz = x.shape
@@ -110,35 +173,39 @@ def _bn_fwd(x, gamma, beta, eps, y, rmean, rvar, momentum):
     xf, yf = x.reshape(-1), y.reshape(-1)
     mean = np.empty(c, dtype=np.float64)
     invstd = np.empty(c, dtype=np.float64)
-    # Partial-sum rows for every channel, allocated once: per-channel allocations inside the loop cost
-    # 30-60% of the kernel on (N, C) inputs, whose channels are a single column each.
-    part = np.empty((c, 2, min(_BLOCK, sz) if sz >= _MIN_COLUMNS else 0))
+    # Shifted sums of (x - x0), x0 = the channel's first element, keep the one-pass variance free of
+    # catastrophic cancellation.
+    if sz < _MIN_COLUMNS:  # narrow input: one task per group of channels, see _slab_sums
+        w, grp = c * sz, max(1, _MIN_BLOCK // sz)
+        sh, ps, pq = np.empty(w), np.empty(w), np.empty(w)
+        pm, pa, pc = np.empty(w, dtype=x.dtype), np.empty(w, dtype=x.dtype), np.empty(w, dtype=x.dtype)
+        for t in prange((c + grp - 1) // grp):
+            c0, c1 = t * grp, min(c, t * grp + grp)
+            for j in range(c0 * sz, c1 * sz):
+                sh[j] = xf[(j // sz) * sz]
+            _slab_sums(xf, xf, n, w, c0 * sz, c1 * sz, sh, sh, ps, pq)
+            for ch in range(c0, c1):
+                sa, sq = 0.0, 0.0
+                for j in range(ch * sz, ch * sz + sz):
+                    sa += ps[j]
+                    sq += pq[j]
+                mx, a, c_ = _channel_stats(x, ch, sa, sq, sh[ch * sz], m, eps, gamma, beta, rmean, rvar, momentum,
+                                           mean, invstd)
+                lo, hi = ch * sz, ch * sz + sz
+                pm[lo:hi], pa[lo:hi], pc[lo:hi] = mx, a, c_
+            _slab_affine(None, xf, n, w, c0 * sz, c1 * sz, pa, pm, pa, pc, yf)
+        return y, mean, invstd
+    # Partial-sum rows for every channel, allocated once (not per channel inside the loop).
+    part = np.empty((c, 2, min(_BLOCK, sz)))
     for ch in prange(c):  # channels are independent
-        pa, pb = part[ch, 0], part[ch, 1]
-        # Shifted sums of (x - x0) keep the one-pass variance free of catastrophic cancellation.
         shift = np.float64(xf[ch * sz])
-        s, q = _moments(xf, ch * sz, n, c * sz, sz, shift, pa, pb)
-        dm = s / m
-        mu = shift + dm
-        v = max(q / m - dm * dm, 0.0)
-        inv = 1.0 / np.sqrt(v + eps)
-        gm = np.float64(gamma[ch]) if gamma.size else 1.0
-        bt = np.float64(beta[ch]) if beta.size else 0.0
-        # y = x * a + c with the per-channel constants in x's dtype: the loop then runs in float32
-        # SIMD lanes for float32 input instead of converting every element to float64.
-        a = x.dtype.type(gm * inv)
-        c0 = x.dtype.type(bt - mu * gm * inv)
+        s, q = _moments(xf, ch * sz, n, c * sz, sz, shift, part[ch, 0], part[ch, 1])
+        # constants in x's dtype: the loop runs in float32 SIMD lanes for float32 input
+        mx, a, c0 = _channel_stats(x, ch, s, q, shift, m, eps, gamma, beta, rmean, rvar, momentum, mean, invstd)
         for b in range(n):
             o = uint64(b * c * sz + ch * sz)
             for k in range(o, o + uint64(sz)):
-                yf[k] = xf[k] * a + c0
-        mean[ch] = mu
-        invstd[ch] = inv
-        # Running statistics in place (as PyTorch's native kernel): the unbiased variance goes in.
-        if rmean.size:
-            rmean[ch] = (1.0 - momentum) * rmean[ch] + momentum * mu
-        if rvar.size:
-            rvar[ch] = (1.0 - momentum) * rvar[ch] + momentum * v * m / (m - 1)
+                yf[k] = (xf[k] - mx) * a + c0
     return y, mean, invstd
 
 
@@ -149,23 +216,34 @@ def _bn_bwd(g, x, mean, invstd, gamma, dx):
     xf, gf, df = x.reshape(-1), g.reshape(-1), dx.reshape(-1)
     dgamma = np.empty(c, dtype=x.dtype)
     dbeta = np.empty(c, dtype=x.dtype)
-    part = np.empty((c, 2, min(_BLOCK, sz) if sz >= _MIN_COLUMNS else 0))
+    if sz < _MIN_COLUMNS:
+        w, grp = c * sz, max(1, _MIN_BLOCK // sz)
+        zero, mc, ps, pq = np.zeros(w), np.empty(w), np.empty(w), np.empty(w)
+        pa, pm = np.empty(w, dtype=x.dtype), np.empty(w, dtype=x.dtype)
+        pb, pc = np.empty(w, dtype=x.dtype), np.empty(w, dtype=x.dtype)
+        for t in prange((c + grp - 1) // grp):
+            c0, c1 = t * grp, min(c, t * grp + grp)
+            for j in range(c0 * sz, c1 * sz):
+                mc[j] = mean[j // sz]
+            _slab_sums(gf, xf, n, w, c0 * sz, c1 * sz, zero, mc, ps, pq)
+            for ch in range(c0, c1):
+                sg, sgxc = 0.0, 0.0
+                for j in range(ch * sz, ch * sz + sz):
+                    sg += ps[j]
+                    sgxc += pq[j]
+                ca, mx, cb, cc = _channel_grads(x, ch, sg, sgxc, m, mean, invstd, gamma, dgamma, dbeta)
+                lo, hi = ch * sz, ch * sz + sz
+                pa[lo:hi], pm[lo:hi], pb[lo:hi], pc[lo:hi] = ca, mx, cb, cc
+            _slab_affine(gf, xf, n, w, c0 * sz, c1 * sz, pa, pm, pb, pc, df)
+        return dx, dgamma, dbeta
+    part = np.empty((c, 2, min(_BLOCK, sz)))
     for ch in prange(c):
-        pa, pb = part[ch, 0], part[ch, 1]
-        mu, inv = mean[ch], invstd[ch]
-        sg, sgxc = _co_sums(gf, xf, ch * sz, n, c * sz, sz, mu, pa, pb)
-        sgx = sgxc * inv
-        scale = (np.float64(gamma[ch]) if gamma.size else 1.0) * inv / m
-        # dx = scale * (m g - sg - xhat sgx) rearranged to A g + B x + C (constants in x's dtype)
-        ca = x.dtype.type(scale * m)
-        cb = x.dtype.type(-scale * inv * sgx)
-        cc = x.dtype.type(scale * (inv * sgx * mu - sg))
+        sg, sgxc = _co_sums(gf, xf, ch * sz, n, c * sz, sz, mean[ch], part[ch, 0], part[ch, 1])
+        ca, mx, cb, cc = _channel_grads(x, ch, sg, sgxc, m, mean, invstd, gamma, dgamma, dbeta)
         for b in range(n):
             o = uint64(b * c * sz + ch * sz)
             for k in range(o, o + uint64(sz)):
-                df[k] = gf[k] * ca + xf[k] * cb + cc
-        dgamma[ch] = sgx
-        dbeta[ch] = sg
+                df[k] = gf[k] * ca + (xf[k] - mx) * cb + cc
     return dx, dgamma, dbeta
 
 

@@ -17,7 +17,7 @@ CONV_SHAPES = [  # (N, C, H, W, K, kernel, stride, pad)
     (32, 128, 16, 16, 128, 3, 1, 1),
 ]
 POOL_SHAPES = [(64, 16, 28, 28), (32, 64, 32, 32)]
-BN_SHAPES = [(64, 16, 28, 28), (32, 64, 32, 32)]
+BN_SHAPES = [(64, 16, 28, 28), (32, 64, 32, 32), (256, 512)]  # the last: BatchNorm1d after a Linear layer
 
 
 def _rng_arrays(*shapes: tuple, seed: int = 0) -> list[np.ndarray]:

@@ -66,11 +66,14 @@ def warmup(dtypes: tuple = ("float32", "float64")) -> None:
         x = np.zeros((1, 1, 4, 4), dtype=dt)
         cols = conv.NUMBA["im2col"](x, 2, 2, 1, 1, 1, 1, 1, 1, 5, 5)
         conv.NUMBA["col2im"](cols, 1, 4, 4, 2, 2, 1, 1, 1, 1, 1, 1, 5, 5)
+        # max-pool has three forward kernels: 2x2/2 windows, other windows inside the image, the general one
+        pool.NUMBA["max_pool_forward"](x, 3, 3, 1, 1, 0, 0, 1, 1, 2, 2)
+        pool.NUMBA["max_pool_forward"](x, 2, 2, 2, 2, 1, 1, 1, 1, 3, 3)
         vals, idx = pool.NUMBA["max_pool_forward"](x, 2, 2, 2, 2, 0, 0, 1, 1, 2, 2)
         pool.NUMBA["max_pool_backward"](vals, idx, 4, 4)
         pool.NUMBA["avg_pool_forward"](x, 2, 2, 2, 2, 0, 0, 2, 2, True, 0)
         pool.NUMBA["avg_pool_backward"](vals, 4, 4, 2, 2, 2, 2, 0, 0, True, 0)
-        x3 = x.reshape(1, 1, 16)
-        ones = np.ones(1, dtype=dt)
-        y, mean, invstd = norm.NUMBA["batch_norm_forward"](x3, ones, ones, 1e-5, ones.copy(), ones.copy())
-        norm.NUMBA["batch_norm_backward"](y, x3, mean, invstd, ones)
+        for x3 in (x.reshape(1, 1, 16), x.reshape(2, 8, 1)):  # BatchNorm's wide and narrow kernels
+            ones = np.ones(x3.shape[1], dtype=dt)
+            y, mean, invstd = norm.NUMBA["batch_norm_forward"](x3, ones, ones, 1e-5, ones.copy(), ones.copy())
+            norm.NUMBA["batch_norm_backward"](y, x3, mean, invstd, ones)

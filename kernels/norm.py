@@ -173,31 +173,11 @@ def _bn_fwd(x, gamma, beta, eps, y, rmean, rvar, momentum):
     xf, yf = x.reshape(-1), y.reshape(-1)
     mean = np.empty(c, dtype=np.float64)
     invstd = np.empty(c, dtype=np.float64)
-    # Shifted sums of (x - x0), x0 = the channel's first element, keep the one-pass variance free of
-    # catastrophic cancellation.
-    if sz < _MIN_COLUMNS:  # narrow input: one task per group of channels, see _slab_sums
-        w, grp = c * sz, max(1, _MIN_BLOCK // sz)
-        sh, ps, pq = np.empty(w), np.empty(w), np.empty(w)
-        pm, pa, pc = np.empty(w, dtype=x.dtype), np.empty(w, dtype=x.dtype), np.empty(w, dtype=x.dtype)
-        for t in prange((c + grp - 1) // grp):
-            c0, c1 = t * grp, min(c, t * grp + grp)
-            for j in range(c0 * sz, c1 * sz):
-                sh[j] = xf[(j // sz) * sz]
-            _slab_sums(xf, xf, n, w, c0 * sz, c1 * sz, sh, sh, ps, pq)
-            for ch in range(c0, c1):
-                sa, sq = 0.0, 0.0
-                for j in range(ch * sz, ch * sz + sz):
-                    sa += ps[j]
-                    sq += pq[j]
-                mx, a, c_ = _channel_stats(x, ch, sa, sq, sh[ch * sz], m, eps, gamma, beta, rmean, rvar, momentum,
-                                           mean, invstd)
-                lo, hi = ch * sz, ch * sz + sz
-                pm[lo:hi], pa[lo:hi], pc[lo:hi] = mx, a, c_
-            _slab_affine(None, xf, n, w, c0 * sz, c1 * sz, pa, pm, pa, pc, yf)
-        return y, mean, invstd
     # Partial-sum rows for every channel, allocated once (not per channel inside the loop).
     part = np.empty((c, 2, min(_BLOCK, sz)))
     for ch in prange(c):  # channels are independent
+        # Shifted sums of (x - x0), x0 = the channel's first element, keep the one-pass variance free
+        # of catastrophic cancellation.
         shift = np.float64(xf[ch * sz])
         s, q = _moments(xf, ch * sz, n, c * sz, sz, shift, part[ch, 0], part[ch, 1])
         # constants in x's dtype: the loop runs in float32 SIMD lanes for float32 input
@@ -210,32 +190,40 @@ def _bn_fwd(x, gamma, beta, eps, y, rmean, rvar, momentum):
 
 
 @njit(**_JIT)
+def _bn_fwd_narrow(x, gamma, beta, eps, y, rmean, rvar, momentum):
+    """_bn_fwd for narrow x: one task per group of channels, see _slab_sums."""
+    n, c, sz = x.shape
+    m, w, grp = n * sz, c * sz, max(1, _MIN_BLOCK // sz)
+    xf, yf = x.reshape(-1), y.reshape(-1)
+    mean = np.empty(c, dtype=np.float64)
+    invstd = np.empty(c, dtype=np.float64)
+    sh, ps, pq = np.empty(w), np.empty(w), np.empty(w)
+    pm, pa, pc = np.empty(w, dtype=x.dtype), np.empty(w, dtype=x.dtype), np.empty(w, dtype=x.dtype)
+    for t in prange((c + grp - 1) // grp):
+        c0, c1 = t * grp, min(c, t * grp + grp)
+        for j in range(c0 * sz, c1 * sz):
+            sh[j] = xf[(j // sz) * sz]
+        _slab_sums(xf, xf, n, w, c0 * sz, c1 * sz, sh, sh, ps, pq)
+        for ch in range(c0, c1):
+            s, q = 0.0, 0.0
+            for j in range(ch * sz, ch * sz + sz):
+                s += ps[j]
+                q += pq[j]
+            mx, a, cc = _channel_stats(x, ch, s, q, sh[ch * sz], m, eps, gamma, beta, rmean, rvar, momentum,
+                                       mean, invstd)
+            for j in range(ch * sz, ch * sz + sz):
+                pm[j], pa[j], pc[j] = mx, a, cc
+        _slab_affine(None, xf, n, w, c0 * sz, c1 * sz, pa, pm, pa, pc, yf)
+    return y, mean, invstd
+
+
+@njit(**_JIT)
 def _bn_bwd(g, x, mean, invstd, gamma, dx):
     n, c, sz = x.shape
     m = n * sz
     xf, gf, df = x.reshape(-1), g.reshape(-1), dx.reshape(-1)
     dgamma = np.empty(c, dtype=x.dtype)
     dbeta = np.empty(c, dtype=x.dtype)
-    if sz < _MIN_COLUMNS:
-        w, grp = c * sz, max(1, _MIN_BLOCK // sz)
-        zero, mc, ps, pq = np.zeros(w), np.empty(w), np.empty(w), np.empty(w)
-        pa, pm = np.empty(w, dtype=x.dtype), np.empty(w, dtype=x.dtype)
-        pb, pc = np.empty(w, dtype=x.dtype), np.empty(w, dtype=x.dtype)
-        for t in prange((c + grp - 1) // grp):
-            c0, c1 = t * grp, min(c, t * grp + grp)
-            for j in range(c0 * sz, c1 * sz):
-                mc[j] = mean[j // sz]
-            _slab_sums(gf, xf, n, w, c0 * sz, c1 * sz, zero, mc, ps, pq)
-            for ch in range(c0, c1):
-                sg, sgxc = 0.0, 0.0
-                for j in range(ch * sz, ch * sz + sz):
-                    sg += ps[j]
-                    sgxc += pq[j]
-                ca, mx, cb, cc = _channel_grads(x, ch, sg, sgxc, m, mean, invstd, gamma, dgamma, dbeta)
-                lo, hi = ch * sz, ch * sz + sz
-                pa[lo:hi], pm[lo:hi], pb[lo:hi], pc[lo:hi] = ca, mx, cb, cc
-            _slab_affine(gf, xf, n, w, c0 * sz, c1 * sz, pa, pm, pb, pc, df)
-        return dx, dgamma, dbeta
     part = np.empty((c, 2, min(_BLOCK, sz)))
     for ch in prange(c):
         sg, sgxc = _co_sums(gf, xf, ch * sz, n, c * sz, sz, mean[ch], part[ch, 0], part[ch, 1])
@@ -244,6 +232,34 @@ def _bn_bwd(g, x, mean, invstd, gamma, dx):
             o = uint64(b * c * sz + ch * sz)
             for k in range(o, o + uint64(sz)):
                 df[k] = gf[k] * ca + (xf[k] - mx) * cb + cc
+    return dx, dgamma, dbeta
+
+
+@njit(**_JIT)
+def _bn_bwd_narrow(g, x, mean, invstd, gamma, dx):
+    """_bn_bwd for narrow x."""
+    n, c, sz = x.shape
+    m, w, grp = n * sz, c * sz, max(1, _MIN_BLOCK // sz)
+    xf, gf, df = x.reshape(-1), g.reshape(-1), dx.reshape(-1)
+    dgamma = np.empty(c, dtype=x.dtype)
+    dbeta = np.empty(c, dtype=x.dtype)
+    zero, mc, ps, pq = np.zeros(w), np.empty(w), np.empty(w), np.empty(w)
+    pa, pm = np.empty(w, dtype=x.dtype), np.empty(w, dtype=x.dtype)
+    pb, pc = np.empty(w, dtype=x.dtype), np.empty(w, dtype=x.dtype)
+    for t in prange((c + grp - 1) // grp):
+        c0, c1 = t * grp, min(c, t * grp + grp)
+        for j in range(c0 * sz, c1 * sz):
+            mc[j] = mean[j // sz]
+        _slab_sums(gf, xf, n, w, c0 * sz, c1 * sz, zero, mc, ps, pq)
+        for ch in range(c0, c1):
+            sg, sgxc = 0.0, 0.0
+            for j in range(ch * sz, ch * sz + sz):
+                sg += ps[j]
+                sgxc += pq[j]
+            ca, mx, cb, cc = _channel_grads(x, ch, sg, sgxc, m, mean, invstd, gamma, dgamma, dbeta)
+            for j in range(ch * sz, ch * sz + sz):
+                pa[j], pm[j], pb[j], pc[j] = ca, mx, cb, cc
+        _slab_affine(gf, xf, n, w, c0 * sz, c1 * sz, pa, pm, pb, pc, df)
     return dx, dgamma, dbeta
 
 
@@ -263,7 +279,9 @@ def batch_norm_forward_numba(x, gamma, beta, eps, running_mean=None, running_var
     x = np.ascontiguousarray(x)
     dt = x.dtype
     rm, rv = _vec(running_mean, dt), _vec(running_var, dt)
-    out = _bn_fwd(x, _vec(gamma, dt), _vec(beta, dt), float(eps), np.empty_like(x), rm, rv, float(momentum))
+    # narrow inputs get their own kernels, compiled only when first met (BatchNorm1d after a Linear)
+    fwd = _bn_fwd_narrow if x.shape[2] < _MIN_COLUMNS else _bn_fwd
+    out = fwd(x, _vec(gamma, dt), _vec(beta, dt), float(eps), np.empty_like(x), rm, rv, float(momentum))
     # A running statistic of another dtype or layout was updated in a converted copy: write it back.
     for dst, src in ((running_mean, rm), (running_var, rv)):
         if dst is not None and dst is not src:
@@ -274,8 +292,9 @@ def batch_norm_forward_numba(x, gamma, beta, eps, running_mean=None, running_var
 def batch_norm_backward_numba(g, x, mean, invstd, gamma):
     """-> (dx, dgamma, dbeta)."""
     x = np.ascontiguousarray(x)
+    bwd = _bn_bwd_narrow if x.shape[2] < _MIN_COLUMNS else _bn_bwd
     # dx allocated by numpy, not numba: the engine can then keep it as a .grad without copying
-    return _bn_bwd(np.ascontiguousarray(g), x, mean, invstd, _vec(gamma, x.dtype), np.empty_like(x))
+    return bwd(np.ascontiguousarray(g), x, mean, invstd, _vec(gamma, x.dtype), np.empty_like(x))
 
 
 def batch_norm_forward_reference(x, gamma, beta, eps, running_mean=None, running_var=None, momentum=0.1):

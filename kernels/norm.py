@@ -114,6 +114,16 @@ def _slab_sums(a, b, n, w, j0, j1, sa, sb, ps, pq):
 
 
 @njit(cache=True, error_model="numpy")
+def _channel_total(ps, pq, lo, hi):
+    """sum(ps[lo:hi]) and sum(pq[lo:hi]), the columns added in order."""
+    s = q = 0.0
+    for j in range(lo, hi):
+        s += ps[j]
+        q += pq[j]
+    return s, q
+
+
+@njit(cache=True, error_model="numpy")
 def _slab_affine(g, x, n, w, j0, j1, pa, pm, pb, pc, out):
     """out[i, j] = g[i, j] pa[j] + (x[i, j] - pm[j]) pb[j] + pc[j] for columns j0 <= j < j1 (g None: no g term)."""
     for i in range(n):
@@ -205,10 +215,7 @@ def _bn_fwd_narrow(x, gamma, beta, eps, y, rmean, rvar, momentum):
             sh[j] = xf[(j // sz) * sz]
         _slab_sums(xf, xf, n, w, c0 * sz, c1 * sz, sh, sh, ps, pq)
         for ch in range(c0, c1):
-            s, q = 0.0, 0.0
-            for j in range(ch * sz, ch * sz + sz):
-                s += ps[j]
-                q += pq[j]
+            s, q = _channel_total(ps, pq, ch * sz, ch * sz + sz)
             mx, a, cc = _channel_stats(x, ch, s, q, sh[ch * sz], m, eps, gamma, beta, rmean, rvar, momentum,
                                        mean, invstd)
             for j in range(ch * sz, ch * sz + sz):
@@ -252,10 +259,7 @@ def _bn_bwd_narrow(g, x, mean, invstd, gamma, dx):
             mc[j] = mean[j // sz]
         _slab_sums(gf, xf, n, w, c0 * sz, c1 * sz, zero, mc, ps, pq)
         for ch in range(c0, c1):
-            sg, sgxc = 0.0, 0.0
-            for j in range(ch * sz, ch * sz + sz):
-                sg += ps[j]
-                sgxc += pq[j]
+            sg, sgxc = _channel_total(ps, pq, ch * sz, ch * sz + sz)
             ca, mx, cb, cc = _channel_grads(x, ch, sg, sgxc, m, mean, invstd, gamma, dgamma, dbeta)
             for j in range(ch * sz, ch * sz + sz):
                 pa[j], pm[j], pb[j], pc[j] = ca, mx, cb, cc

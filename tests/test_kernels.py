@@ -240,6 +240,12 @@ def test_kernels_run_without_jit():
         "for a, b in zip(norm.batch_norm_backward_numba(y, x3, m, inv, ga),"
         " norm.batch_norm_backward_reference(y, x3, m, inv, ga)):\n"
         "    assert np.allclose(a, b)\n"
+        "xn = x.reshape(4, 10, 1)\n"  # the narrow (N, C) kernels
+        "y, m, inv = norm.batch_norm_forward_numba(xn, None, None, 1e-5)\n"
+        "assert np.allclose(y, norm.batch_norm_forward_reference(xn, None, None, 1e-5)[0])\n"
+        "for a, b in zip(norm.batch_norm_backward_numba(y, xn, m, inv, None),"
+        " norm.batch_norm_backward_reference(y, xn, m, inv, None)):\n"
+        "    assert np.allclose(a, b)\n"
         "print('ok')\n"
     )
     env = dict(os.environ, NUMBA_DISABLE_JIT="1")

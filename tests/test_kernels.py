@@ -157,6 +157,19 @@ def test_nan_propagates_through_conv_and_pools():
     assert np.isfinite(F.max_pool2d(t, 2).data[0, 0, 1, 0])
 
 
+@pytest.mark.parametrize("shape", [(4, 3, 5, 5), (4, 3)])  # the wide and the narrow (N, C) BatchNorm kernels
+def test_nan_propagates_through_batch_norm_per_channel(shape):
+    x = np.random.default_rng(1).standard_normal(shape)
+    x[(1, 0) + (2,) * (len(shape) - 2)] = np.nan
+    xt, rm, rv = ag.tensor(x, requires_grad=True), ag.zeros(3, dtype=ag.float64), ag.ones(3, dtype=ag.float64)
+    y = F.batch_norm(xt, rm, rv, training=True)
+    y.backward(ag.ones(*shape, dtype=ag.float64))
+    for a in (y.data[:, 0], xt.grad.data[:, 0], rm.data[:1], rv.data[:1]):
+        assert np.isnan(a).all()  # the NaN's channel: every output, gradient and running statistic
+    for a in (y.data[:, 1:], xt.grad.data[:, 1:], rm.data[1:], rv.data[1:]):
+        assert np.isfinite(a).all()  # the other channels are untouched
+
+
 def test_maxpool_third_order():
     # max pooling is piecewise linear: every derivative beyond the first is zero, but each order must run
     # (pool -> scatter -> gather -> scatter) and give exact values.

@@ -10,9 +10,39 @@ in the backward instead of being stored (one N*C*L array less to keep alive).
 from __future__ import annotations
 
 import numpy as np
-from numba import njit, prange, uint64
+from llvmlite import ir
+from numba import njit, prange, types, uint64
+from numba.extending import intrinsic, overload
 
 _JIT = dict(cache=True, parallel=True, error_model="numpy")
+
+
+def fma(a: float, b: float, c: float) -> float:
+    """a * b + c; in compiled code one fused multiply-add (IEEE 754 fusedMultiplyAdd: a single rounding).
+
+    The running sums of squares and products use it: without fastmath LLVM keeps a * b + c as two
+    roundings and two instructions, and on this CPU class the sums are bound by the floating-point
+    adders. Under NUMBA_DISABLE_JIT this plain-Python body runs (two roundings; the twins' tolerance
+    covers the difference)."""
+    return a * b + c
+
+
+@intrinsic
+def _llvm_fma(typingctx, a, b, c):
+    if not (isinstance(a, types.Float) and a == b == c):
+        return None
+    def codegen(context, builder, signature, args):
+        t = args[0].type
+        fn = builder.module.declare_intrinsic("llvm.fma", [t], ir.FunctionType(t, [t, t, t]))
+        return builder.call(fn, args)
+    return a(a, a, a), codegen
+
+
+@overload(fma)
+def _fma_overload(a, b, c):
+    if isinstance(a, types.Float) and a == b == c:
+        return lambda a, b, c: _llvm_fma(a, b, c)
+    return None
 
 
 _BLOCK = 1024  # columns of one channel summed at a time: two float64 rows of partial sums stay in L1
@@ -47,13 +77,13 @@ def _moments(a, base, n, stride, sz, shift, ps, pq):
                 d0, d1 = np.float64(a[o0 + k]) - shift, np.float64(a[o1 + k]) - shift
                 d2, d3 = np.float64(a[o2 + k]) - shift, np.float64(a[o3 + k]) - shift
                 ps[k] += (d0 + d1) + (d2 + d3)
-                pq[k] += (d0 * d0 + d1 * d1) + (d2 * d2 + d3 * d3)
+                pq[k] = fma(d3, d3, fma(d2, d2, fma(d1, d1, fma(d0, d0, pq[k]))))
         for i in range(n4, n):
             o0 = uint64(base + i * stride + k0)
             for k in range(w):
                 d0 = np.float64(a[o0 + k]) - shift
                 ps[k] += d0
-                pq[k] += d0 * d0
+                pq[k] = fma(d0, d0, pq[k])
         for k in range(w):
             s += ps[k]
             q += pq[k]
@@ -78,14 +108,14 @@ def _co_sums(g, x, base, n, stride, sz, mu, ps, pq):
                 g0, g1 = np.float64(g[o0 + k]), np.float64(g[o1 + k])
                 g2, g3 = np.float64(g[o2 + k]), np.float64(g[o3 + k])
                 ps[k] += (g0 + g1) + (g2 + g3)
-                pq[k] += ((g0 * (np.float64(x[o0 + k]) - mu) + g1 * (np.float64(x[o1 + k]) - mu))
-                          + (g2 * (np.float64(x[o2 + k]) - mu) + g3 * (np.float64(x[o3 + k]) - mu)))
+                pq[k] = fma(g3, np.float64(x[o3 + k]) - mu, fma(g2, np.float64(x[o2 + k]) - mu,
+                            fma(g1, np.float64(x[o1 + k]) - mu, fma(g0, np.float64(x[o0 + k]) - mu, pq[k]))))
         for i in range(n4, n):
             o0 = uint64(base + i * stride + k0)
             for k in range(w):
                 g0 = np.float64(g[o0 + k])
                 ps[k] += g0
-                pq[k] += g0 * (np.float64(x[o0 + k]) - mu)
+                pq[k] = fma(g0, np.float64(x[o0 + k]) - mu, pq[k])
         for k in range(w):
             s += ps[k]
             q += pq[k]
@@ -110,7 +140,7 @@ def _slab_sums(a, b, n, w, j0, j1, sa, sb, ps, pq):
         for j in range(uint64(j0), uint64(j1)):
             d = np.float64(a[o + j]) - sa[j]
             ps[j] += d
-            pq[j] += d * (np.float64(b[o + j]) - sb[j])
+            pq[j] = fma(d, np.float64(b[o + j]) - sb[j], pq[j])
 
 
 @njit(cache=True, error_model="numpy")

@@ -328,6 +328,22 @@ def test_batch_norm_kernels_match_twins(dtype, shape, offset):
         np.testing.assert_allclose(a, b, rtol=tol * 10, atol=tol * 10)
 
 
+def test_fma_rounds_once_in_compiled_code():
+    """norm.fma is one fused multiply-add inside kernels (the BatchNorm sums use it) and a * b + c in Python."""
+    from autograd_core.kernels import norm
+    from numba import njit
+
+    a, b = 1.0 + 2.0**-30, 1.0 - 2.0**-30  # a * b = 1 - 2**-60 exactly, which rounds to 1.0 in float64
+    fused = njit(lambda a, b, c: norm.fma(a, b, c))
+    assert fused(a, b, -1.0) == -(2.0**-60)
+    assert norm.fma(a, b, -1.0) == 0.0  # the interpreted fallback rounds the product first
+    a32, b32 = np.float32(1 + 2.0**-13), np.float32(1 - 2.0**-13)  # float32: a * b = 1 - 2**-26 -> 1.0
+    assert a32 * b32 == np.float32(1.0)
+    assert fused(a32, b32, np.float32(-1.0)) == np.float32(-(2.0**-26))
+    with pytest.raises(Exception, match="fma"):  # mixed precisions are not silently promoted
+        fused(a32, 1.0, -1.0)
+
+
 @pytest.mark.parametrize("backend", ["numba", "reference"])
 def test_batch_norm_kernels_without_affine_or_running_stats(backend):
     """gamma/beta None mean 1 and 0; running statistics None are not tracked; a running statistic of

@@ -124,7 +124,7 @@ def _co_sums(g, x, base, n, stride, sz, mu, ps, pq):
 
 # Narrow inputs: x seen as (N, W) rows, W = C * L. One task per group of consecutive channels whose
 # columns span at least _MIN_BLOCK: per-column partial sums down the rows of its slab (the elementwise
-# update again, every column summed in row order: deterministic), the channel statistics, then the
+# update again, four rows per update, every column summed in row order: deterministic), the channel statistics, then the
 # output over the same slab, still in cache. One parallel region per kernel: each costs a thread
 # wake-up, which dominates at (64, 256).
 
@@ -135,7 +135,20 @@ def _slab_sums(a, b, n, w, j0, j1, sa, sb, ps, pq):
     pq[j] = sum_i (a[i, j] - sa[j]) * (b[i, j] - sb[j])."""
     ps[j0:j1] = 0.0
     pq[j0:j1] = 0.0
-    for i in range(n):
+    uw, n4 = uint64(w), n - n % 4
+    for i in range(0, n4, 4):
+        o0 = uint64(i * w)
+        o1 = o0 + uw
+        o2 = o1 + uw
+        o3 = o2 + uw
+        for j in range(uint64(j0), uint64(j1)):
+            s, t = sa[j], sb[j]
+            d0, d1 = np.float64(a[o0 + j]) - s, np.float64(a[o1 + j]) - s
+            d2, d3 = np.float64(a[o2 + j]) - s, np.float64(a[o3 + j]) - s
+            ps[j] += (d0 + d1) + (d2 + d3)
+            pq[j] = fma(d3, np.float64(b[o3 + j]) - t, fma(d2, np.float64(b[o2 + j]) - t,
+                        fma(d1, np.float64(b[o1 + j]) - t, fma(d0, np.float64(b[o0 + j]) - t, pq[j]))))
+    for i in range(n4, n):
         o = uint64(i * w)
         for j in range(uint64(j0), uint64(j1)):
             d = np.float64(a[o + j]) - sa[j]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import platform
 import subprocess
 import sys
 from pathlib import Path
@@ -247,6 +248,7 @@ def test_kernels_run_without_jit():
         "assert np.allclose(pool.avg_pool_backward_numba(v, 5, 4, 2, 2, 2, 2, 1, 1, True, 0),"
         " pool.avg_pool_backward_reference(v, 5, 4, 2, 2, 2, 2, 1, 1, True, 0))\n"
         "from autograd_core.kernels import norm\n"
+        "norm._STREAM_BYTES = 0\n"  # the streaming-store path too
         "x3, ga = x.reshape(1, 2, 20), np.array([0.5, 2.0])\n"
         "y, m, inv = norm.batch_norm_forward_numba(x3, ga, ga, 1e-5)\n"
         "assert np.allclose(y, norm.batch_norm_forward_reference(x3, ga, ga, 1e-5)[0])\n"
@@ -298,8 +300,12 @@ def test_warmup_and_environment_selection():
 @pytest.mark.parametrize("shape", [(5, 3, 1), (6, 200, 1), (5, 45, 3), (4, 2, 9), (3, 4, 13), (7, 3, 11),
                                    (9, 2, 2500)])
 @pytest.mark.parametrize("offset", [0.0, 1e3])
-def test_batch_norm_kernels_match_twins(dtype, shape, offset):
+@pytest.mark.parametrize("stream", [False, True])
+def test_batch_norm_kernels_match_twins(dtype, shape, offset, stream, monkeypatch):
     from autograd_core.kernels import norm
+
+    # stream: every output is written with streaming stores (normally only those of 2 MiB and more)
+    monkeypatch.setattr(norm, "_STREAM_BYTES", 0 if stream else 1 << 62)
 
     x = _data(dtype, shape) + dtype(offset)  # a large common offset tests the shifted one-pass variance
     gamma, beta = np.linspace(0.5, 1.5, shape[1]), np.linspace(-1, 1, shape[1])
@@ -329,19 +335,46 @@ def test_batch_norm_kernels_match_twins(dtype, shape, offset):
 
 
 def test_fma_rounds_once_in_compiled_code():
-    """norm.fma is one fused multiply-add inside kernels (the BatchNorm sums use it) and a * b + c in Python."""
-    from autograd_core.kernels import norm
+    """_llvm.fma is one fused multiply-add inside kernels (the BatchNorm sums use it) and a * b + c in Python."""
+    from autograd_core.kernels import _llvm
     from numba import njit
 
     a, b = 1.0 + 2.0**-30, 1.0 - 2.0**-30  # a * b = 1 - 2**-60 exactly, which rounds to 1.0 in float64
-    fused = njit(lambda a, b, c: norm.fma(a, b, c))
+    fused = njit(lambda a, b, c: _llvm.fma(a, b, c))
     assert fused(a, b, -1.0) == -(2.0**-60)
-    assert norm.fma(a, b, -1.0) == 0.0  # the interpreted fallback rounds the product first
+    assert _llvm.fma(a, b, -1.0) == 0.0  # the interpreted fallback rounds the product first
     a32, b32 = np.float32(1 + 2.0**-13), np.float32(1 - 2.0**-13)  # float32: a * b = 1 - 2**-26 -> 1.0
     assert a32 * b32 == np.float32(1.0)
     assert fused(a32, b32, np.float32(-1.0)) == np.float32(-(2.0**-26))
     with pytest.raises(Exception, match="fma"):  # mixed precisions are not silently promoted
         fused(a32, 1.0, -1.0)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_stream_copy_writes_exactly_the_range(dtype):
+    """Streaming copies: every destination offset (the 16-byte boundary falls anywhere), lengths around the
+    vector width, source and destination unaligned; nothing outside dst[start:start + n] is touched."""
+    from autograd_core.kernels import _llvm
+    from numba import njit
+
+    @njit
+    def copy(dst, start, src, n):
+        _llvm.stream_copy(dst, start, src, n)
+        _llvm.store_fence()
+
+    base_src = np.arange(1, 202, dtype=dtype)
+    for src in (base_src[:200], base_src[1:]):
+        for start in range(7):
+            for n in (0, 1, 3, 4, 5, 8, 17, 100):
+                for impl in (copy, _llvm.stream_copy):
+                    dst = np.full(201, -1.0, dtype=dtype)[1:]  # dst itself starts off a 16-byte boundary
+                    impl(dst, start, src, n)
+                    want = np.full(200, -1.0, dtype=dtype)
+                    want[start:start + n] = src[:n]
+                    np.testing.assert_array_equal(dst, want)
+    if platform.machine() in ("x86_64", "AMD64"):  # the compiled loop really uses non-temporal stores
+        asm = copy.inspect_asm(copy.signatures[0])
+        assert "movntp" in asm and "sfence" in asm
 
 
 @pytest.mark.parametrize("backend", ["numba", "reference"])

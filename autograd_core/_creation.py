@@ -25,7 +25,8 @@ DTYPE_ALIASES = {"half": float16, "float": float32, "double": float64, "short": 
                  "long": int64, "bool": bool_, "cfloat": complex64, "cdouble": complex128}
 
 _default_float = float32
-_rng = np.random.default_rng()
+# Created on first use: importing numpy.random costs ~15 ms of every start-up otherwise.
+_rng: np.random.Generator | None = None
 
 
 def set_default_dtype(dtype: Any) -> None:
@@ -50,6 +51,9 @@ def manual_seed(seed: Any) -> np.random.Generator:
 
 def generator() -> np.random.Generator:
     """The current global random generator (numpy ``Generator``)."""
+    global _rng
+    if _rng is None:
+        _rng = np.random.default_rng()
     return _rng
 
 
@@ -191,13 +195,13 @@ def eye(n: int, m: int | None = None, dtype: Any = None, requires_grad: bool = F
 def rand(*size: Any, dtype: Any = None, requires_grad: bool = False, device: Any = None) -> Tensor:
     """Uniform samples in [0, 1)."""
     _check_device(device)
-    return _new(_rng.random(_size(size)).astype(_float(dtype)), requires_grad)
+    return _new(generator().random(_size(size)).astype(_float(dtype)), requires_grad)
 
 
 def randn(*size: Any, dtype: Any = None, requires_grad: bool = False, device: Any = None) -> Tensor:
     """Standard normal samples."""
     _check_device(device)
-    return _new(_rng.standard_normal(_size(size)).astype(_float(dtype)), requires_grad)
+    return _new(generator().standard_normal(_size(size)).astype(_float(dtype)), requires_grad)
 
 
 def randint(*args: Any, size: Any = None, dtype: Any = None, device: Any = None) -> Tensor:
@@ -216,13 +220,13 @@ def randint(*args: Any, size: Any = None, dtype: Any = None, device: Any = None)
         raise TypeError("randint() takes (high, size) or (low, high, size)")
     if high <= low:
         raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} >= to={high}")
-    return _make(_rng.integers(low, high, size=tuple(size)).astype(int64 if dtype is None else dtype),
+    return _make(generator().integers(low, high, size=tuple(size)).astype(int64 if dtype is None else dtype),
                  None, False)
 
 
 def randperm(n: int, dtype: Any = None) -> Tensor:
     """A random permutation of 0..n-1 (int64)."""
-    return _make(_rng.permutation(n).astype(int64 if dtype is None else dtype), None, False)
+    return _make(generator().permutation(n).astype(int64 if dtype is None else dtype), None, False)
 
 
 def _like(t: Tensor, dtype: Any) -> np.dtype:
@@ -246,8 +250,8 @@ def full_like(t: Tensor, fill_value: Any, dtype: Any = None, requires_grad: bool
 
 
 def rand_like(t: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    return _new(_rng.random(t.shape).astype(_like(t, dtype)), requires_grad)
+    return _new(generator().random(t.shape).astype(_like(t, dtype)), requires_grad)
 
 
 def randn_like(t: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    return _new(_rng.standard_normal(t.shape).astype(_like(t, dtype)), requires_grad)
+    return _new(generator().standard_normal(t.shape).astype(_like(t, dtype)), requires_grad)

@@ -4,7 +4,8 @@ Per channel: mean and biased variance over N*L elements (accumulated in float64,
 ``y = gamma * (x - mean) * invstd + beta``, running statistics ``r = (1 - momentum) r + momentum s``
 (unbiased variance) updated in place; the backward uses
 ``dx = gamma * invstd / M * (M * g - sum(g) - xhat * sum(g * xhat))``. x-hat is recomputed from x
-in the backward instead of being stored (one N*C*L array less to keep alive).
+in the backward instead of being stored (one N*C*L array less to keep alive). Large outputs are
+written with streaming stores (see _STREAM_BYTES).
 """
 
 from __future__ import annotations
@@ -24,8 +25,8 @@ _MIN_COLUMNS = 8
 _MIN_BLOCK = 64  # fewest columns per task in the narrow kernels
 # Outputs (y, dx) of at least this many bytes are written with streaming stores (_llvm.stream_copy):
 # far beyond the cache, they save reading every output line in before writing it and keep the
-# channel's input in cache between the sum pass and the write pass (kernels alone: -15% fwd+bwd at
-# 64x16x28x28 and 32x64x32x32). Smaller outputs stay in cache for the next op, which reads them.
+# channel's input in cache between the sum pass and the write pass (kernels alone, fwd+bwd: -12% at
+# 32x64x32x32, -5% at 64x16x28x28). Smaller outputs stay in cache for the next op, which reads them.
 _STREAM_BYTES = 1 << 21
 
 
@@ -106,8 +107,8 @@ def _co_sums(g, x, base, n, stride, sz, mu, ps, pq):
 
 # Narrow inputs: x seen as (N, W) rows, W = C * L. One task per group of consecutive channels whose
 # columns span at least _MIN_BLOCK: per-column partial sums down the rows of its slab (the elementwise
-# update again, four rows per update, every column summed in row order: deterministic), the channel statistics, then the
-# output over the same slab, still in cache. One parallel region per kernel: each costs a thread
+# update again, four rows per update, every column summed in row order: deterministic), the channel
+# statistics, then the output over the same slab, still in cache. One parallel region per kernel: each costs a thread
 # wake-up, which dominates at (64, 256).
 
 

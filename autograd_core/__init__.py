@@ -64,7 +64,7 @@ from .linalg import det, diag, diag_embed, logdet, outer, slogdet, trace
 from .linalg import _diagonal as diagonal
 from .linalg import inv as inverse
 from .ops.activation import elu, hardtanh, leaky_relu, relu, softplus
-from .ops.arithmetic import add, div, matmul, mul, neg, pow, sub
+from .ops.arithmetic import add, div, matmul, mul, neg, pow, remainder, sub
 from .ops.compare import (
     allclose,
     clamp,

@@ -121,12 +121,12 @@ def index_add_zeros(shape: tuple[int, ...], index: Any, g: Any, basic: bool) -> 
 
 
 def gather(x: Any, index: np.ndarray, axis: int) -> Any:
-    """``take_along_axis``: pick x[..., index, ...] along one axis."""
-    if isinstance(x, Tensor):
-        from .ops.indexing import Gather
+    """PyTorch's gather: x at ``index`` along one axis, in ``index``'s shape (no broadcasting)."""
+    from .ops.indexing import Gather, _along
 
+    if isinstance(x, Tensor):
         return Gather.apply(x, index=index, dim=axis)
-    return np.take_along_axis(x, index, axis=axis)
+    return x[_along(index, axis)]
 
 
 def scatter_zeros(shape: tuple[int, ...], index: np.ndarray, g: Any, axis: int) -> Any:

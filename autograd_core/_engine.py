@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import operator
 import sys
+import threading
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -457,30 +458,37 @@ def _add_leaf(leaf_grads: dict, t: Tensor, g: Any) -> None:
     leaf_grads[t] = g if prev is None else prev + g
 
 
+# Backward passes in several threads may share leaves (a model trained by worker threads): the
+# read-add-write of .grad is a critical section, or concurrent additions are lost.
+_ACCUMULATE_LOCK = threading.Lock()
+
+
 def _accumulate(t: Tensor, g: Any, create_graph: bool) -> None:
     """PyTorch semantics: leaves accumulate into ``.grad`` (out of place, never aliasing)."""
-    if create_graph:
-        g = _as_tensor_grad(g)
-        t._grad = g if t._grad is None else t._grad + g
-        return
-    if isinstance(g, Tensor):
-        g = g.data
-    if t._grad is None:
-        # Keep the array only if nothing else can see it (PyTorch's AccumulateGrad steals a buffer
-        # whose use count is 1): an array that owns its memory, referenced only by the caller's
-        # variable, this parameter and getrefcount's argument. Otherwise copy: the same upstream
-        # array may have been handed to several inputs, or belong to the user.
-        # A C-contiguous view spanning the whole of an unshared, owning base (a reshape of a fresh
-        # kernel result) counts as unshared too: every other view of that base would hold a reference.
-        base = g.base if type(g) is np.ndarray else None
-        if (type(g) is np.ndarray and g.flags.writeable and g.dtype == t.data.dtype and sys.getrefcount(g) <= 3
-                and (base is None or (type(base) is np.ndarray and base.base is None and sys.getrefcount(base) <= 3
-                                      and g.nbytes == base.nbytes and g.flags.c_contiguous))):
-            t._grad = _make(g, None, False)
+    with _ACCUMULATE_LOCK:  # one function, no helper: a helper's frame would add to g's refcount
+        if create_graph:
+            g = _as_tensor_grad(g)
+            t._grad = g if t._grad is None else t._grad + g
+            return
+        if isinstance(g, Tensor):
+            g = g.data
+        if t._grad is None:
+            # Keep the array only if nothing else can see it (PyTorch's AccumulateGrad steals a buffer
+            # whose use count is 1): an array that owns its memory, referenced only by the caller's
+            # variable, this parameter and getrefcount's argument. Otherwise copy: the same upstream
+            # array may have been handed to several inputs, or belong to the user.
+            # A C-contiguous view spanning the whole of an unshared, owning base (a reshape of a fresh
+            # kernel result) counts as unshared too: every other view of that base would hold a reference.
+            base = g.base if type(g) is np.ndarray else None
+            if (type(g) is np.ndarray and g.flags.writeable and g.dtype == t.data.dtype and sys.getrefcount(g) <= 3
+                    and (base is None or (type(base) is np.ndarray and base.base is None
+                                          and sys.getrefcount(base) <= 3
+                                          and g.nbytes == base.nbytes and g.flags.c_contiguous))):
+                t._grad = _make(g, None, False)
+            else:
+                t._grad = _make(np.array(g, dtype=t.data.dtype, copy=True), None, False)
         else:
-            t._grad = _make(np.array(g, dtype=t.data.dtype, copy=True), None, False)
-    else:
-        t._grad = _make(np.asarray(t._grad.data + g, dtype=t.data.dtype), None, False)
+            t._grad = _make(np.asarray(t._grad.data + g, dtype=t.data.dtype), None, False)
 
 
 def _nonleaf_hooks(node: Function, grads: tuple, create_graph: bool) -> tuple:

@@ -172,6 +172,14 @@ class Function:
                 res.append(arr)
         return tuple(res)
 
+    def saved_needed(self) -> Any:
+        """Which inputs' saved values backward will read (None: all of them), given the edges.
+
+        Only those are version-checked, so an in-place change of an input whose value no
+        gradient needs (``y`` in ``3 * y``) is no error, as in PyTorch, which saves only those.
+        """
+        return None
+
     def needs_input_grad(self, i: int) -> bool:
         """Whether input ``i`` receives a gradient (skip work for constants)."""
         return self.next_functions[i][0] is not None
@@ -209,8 +217,9 @@ class Function:
 def _save_inputs(fn: Function, inputs: tuple, arrays: list) -> None:
     fn._arrays = arrays
     vers = []
-    for a in inputs:
-        vers.append(a._vc[0] if isinstance(a, Tensor) else None)
+    need = fn.saved_needed()
+    for i, a in enumerate(inputs):
+        vers.append(a._vc[0] if isinstance(a, Tensor) and (need is None or need[i]) else None)
     fn._saved_versions = (INPLACE_EPOCH[0], vers)
 
 

@@ -18,7 +18,7 @@ from ._function import Function
 from ._tensor import Tensor, _make, bump_version
 from .ops import arithmetic as A
 from .ops import compare as C
-from .ops.indexing import SetItem, normalize_index
+from .ops.indexing import SetItem, normalize_index, put
 
 _STATE = _grad_mode.STATE
 _UFUNC_OUT = {A.Add: np.add, A.Sub: np.subtract, A.Mul: np.multiply, A.Div: np.true_divide}
@@ -101,7 +101,7 @@ def apply_inplace(t: Tensor, cls: type, op: str, *args: Any, **kwargs: Any) -> T
                 bump_version(t)
                 return t
         if cls is SetItem and t.data.flags.writeable:
-            t.data[kwargs["index"]] = arrays[0]
+            put(t.data, kwargs["index"], arrays[0])
             bump_version(t)
             return t
         out = object.__new__(cls).forward(t.data, *arrays, **kwargs)

@@ -97,8 +97,15 @@ def _floordiv(self, other):
 
 
 def _mod(self, other):
-    b = other.data if isinstance(other, Tensor) else other
-    return _make(np.asarray(np.mod(self.data, b)), None, False)
+    return ar.remainder(self, other)
+
+
+def _rmod(self, other):
+    return ar.remainder(other, self)
+
+
+def _rfloordiv(self, other):
+    return ar.div(other, self, rounding_mode="floor")
 
 
 T.__add__ = _add
@@ -115,6 +122,8 @@ T.__matmul__ = _matmul
 T.__rmatmul__ = _rmatmul
 T.__floordiv__ = _floordiv
 T.__mod__ = _mod
+T.__rmod__ = _rmod
+T.__rfloordiv__ = _rfloordiv
 T.__neg__ = ar.neg
 T.__pos__ = lambda self: self
 T.__abs__ = un.abs
@@ -293,7 +302,7 @@ T.cpu = lambda self: self
 
 # ---------------------------------------------------------------------- math methods
 for _name, _fn in {
-    "add": ar.add, "sub": ar.sub, "mul": ar.mul, "div": ar.div, "pow": ar.pow, "neg": ar.neg,
+    "add": ar.add, "sub": ar.sub, "mul": ar.mul, "div": ar.div, "remainder": ar.remainder, "pow": ar.pow, "neg": ar.neg,
     "matmul": ar.matmul, "exp": un.exp, "log": un.log, "log1p": un.log1p, "expm1": un.expm1,
     "sqrt": un.sqrt, "rsqrt": un.rsqrt, "abs": un.abs, "sin": un.sin, "cos": un.cos, "tanh": un.tanh,
     "sigmoid": un.sigmoid, "erf": un.erf, "relu": act.relu, "clamp": cmp.clamp, "clip": cmp.clamp,

@@ -13,11 +13,12 @@ import numpy as np
 
 import autograd_core as ag
 from autograd_core import Tensor
+from autograd_core._tensor import bump_version
 
 
 def _fill(tensor: Tensor, values: Any) -> Tensor:
     tensor.data[...] = values
-    tensor._vc[0] += 1  # an in-place change: saved copies of this tensor are now stale
+    bump_version(tensor)  # an in-place change: saved copies of this tensor are now stale
     return tensor
 
 

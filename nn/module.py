@@ -19,6 +19,7 @@ import numpy as np
 import autograd_core as ag
 from autograd_core import Tensor
 from autograd_core._function import sequence_mark
+from autograd_core._tensor import bump_version
 
 from .parameter import Parameter
 
@@ -375,6 +376,12 @@ class Module:
                 continue
             src = state_dict[k]
             arr = src.data if isinstance(src, Tensor) else np.asarray(src)
+            if arr.dtype.kind not in "biuf":  # checked before copying anything: a failed load changes nothing
+                errors.append(f"While copying the parameter named \"{k}\", expected a numeric tensor from "
+                              f"checkpoint but received dtype {arr.dtype}.")
+                continue
+            if target.ndim == 0 and arr.shape == (1,):
+                arr = arr.reshape(())  # as PyTorch: a 0-d entry saved with shape [1] (old checkpoints) loads
             if tuple(arr.shape) != tuple(target.shape):
                 errors.append(f"size mismatch for {k}: copying a param with shape {list(arr.shape)} from checkpoint, "
                               f"the shape in current model is {list(target.shape)}.")
@@ -389,7 +396,7 @@ class Module:
                     target.data = np.array(arr, dtype=target.data.dtype, copy=True)
                 else:
                     target.data[...] = arr  # in place: optimisers and views keep seeing this array
-                target._vc[0] += 1
+                bump_version(target)
         return IncompatibleKeys(missing, unexpected)
 
     # ------------------------------------------------------------------ printing

@@ -10,6 +10,7 @@ import numpy as np
 
 import autograd_core as ag
 from autograd_core import Tensor
+from autograd_core._tensor import bump_version
 
 
 def _params(parameters: Any) -> list[Tensor]:
@@ -67,7 +68,7 @@ def vector_to_parameters(vec: Tensor, parameters: Iterable[Tensor]) -> None:
     for p in ps:
         n = p.numel()
         p.data[...] = vec.data[i:i + n].reshape(p.shape)
-        p._vc[0] += 1
+        bump_version(p)
         i += n
 
 

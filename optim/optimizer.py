@@ -17,6 +17,16 @@ import numpy as np
 
 import autograd_core as ag
 from autograd_core import Tensor
+from autograd_core._tensor import bump_version
+
+
+def check_non_negative(label: str, value: Any) -> None:
+    """PyTorch's hyper-parameter check and message ("Invalid learning rate: nan").
+
+    Written ``not 0 <= value`` rather than ``value < 0`` so that NaN, for which every comparison is
+    False, is refused too instead of silently turning every parameter into NaN at the first step."""
+    if not 0.0 <= value:
+        raise ValueError(f"Invalid {label}: {value} (must be a number >= 0)")
 
 
 def _mark_called(step: Callable) -> Callable:
@@ -125,7 +135,7 @@ class Optimizer:
 
     @staticmethod
     def _touch(p: Tensor) -> None:
-        p._vc[0] += 1  # parameters change in place: graphs that saved them must notice
+        bump_version(p)  # parameters change in place: graphs that saved them must notice
 
     # ------------------------------------------------------------------ state dicts
     def state_dict(self) -> dict:

@@ -126,6 +126,23 @@ op("rpow_scalar", lambda a: 2.0**a, lambda a: 2.0**a, lambda a: 2.0**a, _unary_s
 op("neg", lambda a: -a, np.negative, lambda a: -a, _unary_samples(_r))
 
 
+def _remainder_samples(rng: np.random.Generator) -> list[Sample]:
+    """a = b * (k + u) with u in [0.2, 0.8]: a / b keeps away from the integers where a % b jumps."""
+    out = []
+    for name, sa, sb in (("same", (3, 4), (3, 4)), ("broadcast_b", (3, 4), (4,)), ("0d", (), ())):
+        b = _away(rng, *sb)
+        a = np.broadcast_to(b, sa) * (rng.integers(-3, 3, sa) + rng.uniform(0.2, 0.8, sa))
+        out.append(Sample((a, b), name=name))
+    return out
+
+
+op("remainder", lambda a, b: a % b, np.remainder, lambda a, b: a % b, _remainder_samples)
+op("div_floor", lambda a, b: a.div(b, rounding_mode="floor"), np.floor_divide,
+   lambda a, b: a.div(b, rounding_mode="floor"), _remainder_samples)
+op("div_trunc", lambda a, b: a.div(b, rounding_mode="trunc"), lambda a, b: np.trunc(a / b),
+   lambda a, b: a.div(b, rounding_mode="trunc"), _remainder_samples)
+
+
 def _mm_samples(rng: np.random.Generator) -> list[Sample]:
     return [
         Sample((_r(rng, 3, 4), _r(rng, 4, 5)), name="2d@2d"),

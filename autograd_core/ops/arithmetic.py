@@ -45,6 +45,10 @@ class Mul(Function):
     def forward(self, a, b):
         return a * b
 
+    def saved_needed(self):
+        e = self.next_functions  # a is read only for b's gradient and vice versa
+        return e[1][0] is not None, e[0][0] is not None
+
     def backward(self, g):
         a, b = self.saved()
         e = self.next_functions
@@ -52,18 +56,66 @@ class Mul(Function):
 
 
 class Div(Function):
-    """out = a / b;  ga = g / b,  gb = -g * a / b**2"""
+    """out = a / b;  ga = g / b,  gb = -(g / b) * (a / b)"""
 
     saves_inputs = True
 
     def forward(self, a, b):
         return a / b
 
+    def saved_needed(self):
+        return self.next_functions[1][0] is not None, True  # a only for b's gradient
+
     def backward(self, g):
         a, b = self.saved()
-        ga = g / b if self.needs_input_grad(0) else None
-        gb = -g * a / (b * b) if self.needs_input_grad(1) else None
-        return ga, gb
+        g_b = g / b
+        # -(g / b) * (a / b), not -g * a / b**2: b**2 underflows (float32 b = 1e-38 gave -inf for a = b)
+        gb = -g_b * (a / b) if self.needs_input_grad(1) else None
+        return (g_b if self.needs_input_grad(0) else None), gb
+
+
+class DivRounded(Function):
+    """out = floor(a / b) or trunc(a / b);  ga = 0,  gb = 0 (piecewise constant, as in PyTorch)"""
+
+    def forward(self, a, b, mode):
+        _int_zero_division(a, b, f"div(rounding_mode={mode!r})")
+        self.mode = mode
+        if mode == "floor":
+            return np.floor_divide(a, b)
+        if np.result_type(a, b).kind in "iub":  # truncate towards zero in integer arithmetic
+            q = np.floor_divide(a, b)
+            return q + ((np.remainder(a, b) != 0) & ((np.asarray(a) < 0) != (np.asarray(b) < 0)))
+        return np.trunc(np.true_divide(a, b))
+
+    def backward(self, g):
+        return g * 0, g * 0
+
+    def attrs(self):
+        return {"rounding_mode": self.mode}
+
+
+class Remainder(Function):
+    """out = a - floor(a / b) * b;  ga = g,  gb = -g * floor(a / b)"""
+
+    saves_inputs = True
+
+    def forward(self, a, b):
+        _int_zero_division(a, b, "remainder")
+        with np.errstate(divide="ignore", invalid="ignore"):  # float x % 0 is nan, silently (PyTorch)
+            return np.remainder(a, b)
+
+    def saved_needed(self):
+        nb = self.next_functions[1][0] is not None  # a and b are read only for b's gradient
+        return nb, nb
+
+    def backward(self, g):
+        gb = None
+        if self.needs_input_grad(1):
+            a, b = self.saved()
+            if self._create:
+                a, b = a.data if isinstance(a, Tensor) else a, b.data if isinstance(b, Tensor) else b
+            gb = -g * np.floor_divide(a, b)  # a constant: its own derivative is zero almost everywhere
+        return g, gb
 
 
 class Pow(Function):
@@ -113,6 +165,10 @@ class Matmul(Function):
         self.nd = (a.ndim, b.ndim)
         return a @ b
 
+    def saved_needed(self):
+        e = self.next_functions  # a is read only for b's gradient and vice versa
+        return e[1][0] is not None, e[0][0] is not None
+
     def backward(self, g):
         a, b = self.saved()
         na, nb = self.nd
@@ -138,6 +194,15 @@ class Matmul(Function):
 
 
 # ---------------------------------------------------------------------- public functions
+
+
+_C_NAMES = {"float64": "double", "float32": "float", "float16": "c10::Half", "int64": "long int", "int32": "int",
+            "int16": "short int", "int8": "signed char", "uint8": "unsigned char", "bool": "bool"}
+
+
+def _c_name(dt: np.dtype) -> str:
+    """PyTorch's C++ name of a dtype, as its error messages print it (double, float, long int...)."""
+    return _C_NAMES.get(np.dtype(dt).name, np.dtype(dt).name)
 
 
 def _promote(a: Any, b: Any) -> tuple[Any, Any]:
@@ -173,11 +238,11 @@ def _promote(a: Any, b: Any) -> tuple[Any, Any]:
     return a, b
 
 
-def _binary(cls: type, a: Any, b: Any) -> Tensor:
+def _binary(cls: type, a: Any, b: Any, **kwargs: Any) -> Tensor:
     if not isinstance(b, Tensor) or not isinstance(a, Tensor) or a.data.dtype != b.data.dtype:
         a, b = _promote(a, b)
     try:
-        return cls.apply(a, b)
+        return cls.apply(a, b, **kwargs)
     except ValueError as e:
         if "broadcast" in str(e):
             raise RuntimeError(_shape_error(cls.__name__.lower(), a, b)) from None
@@ -217,22 +282,31 @@ def mul(a: Any, b: Any) -> Tensor:
 
 
 def div(a: Any, b: Any, *, rounding_mode: str | None = None) -> Tensor:
-    """a / b (true division, broadcasting); ``rounding_mode='floor'|'trunc'`` gives no grad."""
+    """a / b (true division, broadcasting); ``rounding_mode='floor'|'trunc'`` rounds (zero gradient)."""
     if rounding_mode is not None:
-        from .._tensor import _make
-
-        ad = a.data if isinstance(a, Tensor) else a
-        bd = b.data if isinstance(b, Tensor) else b
-        q = np.floor_divide(ad, bd) if rounding_mode == "floor" else np.trunc(np.true_divide(ad, bd))
         if rounding_mode not in ("floor", "trunc"):
-            raise ValueError(f"div: rounding_mode must be None, 'floor' or 'trunc', got {rounding_mode!r}")
-        return _make(np.asarray(q), None, False)
+            raise RuntimeError(
+                f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but found {rounding_mode!r}"
+            )
+        return _binary(DivRounded, a, b, mode=rounding_mode)
     if isinstance(a, Tensor) and a.data.dtype.kind in "iub" and (
         not isinstance(b, Tensor) or b.data.dtype.kind in "iub"
     ) and not isinstance(b, float):
         # True division of integers gives float32 in PyTorch (numpy: float64).
         a = a.data.astype(_F32)
     return _binary(Div, a, b)
+
+
+def remainder(a: Any, b: Any) -> Tensor:
+    """a - floor(a / b) * b (the sign of b, Python's %), broadcasting."""
+    return _binary(Remainder, a, b)
+
+
+def _int_zero_division(a: Any, b: Any, op: str) -> None:
+    """Integer division by zero raises in PyTorch (numpy returns 0 with a warning)."""
+    ad, bd = np.asarray(a), np.asarray(b)
+    if ad.dtype.kind in "iub" and bd.dtype.kind in "iub" and (bd == 0).any():
+        raise RuntimeError(f"ZeroDivisionError: {op} of integer tensors by zero (cast to float first for inf/nan)")
 
 
 def pow(a: Any, b: Any) -> Tensor:  # noqa: A001 - PyTorch's name
@@ -265,7 +339,12 @@ def matmul(a: Tensor, b: Tensor) -> Tensor:
             "of the second. Fix: transpose one operand (x.T / x.mT) or check the layer sizes."
         )
     if a.data.dtype != b.data.dtype:
-        a, b = _promote(a, b)
+        # numpy would promote; PyTorch refuses (a float64 batch into a float32 model is a bug to report)
+        raise RuntimeError(
+            f"matmul: expected m1 and m2 to have the same dtype, but got: {_c_name(a.data.dtype)} != "
+            f"{_c_name(b.data.dtype)} (shapes {list(sa)} and {list(sb)}, dtypes {a.data.dtype} and {b.data.dtype}). "
+            f"Fix: cast one operand, e.g. b.to(a.dtype) or a.to(b.dtype)"
+        )
     try:
         return Matmul.apply(a, b)
     except ValueError:

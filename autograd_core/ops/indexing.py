@@ -11,8 +11,64 @@ from .._function import Function
 from .._tensor import Tensor
 
 
+class SplitIndex:
+    """``a[first][second]``: PyTorch applies integer indices as selections before the tensor
+    (advanced) indices, so they never join the advanced indices' broadcasting as in numpy:
+    for x of shape (2, 3, 4), ``x[0, :, idx]`` is (3, len(idx)) in PyTorch, (len(idx), 3) in numpy.
+    ``first`` is basic (a view), ``second`` holds the advanced indices."""
+
+    __slots__ = ("first", "second")
+
+    def __init__(self, first: tuple, second: tuple) -> None:
+        self.first, self.second = first, second
+
+
+def take(a: Any, index: Any) -> Any:
+    """a[index] for a numpy-form index or a SplitIndex."""
+    if type(index) is SplitIndex:
+        return a[index.first][index.second]
+    return a[index]
+
+
+def put(a: np.ndarray, index: Any, v: Any) -> None:
+    """a[index] = v for a numpy-form index or a SplitIndex (a[first] is a view, so this writes into a)."""
+    if type(index) is SplitIndex:
+        a[index.first][index.second] = v
+    else:
+        a[index] = v
+
+
+def _is_int(k: Any) -> bool:
+    return isinstance(k, (int, np.integer)) and not isinstance(k, (bool, np.bool_))
+
+
+def _split(idx: tuple) -> SplitIndex:
+    first: list = []
+    second: list = []
+    for k in idx:
+        if _is_int(k):
+            first.append(k)  # the dim is selected away before the advanced step
+        elif k is Ellipsis:
+            first.append(k)
+            second.append(k)
+        elif k is None or isinstance(k, slice):
+            first.append(k)
+            second.append(slice(None))
+        elif isinstance(k, (bool, np.bool_)):
+            first.append(None)  # x[True] is x[None]; x[False] is x[None][0:0]
+            second.append(slice(None) if k else slice(0, 0))
+        else:  # an index array: a boolean mask spans k.ndim dims
+            first.extend([slice(None)] * max(k.ndim if k.dtype == np.bool_ else 1, 1))
+            second.append(k)
+    if Ellipsis not in first:
+        first.append(Ellipsis)
+    return SplitIndex(tuple(first), tuple(second))
+
+
 def normalize_index(idx: Any) -> tuple[Any, bool]:
-    """Turn an index into numpy form; report whether it is basic (ints/slices/None/...)."""
+    """Turn an index into numpy form (or a SplitIndex); report whether it is basic (ints/slices/None/...)."""
+    if type(idx) is SplitIndex:
+        return idx, False
     if not isinstance(idx, tuple):
         idx = (idx,)
     out = []
@@ -26,7 +82,10 @@ def normalize_index(idx: Any) -> tuple[Any, bool]:
                 raise IndexError(
                     f"tensors used as indices must be long, int, byte or bool tensors (got {k.dtype.name})"
                 )
-            basic = False
+            if k.ndim == 0 and k.dtype.kind in "iu":
+                k = int(k)  # a 0-d integer tensor selects, as an int does
+            else:
+                basic = False
         elif isinstance(k, (bool, np.bool_)):
             basic = False
         elif not (k is None or k is Ellipsis or isinstance(k, (slice, int, np.integer))):
@@ -35,7 +94,11 @@ def normalize_index(idx: Any) -> tuple[Any, bool]:
                 f"are valid indices (got {type(k).__name__})"
             )
         out.append(k)
-    if basic and not any(k is Ellipsis for k in out):
+    if not basic:
+        if any(_is_int(k) for k in out):
+            return _split(tuple(out)), False
+        return tuple(out), False
+    if not any(k is Ellipsis for k in out):
         # x[0, 1, ...] returns a 0-d *view* where x[0, 1] would return a copied scalar.
         out.append(Ellipsis)
     return tuple(out), basic
@@ -48,7 +111,7 @@ class GetItem(Function):
 
     def forward(self, x, index, basic):
         self.shape, self.index, self.basic = x.shape, index, basic
-        return x[index]
+        return take(x, index)
 
     def backward(self, g):
         return D.index_add_zeros(self.shape, self.index, g, self.basic)
@@ -62,6 +125,8 @@ def index_add_into_zeros(shape: tuple[int, ...], index: Any, g: np.ndarray, basi
     out = np.zeros(shape, dtype=g.dtype)
     if basic:
         out[index] = g  # basic indices never repeat an element: plain assignment suffices
+    elif type(index) is SplitIndex:
+        np.add.at(out[index.first], index.second, g)  # out[first] is a view of out
     else:
         np.add.at(out, index, g)
     return out
@@ -75,7 +140,7 @@ class IndexAddZeros(Function):
         return index_add_into_zeros(shape, index, g, basic)
 
     def backward(self, gy):
-        return GetItem.apply(gy, index=self.index, basic=self.basic) if D.is_tensor(gy) else gy[self.index]
+        return GetItem.apply(gy, index=self.index, basic=self.basic) if D.is_tensor(gy) else take(gy, self.index)
 
 
 class SetItem(Function):
@@ -84,7 +149,7 @@ class SetItem(Function):
     def forward(self, x, v, index):
         self.index = index
         out = x.copy()
-        out[index] = v
+        put(out, index, v)
         return out
 
     def backward(self, g):
@@ -95,29 +160,36 @@ class SetItem(Function):
                 gx = SetItem.apply(g, 0.0, index=idx)
             else:
                 gx = g.copy()
-                gx[idx] = 0
+                put(gx, idx, 0)
         if self.needs_input_grad(1):
-            gv = g[idx]
+            gv = g[idx] if D.is_tensor(g) else take(g, idx)
         return gx, gv
 
     def attrs(self):
         return {"index": _index_repr(self.index)}
 
 
-def scatter_add_along(out: np.ndarray, index: np.ndarray, g: np.ndarray, axis: int) -> np.ndarray:
-    """out[..., index[...], ...] += g along ``axis`` (accumulating repeats); returns out."""
+def _along(index: np.ndarray, axis: int) -> tuple:
+    """The numpy index of PyTorch's gather/scatter: element ``i`` of ``index`` picks position
+    ``index[i]`` along ``axis`` and position ``i`` along every other dim. Unlike
+    ``take_along_axis`` nothing broadcasts: the result has ``index``'s shape."""
     grid = list(np.ix_(*[np.arange(s) for s in index.shape]))
     grid[axis] = index
-    np.add.at(out, tuple(grid), g)
+    return tuple(grid)
+
+
+def scatter_add_along(out: np.ndarray, index: np.ndarray, g: np.ndarray, axis: int) -> np.ndarray:
+    """out[..., index[...], ...] += g along ``axis`` (accumulating repeats); returns out."""
+    np.add.at(out, _along(index, axis), g)
     return out
 
 
 class Gather(Function):
-    """y = take_along_axis(x, index, dim);  gx = scatter_add(zeros_like(x), index, g)"""
+    """y[i] = x[i with i_dim replaced by index[i]] (y has index's shape);  gx = scatter_add(zeros_like(x), index, g)"""
 
     def forward(self, x, index, dim):
         self.shape, self.index, self.dim = x.shape, index, dim
-        return np.take_along_axis(x, index, axis=dim)
+        return x[_along(index, dim)]
 
     def backward(self, g):
         return D.scatter_zeros(self.shape, self.index, g, self.dim)
@@ -127,7 +199,7 @@ class Gather(Function):
 
 
 class ScatterAddZeros(Function):
-    """y = scatter_add(zeros(shape), index, g, dim);  gg = take_along_axis(gy, index, dim)"""
+    """y = scatter_add(zeros(shape), index, g, dim);  gg = gather(gy, index, dim)"""
 
     def forward(self, g, shape, index, dim):
         self.index, self.dim = index, dim
@@ -138,6 +210,8 @@ class ScatterAddZeros(Function):
 
 
 def _index_repr(index: Any) -> str:
+    if type(index) is SplitIndex:
+        return _index_repr(index.first) + _index_repr(index.second)
     parts = []
     for k in index:
         if k is Ellipsis:
@@ -162,13 +236,36 @@ def getitem(x: Tensor, idx: Any) -> Tensor:
 
 
 def gather(x: Tensor, index: Any, dim: int) -> Tensor:
-    """Values of ``x`` at ``index`` along ``dim`` (PyTorch ``gather`` / numpy ``take_along_axis``)."""
+    """out[i][j] = x[index[i][j]][j] for dim=0 (likewise for other dims): ``index``'s shape, no broadcasting."""
     index = np.asarray(index.data if isinstance(index, Tensor) else index)
     if index.dtype.kind not in "iu":
-        raise RuntimeError(f"gather(): Expected dtype int64 for index, got {index.dtype.name}")
-    if index.ndim != x.ndim:
+        raise RuntimeError(f"gather(): Expected dtype int32/int64 for index, got {index.dtype.name}")
+    nd = max(x.ndim, 1)  # a 0-d tensor gathers as a 1-element vector, as in PyTorch
+    if not -nd <= dim < nd:
+        raise IndexError(f"gather(): Dimension out of range (expected to be in range of [{-nd}, {nd - 1}], "
+                         f"but got {dim})")
+    dim %= nd
+    xs = x.shape if x.ndim else (1,)
+    if max(index.ndim, 1) != nd:
         raise RuntimeError(
             f"gather(): Index tensor must have the same number of dimensions as input tensor "
             f"(index {list(index.shape)}, input {list(x.shape)})"
         )
-    return Gather.apply(x, index=index, dim=dim % max(x.ndim, 1))
+    ishape = index.shape if index.ndim else (1,)
+    for d in range(nd):
+        if d != dim and ishape[d] > xs[d]:
+            raise RuntimeError(
+                f"gather(): Size does not match at dimension {d} expected index {list(index.shape)} to be no "
+                f"larger than self {list(x.shape)} apart from dimension {dim}"
+            )
+    if index.size:
+        lo, hi = int(index.min()), int(index.max())
+        if lo < 0 or hi >= xs[dim]:
+            bad = lo if lo < 0 else hi
+            raise RuntimeError(f"gather(): index {bad} is out of bounds for dimension {dim} with size {xs[dim]}")
+    if x.ndim == 0 or index.ndim == 0:
+        from .shape import reshape
+
+        out = Gather.apply(reshape(x, xs) if x.ndim == 0 else x, index=index.reshape(ishape), dim=dim)
+        return reshape(out, index.shape) if index.ndim == 0 else out
+    return Gather.apply(x, index=index, dim=dim)

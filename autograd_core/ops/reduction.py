@@ -109,7 +109,21 @@ class _Moment(_Reduce):
         """d var / dx applied to g: broadcast(g) * 2 (x - mean) / (n - c)."""
         dof = self.n - self.c
         scale = 2.0 / dof if dof > 0 else np.inf
-        return self._expand(g) * (x - x.mean(axis=self.axes, keepdims=True)) * scale
+        return self._expand(g) * _centered(x, self.axes) * scale
+
+    def _var(self, x: np.ndarray) -> np.ndarray:
+        dof = self.n - self.c
+        with np.errstate(divide="ignore", invalid="ignore"):  # dof <= 0 gives inf/nan, as in PyTorch
+            ss = np.sum(np.square(_centered(x, self.axes)), axis=self.axes, keepdims=self.keepdim)
+            return ss / builtins.max(dof, 0)
+
+
+def _centered(x: Any, axes: Any) -> Any:
+    """x - mean(x), corrected by a second pass (the rounding error of the mean is subtracted):
+    the deviations then sum to zero, so a slice of equal values has variance 0 and gradient 0
+    instead of a rounding-sized std and a gradient of +-1/sqrt(n) (works on arrays and Tensors)."""
+    c = x - x.mean(axis=axes, keepdims=True)
+    return c - c.mean(axis=axes, keepdims=True)
 
 
 class Var(_Moment):
@@ -117,7 +131,7 @@ class Var(_Moment):
 
     def forward(self, x, axes, correction, keepdim):
         self._setup_moment(x, axes, correction, keepdim)
-        return np.var(x, axis=axes, ddof=correction, keepdims=keepdim)
+        return self._var(x)
 
     def backward(self, g):
         (x,) = self.saved()
@@ -131,7 +145,7 @@ class Std(_Moment):
 
     def forward(self, x, axes, correction, keepdim):
         self._setup_moment(x, axes, correction, keepdim)
-        return np.std(x, axis=axes, ddof=correction, keepdims=keepdim)
+        return np.sqrt(self._var(x))
 
     def backward(self, g):
         (x,) = self.saved()
@@ -148,11 +162,7 @@ class _Extreme(_Reduce):
 
     def forward(self, x, axes, keepdim):
         self._setup(x, axes, keepdim)
-        if x.size == 0:
-            raise RuntimeError(
-                f"{type(self).__name__.lower()}(): Expected reduction dim to be specified for input.numel() "
-                "== 0 (cannot take the extreme of an empty tensor)"
-            )
+        _check_empty_reduction(x.shape, axes, type(self).__name__.lower())
         out = self.ufunc.reduce(x, axis=axes, keepdims=True)
         hit = x == out
         self.w = (hit / hit.sum(axis=axes, keepdims=True)).astype(x.dtype)
@@ -174,6 +184,18 @@ class Amin(_Extreme):
     ufunc = np.minimum
 
 
+def _check_empty_reduction(shape: tuple[int, ...], axes: tuple[int, ...] | None, op: str) -> None:
+    """An extreme (max, argmax, ...) over no elements has no value; reducing other dims of an empty tensor is fine."""
+    if axes is None:
+        if 0 in shape:
+            raise RuntimeError(f"{op}(): Expected reduction dim to be specified for input.numel() == 0 (input of "
+                               f"shape {list(shape)}; pass dim= to reduce a non-empty dim)")
+        return
+    for d in axes:
+        if shape[d] == 0:
+            raise IndexError(f"{op}(): Expected reduction dim {d} to have non-zero size (input of shape {list(shape)})")
+
+
 def _reduced_shape(shape: tuple[int, ...], axes: tuple[int, ...] | None) -> tuple[int, ...]:
     if axes is None:
         return ()
@@ -188,7 +210,7 @@ class LogSumExp(_Reduce):
 
     def forward(self, x, axes, keepdim):
         self._setup(x, axes, keepdim)
-        m = np.max(x, axis=axes, keepdims=True)
+        m = np.max(x, axis=axes, keepdims=True, initial=-np.inf)  # over a zero-size dim: -inf, as in PyTorch
         m = np.where(np.isfinite(m), m, 0)  # an all -inf slice gives -inf, not nan
         with np.errstate(divide="ignore"):
             out = np.log(np.sum(np.exp(x - m), axis=axes, keepdims=True)) + m
@@ -375,8 +397,7 @@ def amin(x: Tensor, dim: Any = (), keepdim: bool = False, *, axis: Any = None,
 
 
 def _arg(x: Tensor, dim: Any, keepdim: bool, fn: Any, op: str) -> Tensor:
-    if x.data.size == 0:
-        raise RuntimeError(f"{op}(): Expected reduction dim to be specified for input.numel() == 0.")
+    _check_empty_reduction(x.shape, None if dim is None else normalize_dims(dim, x.ndim, op), op)
     if dim is None:
         idx = np.asarray(fn(x.data.reshape(-1)))
         if keepdim:

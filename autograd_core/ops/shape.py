@@ -204,11 +204,15 @@ def reshape(x: Tensor, *shape: Any) -> Tensor:
     """Same data, new shape (one dimension may be -1)."""
     shape = _infer_shape(_sizes(shape), x.data.size, "reshape")
     if shape == x.shape:
-        return Reshape.apply(x, shape=shape) if x._rg else _alias(x)
+        return _alias(x)
     return Reshape.apply(x, shape=shape)
 
 
 def _alias(x: Tensor) -> Tensor:
+    """x itself as a new view: recorded (an identity Reshape) when x requires grad, so gradients
+    flow through it; a plain alias sharing x's version counter otherwise."""
+    if x._rg:
+        return Reshape.apply(x, shape=x.shape)
     t = _make(x.data, None, False)
     t._vc = x._vc
     t._base = x._base if x._base is not None else x
@@ -216,9 +220,18 @@ def _alias(x: Tensor) -> Tensor:
 
 
 def view(x: Tensor, *shape: Any) -> Tensor:
-    """Alias of reshape (numpy decides whether a copy is needed)."""
+    """Same memory, new shape; refuses (as PyTorch) when the strides would need a copy."""
     shape = _infer_shape(_sizes(shape), x.data.size, "view")
-    return Reshape.apply(x, shape=shape)
+    try:
+        x.data.reshape(shape, copy=False)  # a check only: raises where reshape would copy
+    except ValueError:
+        raise RuntimeError(
+            f"view size is not compatible with input tensor's size and stride (at least one dimension spans "
+            f"across two contiguous subspaces): view{tuple(shape)} of a tensor of shape {list(x.shape)} with "
+            f"strides {[st // x.data.itemsize for st in x.data.strides]}. Use .reshape(...) instead "
+            "(or .contiguous().view(...))."
+        ) from None
+    return _alias(x) if shape == x.shape else Reshape.apply(x, shape=shape)
 
 
 def flatten(x: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
@@ -269,7 +282,7 @@ def permute(x: Tensor, *dims: Any) -> Tensor:
 def transpose(x: Tensor, dim0: int, dim1: int) -> Tensor:
     """Swap two dimensions."""
     if x.ndim < 2 and dim0 in (0, -1) and dim1 in (0, -1):
-        return _alias(x) if not x._rg else Reshape.apply(x, shape=x.shape)
+        return _alias(x)
     a = normalize_dims(dim0, x.ndim, "transpose")[0]  # type: ignore[index]
     b = normalize_dims(dim1, x.ndim, "transpose")[0]  # type: ignore[index]
     dims = list(range(x.ndim))

@@ -16,7 +16,7 @@ class Softmax(Function):
 
     def forward(self, x, dim):
         self.dim = dim
-        e = np.exp(x - np.max(x, axis=dim, keepdims=True))
+        e = np.exp(x - np.max(x, axis=dim, keepdims=True, initial=-np.inf))  # initial: a zero-size dim is fine
         return e / np.sum(e, axis=dim, keepdims=True)
 
     def backward(self, g):
@@ -34,7 +34,9 @@ class LogSoftmax(Function):
 
     def forward(self, x, dim):
         self.dim = dim
-        shifted = x - np.max(x, axis=dim, keepdims=True)
+        if x.size == 0:
+            return x.copy()  # nothing to normalise (and no log(0) warning from the empty sums)
+        shifted = x - np.max(x, axis=dim, keepdims=True, initial=-np.inf)  # initial: a zero-size dim is fine
         return shifted - np.log(np.sum(np.exp(shifted), axis=dim, keepdims=True))
 
     def backward(self, g):

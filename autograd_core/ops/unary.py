@@ -8,6 +8,16 @@ from .._function import Function
 from .._tensor import Tensor
 from ..kernels import get as kernel
 
+_F32 = np.dtype(np.float32)
+
+
+def _float(x: Tensor) -> Tensor | np.ndarray:
+    """Integer and bool tensors compute in float32 (PyTorch's default dtype; numpy would pick
+    float64). They never require grad, so the cast array can enter as a constant."""
+    if isinstance(x, Tensor) and x.data.dtype.kind in "iub":
+        return x.data.astype(_F32)
+    return x
+
 
 def stable_sigmoid(x: np.ndarray) -> np.ndarray:
     """1 / (1 + exp(-x)) without overflow: exp is only taken of -|x|."""
@@ -170,32 +180,32 @@ class Erf(Function):
 
 def exp(x: Tensor) -> Tensor:
     """e**x"""
-    return Exp.apply(x)
+    return Exp.apply(_float(x))
 
 
 def log(x: Tensor) -> Tensor:
     """Natural logarithm."""
-    return Log.apply(x)
+    return Log.apply(_float(x))
 
 
 def log1p(x: Tensor) -> Tensor:
     """log(1 + x), accurate for small x."""
-    return Log1p.apply(x)
+    return Log1p.apply(_float(x))
 
 
 def expm1(x: Tensor) -> Tensor:
     """exp(x) - 1, accurate for small x."""
-    return Expm1.apply(x)
+    return Expm1.apply(_float(x))
 
 
 def sqrt(x: Tensor) -> Tensor:
     """Square root."""
-    return Sqrt.apply(x)
+    return Sqrt.apply(_float(x))
 
 
 def rsqrt(x: Tensor) -> Tensor:
     """1 / sqrt(x)."""
-    return Rsqrt.apply(x)
+    return Rsqrt.apply(_float(x))
 
 
 def abs(x: Tensor) -> Tensor:  # noqa: A001 - PyTorch's name
@@ -205,25 +215,25 @@ def abs(x: Tensor) -> Tensor:  # noqa: A001 - PyTorch's name
 
 def sin(x: Tensor) -> Tensor:
     """Sine."""
-    return Sin.apply(x)
+    return Sin.apply(_float(x))
 
 
 def cos(x: Tensor) -> Tensor:
     """Cosine."""
-    return Cos.apply(x)
+    return Cos.apply(_float(x))
 
 
 def tanh(x: Tensor) -> Tensor:
     """Hyperbolic tangent."""
-    return Tanh.apply(x)
+    return Tanh.apply(_float(x))
 
 
 def erf(x: Tensor) -> Tensor:
     """Gauss error function 2/sqrt(pi) * integral_0^x exp(-t**2) dt."""
-    return Erf.apply(x)
+    return Erf.apply(_float(x))
 
 
 def sigmoid(x: Tensor) -> Tensor:
     """Logistic sigmoid 1 / (1 + e**-x), overflow-free."""
-    return Sigmoid.apply(x)
+    return Sigmoid.apply(_float(x))
 

@@ -1,0 +1,339 @@
+"""Regression tests for silent wrong results found by independent checks (the fidelity issue).
+
+Each test states PyTorch's answer (the specification) and checks it without PyTorch, so the
+suite guards these cases even where torch is not installed; where torch is importable the
+same programs are also compared with it.
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+
+import numpy as np
+import pytest
+
+import autograd_core as ag
+from autograd_core import optim
+
+
+def _torch():
+    return pytest.importorskip("torch")
+
+
+# ---------------------------------------------------------------------- gather
+def test_gather_result_has_the_index_shape_no_broadcasting():
+    x = ag.arange(6.0).reshape(2, 3)
+    out = x.gather(0, ag.tensor([[1]]))
+    assert out.shape == (1, 1) and out.item() == 3.0
+    out = x.gather(1, ag.tensor([[2, 0], [1, 1]]))
+    np.testing.assert_array_equal(out.numpy(), [[2.0, 0.0], [4.0, 4.0]])
+
+
+@pytest.mark.parametrize("index,exc,match", [
+    ([[-1]], RuntimeError, r"gather\(\): index -1 is out of bounds for dimension 0 with size 2"),
+    ([[2]], RuntimeError, r"index 2 is out of bounds for dimension 0 with size 2"),
+    ([[0, 0, 0, 0]], RuntimeError, r"Size does not match at dimension 1 expected index \[1, 4\] to be no larger "
+                                   r"than self \[2, 3\] apart from dimension 0"),
+    ([0], RuntimeError, r"Index tensor must have the same number of dimensions as input tensor"),
+])
+def test_gather_refuses_bad_indices_as_pytorch(index, exc, match):
+    x = ag.arange(6.0).reshape(2, 3)
+    with pytest.raises(exc, match=match):
+        x.gather(0, ag.tensor(index))
+
+
+def test_gather_dim_out_of_range_and_float_index():
+    x = ag.arange(6.0).reshape(2, 3)
+    with pytest.raises(IndexError, match=r"Dimension out of range \(expected to be in range of \[-2, 1\], but got 5\)"):
+        x.gather(5, ag.tensor([[0]]))
+    with pytest.raises(RuntimeError, match="Expected dtype int32/int64 for index, got float32"):
+        x.gather(0, ag.tensor([[1.0]]))
+
+
+def test_gather_0d_and_empty_index_and_gradients():
+    assert ag.tensor(3.0).gather(0, ag.tensor(0)).shape == ()
+    assert ag.tensor(3.0).gather(0, ag.tensor([0])).shape == (1,)
+    assert ag.arange(6.0).reshape(2, 3).gather(0, ag.zeros(0, 2, dtype=ag.int64)).shape == (0, 2)
+    x = ag.tensor(np.random.default_rng(0).standard_normal((3, 4)), requires_grad=True)
+    idx = ag.tensor([[0, 0], [3, 1]])
+    assert ag.gradcheck(lambda a: a.gather(1, idx), [x])
+    assert ag.gradgradcheck(lambda a: a.gather(1, idx), [x])
+
+
+# ---------------------------------------------------------------------- views of 0-d / 1-D tensors
+@pytest.mark.parametrize("view", [lambda t: t.t(), lambda t: t.T, lambda t: t.transpose(0, -1),
+                                  lambda t: t.reshape(t.shape), lambda t: t.permute(*range(t.ndim))])
+@pytest.mark.parametrize("shape", [(), (3,)])
+def test_identity_views_keep_the_graph(view, shape):
+    if shape == () and view(ag.zeros(())) is None:
+        pytest.skip("not a 0-d op")
+    x = ag.tensor(np.arange(1.0, 1.0 + int(np.prod(shape))).reshape(shape), requires_grad=True)
+    (g,) = ag.grad((view(x) * x).sum(), x)
+    np.testing.assert_array_equal(g.numpy(), 2 * x.detach().numpy())  # d(x*x)/dx = 2x, not x
+
+
+def test_permute_of_0d():
+    x = ag.tensor(2.0, requires_grad=True)
+    (g,) = ag.grad(x.permute(()) * x, x)
+    assert g.item() == 4.0
+
+
+# ---------------------------------------------------------------------- indexing: ints select first
+@pytest.mark.parametrize("index,shape", [
+    ((0, slice(None), [0, 1]), (3, 2, 5)),
+    ((slice(None), 0, slice(None), [0, 1]), (2, 4, 2)),
+    (([0, 1], slice(None), 0), (2, 3, 5)),
+    ((0, slice(None), [0, 1], None), (3, 2, 1, 5)),
+    ((None, 0, slice(None), [0, 1]), (1, 3, 2, 5)),
+    ((0, Ellipsis, [0, 1]), (3, 4, 2)),
+    ((0, slice(None), 1, [0, 1]), (3, 2)),
+    ((0, slice(None), [True, False, True, True]), (3, 3, 5)),
+    (("t0", slice(None), [0, 1]), (3, 2, 5)),  # a 0-d integer tensor selects like an int
+])
+def test_integer_and_tensor_indices_split_by_a_slice(index, shape):
+    data = np.random.default_rng(1).standard_normal((2, 3, 4, 5))
+    idx = tuple(ag.tensor(k) if isinstance(k, list) else ag.tensor(0) if k == "t0" else k for k in index)
+    x = ag.tensor(data, requires_grad=True)
+    y = x[idx]
+    assert y.shape == shape
+    # the reference: integers applied first as selections, then the advanced step
+    first = tuple(k if isinstance(k, int) else 0 if k == "t0" else slice(None) if isinstance(k, list) else k
+                  for k in index)
+    second = tuple(np.asarray(k) if isinstance(k, list) else slice(None)
+                   for k in index if not isinstance(k, int) and k != "t0" and k is not Ellipsis)
+    if Ellipsis in index:
+        second = (Ellipsis,) + second
+    expected = data[first][second] if first != index else data[index]
+    np.testing.assert_array_equal(y.detach().numpy(), expected)
+    u = np.random.default_rng(2).standard_normal(shape)
+    y.backward(ag.tensor(u))
+    ref = np.zeros_like(data)
+    np.add.at(ref[first], second, u)
+    np.testing.assert_array_equal(x.grad.numpy(), ref)
+
+
+def test_setitem_with_split_index_writes_pytorch_layout_and_records():
+    x = ag.zeros(2, 3, 4)
+    x[0, :, ag.tensor([0, 1])] = ag.arange(6.0).reshape(3, 2)
+    np.testing.assert_array_equal(x.numpy()[0, :, :2], np.arange(6.0).reshape(3, 2))
+    a = ag.tensor(np.ones((2, 3, 4)), requires_grad=True)
+    v = ag.tensor(np.ones((3, 2)), requires_grad=True)
+    b = a * 2
+    b[0, :, ag.tensor([0, 1])] = v * 3
+    (b * ag.tensor(np.arange(24.0).reshape(2, 3, 4))).sum().backward()
+    np.testing.assert_array_equal(v.grad.numpy(), 3 * np.arange(24.0).reshape(2, 3, 4)[0][:, [0, 1]])
+    expected = 2 * np.arange(24.0).reshape(2, 3, 4)
+    expected[0][:, [0, 1]] = 0
+    np.testing.assert_array_equal(a.grad.numpy(), expected)
+
+
+# ---------------------------------------------------------------------- std / var of equal values
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("value,n", [(0.1, 3), (0.3, 5), (1 / 3, 7)])
+def test_std_of_equal_values_is_zero_with_zero_gradient(dtype, value, n):
+    x = ag.tensor(np.array([9.0] + [value] * n + [2.0], dtype=dtype), requires_grad=True)
+    s = x[1:-1].std()
+    s.backward()
+    assert s.item() == 0.0
+    np.testing.assert_array_equal(x.grad.numpy(), np.zeros(n + 2))
+
+
+def test_var_gradient_terms_sum_to_zero():
+    x = ag.tensor(np.float32([1e3 + 0.1, 1e3 + 0.2, 1e3 + 0.3]), requires_grad=True)
+    x.var().backward()
+    assert abs(float(x.grad.numpy().sum())) < 1e-5 * float(np.abs(x.grad.numpy()).sum())
+
+
+# ---------------------------------------------------------------------- concurrent backward
+def test_concurrent_backward_into_a_shared_leaf_loses_nothing():
+    # Large arrays (numpy releases the GIL inside the addition) and a short switch interval make
+    # the read-add-write race of .grad likely: without the engine's lock this loses additions.
+    w = ag.tensor(np.ones(200_000), requires_grad=True)
+    n_threads, per_thread = 8, 10
+    barrier = threading.Barrier(n_threads)
+
+    def work():
+        barrier.wait()
+        for _ in range(per_thread):
+            (w * 2.0).sum().backward()
+
+    old = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    try:
+        threads = [threading.Thread(target=work) for _ in range(n_threads)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    finally:
+        sys.setswitchinterval(old)
+    np.testing.assert_array_equal(w.grad.numpy(), np.full(200_000, 2.0 * n_threads * per_thread))
+
+
+# ---------------------------------------------------------------------- version counters
+def test_optimizer_step_invalidates_graphs_that_saved_the_weights():
+    w = ag.tensor([1.0, 2.0], requires_grad=True)
+    opt = optim.SGD([w], lr=0.1)
+    w.grad = ag.tensor([1.0, 1.0])
+    z = (w * w).sum()
+    opt.step()
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        z.backward()
+
+
+def test_nn_init_and_load_state_dict_invalidate_saved_weights():
+    from autograd_core import nn
+
+    lin = nn.Linear(3, 2)
+    x = ag.ones(1, 3)
+    z = lin(x).sum()
+    nn.init.zeros_(lin.weight)
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        z.backward()
+    z = lin(x).sum()
+    lin.load_state_dict({k: v.detach() * 2 for k, v in lin.state_dict().items()})
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        z.backward()
+
+
+def test_inplace_change_of_a_value_no_gradient_needs_is_not_an_error():
+    x = ag.tensor([1.0, 2.0], requires_grad=True)
+    y = x + 0
+    z = 3 * y  # the gradient of y needs only the constant 3
+    y += 1
+    z.sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [3.0, 3.0])
+    # but where the value is needed, it is still caught
+    y = x + 0
+    z = y * y
+    y += 1
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        z.sum().backward()
+
+
+def test_inplace_change_of_a_divisor_is_caught_but_not_of_a_constant_numerator():
+    x = ag.tensor([1.0, 2.0], requires_grad=True)
+    y = x + 1
+    z = y / 2.0  # backward needs only 2.0
+    y.mul_(5)
+    z.sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [0.5, 0.5])
+    y = x + 1
+    z = 2.0 / y
+    y.mul_(5)
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        z.sum().backward()
+
+
+# ---------------------------------------------------------------------- dtypes
+@pytest.mark.parametrize("fn", ["exp", "log", "log1p", "expm1", "sqrt", "rsqrt", "sin", "cos", "tanh", "erf",
+                                "sigmoid"])
+def test_float_math_on_integer_tensors_gives_float32(fn):
+    out = getattr(ag.tensor([1, 2]), fn)()
+    assert out.dtype == np.float32
+    np.testing.assert_allclose(out.numpy(), getattr(ag.tensor([1.0, 2.0]), fn)().numpy())
+
+
+def test_rounding_division_keeps_integer_dtypes_and_truncates_towards_zero():
+    a = ag.tensor(np.array([7, -7, 6], dtype=np.int32))
+    b = ag.tensor(np.array([2, 2, -4], dtype=np.int32))
+    t = a.div(b, rounding_mode="trunc")
+    assert t.dtype == np.int32
+    np.testing.assert_array_equal(t.numpy(), [3, -3, -1])
+    f = a.div(b, rounding_mode="floor")
+    assert f.dtype == np.int32
+    np.testing.assert_array_equal(f.numpy(), [3, -4, -2])
+    assert ag.tensor([-7, 7]).div(2.5, rounding_mode="trunc").dtype == np.float32
+
+
+def test_rounding_division_errors():
+    with pytest.raises(RuntimeError, match="rounding_mode to be one of None, 'trunc', or 'floor' but found 'round'"):
+        ag.tensor([1, 2]).div(2, rounding_mode="round")
+    with pytest.raises(RuntimeError, match="ZeroDivisionError"):
+        ag.tensor([1]).div(ag.tensor([0]), rounding_mode="trunc")
+    with pytest.raises(RuntimeError, match="ZeroDivisionError"):
+        ag.tensor([1]) % ag.tensor([0])
+
+
+def test_rounded_division_has_zero_gradient_as_pytorch():
+    x = ag.tensor([-7.0, 7.0], requires_grad=True)
+    z = x.div(2, rounding_mode="floor")
+    assert z.requires_grad
+    (z.sum() + (x // 3).sum()).backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [0.0, 0.0])
+
+
+def test_remainder_dtypes_values_and_gradients():
+    assert (ag.tensor(np.float32([7.0])) % ag.tensor(np.array([2], dtype=np.int32))).dtype == np.float32
+    assert (ag.tensor([7]) % ag.tensor(np.array([2], dtype=np.int32))).dtype == np.int64
+    assert (ag.tensor([-7, 7]) % 2.5).dtype == np.float32
+    np.testing.assert_array_equal((ag.tensor([-7.0, 7.0]) % -3).numpy(), [-1.0, -2.0])  # the divisor's sign
+    np.testing.assert_array_equal((5 % ag.tensor([-7, 7])).numpy(), [-2, 5])
+    x = ag.tensor([-7.0, 7.0], requires_grad=True)
+    y = ag.tensor([3.0, -2.0], requires_grad=True)
+    (x % y).sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [1.0, 1.0])
+    np.testing.assert_array_equal(y.grad.numpy(), [3.0, 4.0])  # -floor(x / y)
+    # x*2 + x % 1: the remainder's gradient must not be silently dropped
+    x = ag.tensor([0.5, 1.25], requires_grad=True)
+    (x * 2 + x % 1).sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [3.0, 3.0])
+
+
+# ---------------------------------------------------------------------- finite where the answer is finite
+def test_division_gradient_with_tiny_float32_denominator():
+    a = ag.tensor(np.float32(1e-38), requires_grad=True)
+    b = ag.tensor(np.float32(1e-38), requires_grad=True)
+    ga, gb = ag.grad(a / b, [a, b])
+    assert np.isfinite(gb.item()) and gb.item() == pytest.approx(-1e38, rel=1e-6)
+    assert ga.item() == pytest.approx(1e38, rel=1e-6)
+
+
+# ---------------------------------------------------------------------- view refuses copies
+def test_view_of_a_transposed_tensor_refuses_as_pytorch():
+    with pytest.raises(RuntimeError, match=r"view size is not compatible with input tensor's size and stride.*"
+                                           r"Use \.reshape\(\.\.\.\) instead"):
+        ag.zeros(3, 4).t().view(12)
+    x = ag.zeros(3, 4)
+    v = x.view(2, 6)
+    v[0, 0] = 5.0  # a view shares memory
+    assert x[0, 0].item() == 5.0
+    assert ag.zeros(3, 4).t().reshape(12).shape == (12,)  # reshape copies where needed
+
+
+# ---------------------------------------------------------------------- zero-size dims
+def test_softmax_and_logsumexp_over_a_zero_size_dim():
+    assert ag.zeros(2, 0).softmax(1).shape == (2, 0)
+    assert ag.zeros(2, 0).log_softmax(1).shape == (2, 0)
+    np.testing.assert_array_equal(ag.zeros(2, 0).logsumexp(1).numpy(), [-np.inf, -np.inf])
+    x = ag.zeros(2, 0, requires_grad=True)
+    x.logsumexp(1).sum().backward()
+    assert x.grad.shape == (2, 0)
+
+
+def test_extremes_of_empty_tensors_over_non_empty_dims():
+    assert ag.zeros(0, 3).amax(1).shape == (0,)
+    assert ag.zeros(0, 3).argmax(1).shape == (0,)
+    assert ag.zeros(0, 3).max(1).values.shape == (0,)
+    with pytest.raises(IndexError, match=r"amax\(\): Expected reduction dim 0 to have non-zero size"):
+        ag.zeros(0, 3).amax(0)
+    with pytest.raises(IndexError, match=r"argmax\(\): Expected reduction dim 0 to have non-zero size"):
+        ag.zeros(0, 3).argmax(0)
+    with pytest.raises(RuntimeError, match=r"amax\(\): Expected reduction dim to be specified for input.numel"):
+        ag.zeros(0, 3).amax()
+
+
+# ---------------------------------------------------------------------- the same programs under PyTorch
+def test_these_cases_agree_with_pytorch():
+    torch = _torch()
+    x = np.arange(6.0).reshape(2, 3)
+    assert ag.tensor(x).gather(0, ag.tensor([[1]])).shape == tuple(torch.tensor(x).gather(0, torch.tensor([[1]])).shape)
+    d = np.random.default_rng(3).standard_normal((2, 3, 4))
+    assert ag.tensor(d)[0, :, ag.tensor([0, 1])].shape == tuple(torch.tensor(d)[0, :, torch.tensor([0, 1])].shape)
+    assert str(ag.tensor([1, 2]).exp().dtype) == str(torch.tensor([1, 2]).exp().dtype).replace("torch.", "")
+    a32, b32 = np.array([7, -7], dtype=np.int32), np.array([2, 2], dtype=np.int32)
+    ours = ag.tensor(a32).div(ag.tensor(b32), rounding_mode="trunc")
+    theirs = torch.tensor(a32).div(torch.tensor(b32), rounding_mode="trunc")
+    np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+    assert ours.dtype == np.int32 and theirs.dtype == torch.int32

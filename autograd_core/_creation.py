@@ -78,6 +78,11 @@ def _to_array(data: Any, dtype: Any = None, copy: bool = True) -> np.ndarray:
                 f"Could not infer dtype of {type(data).__name__} (got a numpy array of dtype "
                 f"{arr.dtype.name}); pass numbers, nested lists of numbers or an ndarray"
             )
+    if not arr.dtype.isnative:
+        # big-endian (or other non-native) data, e.g. from a file: every op, and the numba kernels
+        # above all, expect native byte order; PyTorch converts on the way in too
+        arr = arr.astype(arr.dtype.newbyteorder("="))
+        copy = False
     if dtype is not None:
         dt = np.dtype(dtype)
         if arr.dtype != dt:
@@ -111,6 +116,12 @@ def from_numpy(arr: np.ndarray) -> Tensor:
     """A tensor sharing memory with ``arr`` (dtype kept)."""
     if not isinstance(arr, np.ndarray):
         raise TypeError(f"from_numpy: expected np.ndarray (got {type(arr).__name__})")
+    if not arr.dtype.isnative:  # sharing memory rules out a conversion; ag.tensor(arr) converts
+        raise ValueError(
+            f"from_numpy: given numpy array has byte order different from the native byte order (dtype "
+            f"{arr.dtype.str}); conversion is not possible without a copy: use ag.tensor(arr) or "
+            "arr.astype(arr.dtype.newbyteorder('='))"
+        )
     return _make(arr, None, False)
 
 

@@ -337,3 +337,42 @@ def test_these_cases_agree_with_pytorch():
     theirs = torch.tensor(a32).div(torch.tensor(b32), rounding_mode="trunc")
     np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
     assert ours.dtype == np.int32 and theirs.dtype == torch.int32
+
+
+# ---------------------------------------------------------------------- byte order, norm at zero
+def test_big_endian_arrays_are_converted_by_copying_constructors_and_refused_by_from_numpy():
+    a = np.arange(6, dtype=">f4").reshape(2, 3)
+    for t in (ag.tensor(a), ag.as_tensor(a), ag.Tensor(a)):
+        assert t.data.dtype.isnative and t.dtype == np.float32
+        np.testing.assert_array_equal(t.numpy(), np.arange(6.0).reshape(2, 3))
+    x = ag.tensor(a, requires_grad=True)
+    (x * x).sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), 2 * np.arange(6.0).reshape(2, 3))
+    with pytest.raises(ValueError, match="byte order different from the native byte order.*use ag.tensor"):
+        ag.from_numpy(a)
+
+
+@pytest.mark.parametrize("norm", [lambda x: x.norm(), lambda x: ag.linalg.vector_norm(x),
+                                  lambda x: x.norm(p=3), lambda x: ag.linalg.norm(x.reshape(2, 2))])
+def test_second_derivative_of_norm_at_zero_is_finite(norm):
+    # PyTorch 2.13 gives nan here (0/0 in its double backward); the subgradient convention of the
+    # first derivative (0 at 0) differentiates to 0.
+    x = ag.tensor(np.zeros(4), requires_grad=True)
+    (g,) = ag.grad(norm(x), x, create_graph=True)
+    (h,) = ag.grad((g * ag.tensor([1.0, 2.0, 3.0, 4.0], dtype=ag.float64)).sum(), x)
+    np.testing.assert_array_equal(g.detach().numpy(), np.zeros(4))
+    np.testing.assert_array_equal(h.numpy(), np.zeros(4))
+
+
+def test_clamp_with_bounds_that_require_grad_sends_them_gradient():
+    x = ag.tensor([1.0, 5.0, 2.0], requires_grad=True)
+    lo = ag.tensor([2.0, 0.0, 1.0], requires_grad=True)
+    hi = ag.tensor([3.0, 3.0, 0.5], requires_grad=True)
+    y = x.clamp(lo, hi)
+    y.backward(ag.tensor([1.0, 2.0, 3.0]))
+    np.testing.assert_array_equal(y.detach().numpy(), [2.0, 3.0, 0.5])
+    np.testing.assert_array_equal(x.grad.numpy(), [0.0, 0.0, 0.0])
+    np.testing.assert_array_equal(lo.grad.numpy(), [1.0, 0.0, 0.0])
+    np.testing.assert_array_equal(hi.grad.numpy(), [0.0, 2.0, 3.0])
+    assert ag.tensor([1, 5]).clamp(2, 3).dtype == np.int64
+    assert ag.tensor(np.array([1, 5], dtype=np.int32)).clamp(2.5).dtype == np.float32

@@ -112,6 +112,14 @@ def clamp(x: Tensor, min: float | None = None, max: float | None = None) -> Tens
     """Clip to [min, max]; gradient 1 inside (bounds included), 0 outside."""
     if min is None and max is None:
         raise RuntimeError("clamp: at least one of 'min' or 'max' must not be None")
+    if (isinstance(min, Tensor) and min._rg) or (isinstance(max, Tensor) and max._rg):
+        # bounds that require grad receive it where they are the result (PyTorch's clamp.Tensor):
+        # where() routes g to the selected branch; at x == bound the gradient goes to x, as in PyTorch
+        y = x if min is None else where(x < min, min, x)
+        return y if max is None else where(y > max, max, y)
+    if isinstance(x, Tensor) and x.data.dtype.kind in "iub" and any(
+            isinstance(b, float) or (isinstance(b, Tensor) and b.data.dtype.kind == "f") for b in (min, max)):
+        x = x.data.astype(np.result_type(np.float32, *[_data(b) for b in (min, max) if isinstance(b, Tensor)]))
     return Clamp.apply(x, lo=_data(min), hi=_data(max))
 
 

@@ -376,3 +376,49 @@ def test_clamp_with_bounds_that_require_grad_sends_them_gradient():
     np.testing.assert_array_equal(hi.grad.numpy(), [0.0, 2.0, 3.0])
     assert ag.tensor([1, 5]).clamp(2, 3).dtype == np.int64
     assert ag.tensor(np.array([1, 5], dtype=np.int32)).clamp(2.5).dtype == np.float32
+
+
+# ---------------------------------------------------------------------- type promotion (PyTorch's, not numpy's)
+_DT = [np.float16, np.float32, np.float64, np.uint8, np.int32, np.int64, np.bool_]
+_SHAPES = [((2,), ()), ((), (2,)), ((), ()), ((2,), (2,))]
+
+
+@pytest.mark.parametrize("op", ["add", "mul", "div", "maximum", "where"])
+def test_result_dtypes_follow_pytorch_promotion(op):
+    torch = _torch()
+    fns = {"add": lambda lib, x, y: x + y, "mul": lambda lib, x, y: x * y, "div": lambda lib, x, y: x / y,
+           "maximum": lambda lib, x, y: lib.maximum(x, y),
+           "where": lambda lib, x, y: lib.where(lib.ones(x.shape, dtype=lib.bool), x, y)}
+    f = fns[op]
+    wrong = []
+    for da in _DT:
+        for db in _DT:
+            for sa, sb in _SHAPES:
+                xa, xb = np.ones(sa, dtype=da), np.ones(sb, dtype=db)
+                theirs = str(f(torch, torch.tensor(xa), torch.tensor(xb)).dtype).replace("torch.", "")
+                ours = str(f(ag, ag.tensor(xa), ag.tensor(xb)).dtype)
+                if ours != theirs:
+                    wrong.append((np.dtype(da).name, sa, np.dtype(db).name, sb, ours, theirs))
+    assert not wrong, wrong
+
+
+def test_zero_dim_tensor_of_the_same_category_does_not_widen_and_keeps_its_gradient():
+    x = ag.tensor(np.ones(3, dtype=np.float32), requires_grad=True)
+    s = ag.tensor(np.float64(2.0), requires_grad=True)
+    y = x * s
+    assert y.dtype == np.float32
+    y.sum().backward()
+    assert s.grad.dtype == np.float64 and s.grad.item() == 3.0
+    np.testing.assert_array_equal(x.grad.numpy(), [2.0, 2.0, 2.0])
+
+
+def test_bool_subtraction_and_negation_refused_as_pytorch():
+    m = ag.tensor([True, False])
+    for f in (lambda: m - m, lambda: m - 1, lambda: 1.0 - m, lambda: ag.ones(2) - m):
+        with pytest.raises(RuntimeError, match="Subtraction, the `-` operator, with a bool tensor is not supported"):
+            f()
+    with pytest.raises(RuntimeError, match="Negation, the `-` operator, on a bool tensor is not supported"):
+        _ = -m
+    with pytest.raises(RuntimeError, match="where expected condition to be a boolean tensor, but got a tensor with "
+                                           "dtype float32"):
+        ag.where(ag.ones(2), m, m)

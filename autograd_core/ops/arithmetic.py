@@ -15,6 +15,8 @@ from .._function import Function
 from .._tensor import Tensor
 
 _F32 = np.dtype(np.float32)
+_BOOL_SUB = ("Subtraction, the `-` operator, with a bool tensor is not supported. If you are trying to invert a "
+             "mask, use the `~` or `logical_not()` operator instead.")
 
 
 class Add(Function):
@@ -31,6 +33,8 @@ class Sub(Function):
     """out = a - b;  ga = g,  gb = -g"""
 
     def forward(self, a, b):
+        if getattr(a, "dtype", None) == np.bool_ or getattr(b, "dtype", None) == np.bool_:
+            raise RuntimeError(_BOOL_SUB)
         return a - b
 
     def backward(self, g):
@@ -150,6 +154,9 @@ class Neg(Function):
     """out = -a;  ga = -g"""
 
     def forward(self, a):
+        if a.dtype == np.bool_:
+            raise RuntimeError("Negation, the `-` operator, on a bool tensor is not supported. If you are trying to "
+                               "invert a mask, use the `~` or `logical_not()` operator instead.")
         return -a
 
     def backward(self, g):
@@ -205,6 +212,18 @@ def _c_name(dt: np.dtype) -> str:
     return _C_NAMES.get(np.dtype(dt).name, np.dtype(dt).name)
 
 
+_CATEGORY = {"b": 0, "u": 1, "i": 1, "f": 2, "c": 3}
+
+
+def _cast(t: Tensor, dt: np.dtype) -> Any:
+    """t in dtype dt: recorded (a differentiable cast) when t requires grad, else a plain array."""
+    if t._rg:
+        from .shape import to_dtype
+
+        return to_dtype(t, dt)
+    return t.data.astype(dt)
+
+
 def _promote(a: Any, b: Any) -> tuple[Any, Any]:
     """Apply PyTorch's result-type rules where numpy's differ.
 
@@ -223,6 +242,10 @@ def _promote(a: Any, b: Any) -> tuple[Any, Any]:
             return a, b.data.astype(da)
         if kb == "f" and ka in "iub":
             return a.data.astype(db), b
+        if _CATEGORY[ka] == _CATEGORY[kb] and (a.ndim == 0) != (b.ndim == 0):
+            # a 0-d tensor of the same category does not widen a dimensioned one (float32 vector
+            # + float64 scalar tensor is float32 in PyTorch; numpy would give float64)
+            return (_cast(a, db), b) if a.ndim == 0 else (a, _cast(b, da))
         return a, b
     if not (ta or tb):
         return a, b
@@ -240,6 +263,8 @@ def _promote(a: Any, b: Any) -> tuple[Any, Any]:
 
 def _binary(cls: type, a: Any, b: Any, **kwargs: Any) -> Tensor:
     if not isinstance(b, Tensor) or not isinstance(a, Tensor) or a.data.dtype != b.data.dtype:
+        if cls is Sub and any(isinstance(t, Tensor) and t.data.dtype == np.bool_ for t in (a, b)):
+            raise RuntimeError(_BOOL_SUB)  # before promotion turns the mask into numbers
         a, b = _promote(a, b)
     try:
         return cls.apply(a, b, **kwargs)

@@ -82,8 +82,9 @@ def where(condition: Any, input: Any, other: Any) -> Tensor:  # noqa: A002 - PyT
     """Elementwise ``input`` where ``condition`` else ``other`` (condition has no gradient)."""
     cond = np.asarray(_data(condition))
     if cond.dtype != np.bool_:
-        raise TypeError(
-            f"where: expected a boolean condition, got dtype {cond.dtype.name} (compare first, e.g. x > 0)"
+        raise RuntimeError(
+            f"where expected condition to be a boolean tensor, but got a tensor with dtype {cond.dtype.name} "
+            "(compare first, e.g. x > 0, or convert with .bool())"
         )
     from .arithmetic import _promote
 

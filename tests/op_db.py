@@ -124,6 +124,7 @@ op("pow_scalar", lambda a, p: a**p, lambda a, p: a**p, lambda a, p: a**p,
    lambda rng: [Sample((_pos(rng, 3, 4),), {"p": p}, name=f"p{p}") for p in (2, 3.0, 0.5, -1.5, 0)])
 op("rpow_scalar", lambda a: 2.0**a, lambda a: 2.0**a, lambda a: 2.0**a, _unary_samples(_r))
 op("neg", lambda a: -a, np.negative, lambda a: -a, _unary_samples(_r))
+op("sign", lambda a: a.sign(), np.sign, lambda a: a.sign(), _unary_samples(_away))
 
 
 def _remainder_samples(rng: np.random.Generator) -> list[Sample]:

@@ -422,3 +422,13 @@ def test_bool_subtraction_and_negation_refused_as_pytorch():
     with pytest.raises(RuntimeError, match="where expected condition to be a boolean tensor, but got a tensor with "
                                            "dtype float32"):
         ag.where(ag.ones(2), m, m)
+
+
+def test_sign_is_recorded_with_zero_gradient():
+    x = ag.tensor([1.0, -2.0, 0.0], requires_grad=True)
+    y = x.sign()
+    assert y.requires_grad and y.grad_fn is not None
+    (y * 3 + x).sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [1.0, 1.0, 1.0])
+    np.testing.assert_array_equal(ag.tensor([True, False]).sign().numpy(), [True, False])
+    assert ag.tensor([3, -2, 0]).sign().dtype == np.int64

@@ -161,9 +161,20 @@ def ge(a: Any, b: Any) -> Tensor:
     return _compare(np.greater_equal, a, b)
 
 
+class Sign(Function):
+    """y = sign(x) in {-1, 0, 1};  gx = 0 (piecewise constant; recorded, as in PyTorch, so that
+    y + x still gets x's gradient through the other path and y.requires_grad matches)"""
+
+    def forward(self, x):
+        return x.copy() if x.dtype == np.bool_ else np.sign(x)
+
+    def backward(self, g):
+        return D.zeros_like(g)
+
+
 def sign(x: Tensor) -> Tensor:
-    """-1, 0 or 1 elementwise (no grad)."""
-    return _make(np.sign(x.data), None, False)
+    """-1, 0 or 1 elementwise (zero gradient)."""
+    return Sign.apply(x)
 
 
 def isnan(x: Tensor) -> Tensor:

@@ -33,6 +33,9 @@ def logsigmoid(input: Tensor) -> Tensor:
 
 def prelu(input: Tensor, weight: Tensor) -> Tensor:
     """x if x > 0 else a x, with a learned slope per channel (dim 1) or one shared slope."""
+    if input.dtype != weight.dtype:  # numpy would promote a float32 model's activations to float64 silently
+        raise RuntimeError(f"prelu: Type promoting not supported. Got {input.dtype} input and {weight.dtype} "
+                           f"weight; cast the input with x.to(ag.{weight.dtype})")
     a = weight
     if weight.numel() != 1:
         if input.ndim < 2 or input.shape[1] != weight.numel():
@@ -71,6 +74,10 @@ def layer_norm(input: Tensor, normalized_shape: Sequence[int] | int, weight: Ten
             f"layer_norm: given normalized_shape={list(shape)}, expected input with shape [*, "
             f"{', '.join(map(str, shape))}], but got input of size {list(input.shape)}"
         )
+    bad = [t.dtype for t in (weight, bias) if t is not None and t.dtype != input.dtype]
+    if bad:  # as PyTorch: no silent float64 promotion of a float32 model's activations
+        raise RuntimeError(f"layer_norm: mixed dtype (CPU): all inputs must share same datatype, got {input.dtype} "
+                           f"input and {bad[0]} weight/bias; cast the input with x.to(ag.{bad[0]})")
     dims = tuple(range(input.ndim - k, input.ndim))
     xc = input - input.mean(dim=dims, keepdim=True)
     y = xc * ((xc * xc).mean(dim=dims, keepdim=True) + eps).rsqrt()
@@ -88,9 +95,10 @@ def embedding(input: Any, weight: Tensor, padding_idx: int | None = None) -> Ten
         raise RuntimeError(f"embedding: expected integer indices (Long/Int), got dtype {idx.dtype}; "
                            "convert with .long()")
     n = weight.shape[0]
-    if idx.size and (idx.min() < -n or idx.max() >= n):
-        raise IndexError(f"embedding: index out of range: indices must be in [0, {n}) for a table of {n} rows, "
-                         f"got min {idx.min()} and max {idx.max()}")
+    # negative indices are refused as in PyTorch: numpy would wrap -1 to the last row silently
+    if idx.size and (idx.min() < 0 or idx.max() >= n):
+        raise IndexError(f"embedding: index out of range in self: indices must be in [0, {n}) for a table of {n} "
+                         f"rows (no negative indices), got min {idx.min()} and max {idx.max()}")
     out = weight[idx]
     if padding_idx is not None:
         out = ag.where((idx == padding_idx % n)[..., None], out.detach(), out)

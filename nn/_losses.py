@@ -24,6 +24,11 @@ def _reduce(loss: Tensor, reduction: str, op: str) -> Tensor:
     raise ValueError(f"{op}: {reduction!r} is not a valid value for reduction; use one of {', '.join(_REDUCTIONS)}")
 
 
+def _mean_over(total: Tensor, n: int) -> Tensor:
+    """total / n; an empty batch gives nan as in PyTorch, without numpy's divide-by-zero warnings."""
+    return total / n if n else total * float("nan")
+
+
 def _check_reduction(reduction: str, op: str, extra: tuple = ()) -> None:
     if reduction not in _REDUCTIONS + extra:
         raise ValueError(f"{op}: {reduction!r} is not a valid value for reduction; use one of "
@@ -32,6 +37,19 @@ def _check_reduction(reduction: str, op: str, extra: tuple = ()) -> None:
 
 def _as_tensor(t: Any, like: Tensor) -> Tensor:
     return t if isinstance(t, Tensor) else ag.tensor(np.asarray(t, dtype=like.dtype))
+
+
+def _as_weight(w: Any, like: Tensor) -> Any:
+    """A rescaling weight in the input's dtype: PyTorch's loss keeps the input's dtype (a float64 weight does
+    not turn a float32 loss into float64)."""
+    if isinstance(w, Tensor):
+        return w if w.dtype == like.dtype else w.to(like.dtype)
+    return np.asarray(w, dtype=like.dtype)
+
+
+# PyTorch's scalar-type names, so dtype errors read like torch's
+_TORCH_NAMES = {"float64": "Double", "float32": "Float", "float16": "Half", "int64": "Long", "int32": "Int",
+                "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool"}
 
 
 def _same_size(input: Tensor, target: Tensor, op: str) -> None:
@@ -68,7 +86,11 @@ def huber_loss(input: Tensor, target: Any, reduction: str = "mean", delta: float
     _same_size(input, target, "huber_loss")
     d = input - target
     ad = ag.abs(d)
-    loss = ag.where(ad.data < delta, 0.5 * d * d, delta * (ad - 0.5 * delta))
+    small = ad.data < delta
+    # double where: the quadratic branch only sees the d it is chosen for (0 elsewhere), so where |d| is
+    # large or inf its gradient is 0 * 0, not 0 * inf = nan (PyTorch: +-delta there)
+    dq = ag.where(small, d, 0.0)
+    loss = ag.where(small, 0.5 * dq * dq, delta * (ad - 0.5 * delta))
     return _reduce(loss, reduction, "huber_loss")
 
 
@@ -83,7 +105,9 @@ def smooth_l1_loss(input: Tensor, target: Any, reduction: str = "mean", beta: fl
     ad = ag.abs(d)
     if beta == 0:
         return _reduce(ad, reduction, "smooth_l1_loss")
-    loss = ag.where(ad.data < beta, (0.5 / beta) * d * d, ad - 0.5 * beta)
+    small = ad.data < beta
+    dq = ag.where(small, d, 0.0)  # double where: see huber_loss
+    loss = ag.where(small, (0.5 / beta) * dq * dq, ad - 0.5 * beta)
     return _reduce(loss, reduction, "smooth_l1_loss")
 
 
@@ -96,13 +120,22 @@ def binary_cross_entropy(input: Tensor, target: Any, weight: Any = None, reducti
             f"binary_cross_entropy: Using a target size ({list(target.shape)}) that is different to the input size "
             f"({list(input.shape)}) is deprecated. Please ensure they have the same size."
         )
-    x = input.data
-    if x.size and (np.nanmin(x) < 0 or np.nanmax(x) > 1):
-        raise RuntimeError("binary_cross_entropy: all elements of input should be between 0 and 1 "
-                           "(pass probabilities, or use binary_cross_entropy_with_logits on raw scores)")
+    if target.dtype != input.dtype:  # PyTorch refuses rather than promote the loss to the wider dtype
+        raise RuntimeError(
+            f"binary_cross_entropy: Found dtype {_TORCH_NAMES.get(str(target.dtype), target.dtype)} but expected "
+            f"{_TORCH_NAMES.get(str(input.dtype), input.dtype)}: the target is {target.dtype} and the input "
+            f"{input.dtype}; convert the target with target.to(input.dtype)")
+    # "not (0 <= v <= 1)" also catches NaN, which a min/max test lets through (PyTorch refuses NaN too)
+    if not ((input.data >= 0) & (input.data <= 1)).all():
+        raise RuntimeError("binary_cross_entropy: all elements of input should be between 0 and 1 (got values "
+                           "outside [0, 1] or NaN; pass probabilities, or use binary_cross_entropy_with_logits on "
+                           "raw scores)")
+    if not ((target.data >= 0) & (target.data <= 1)).all():
+        raise RuntimeError("binary_cross_entropy: all elements of target should be between 0 and 1 (got values "
+                           "outside [0, 1] or NaN; targets are probabilities, e.g. 0/1 labels)")
     loss = binary_cross_entropy_elementwise(input, target)
     if weight is not None:
-        loss = loss * weight
+        loss = loss * _as_weight(weight, input)
     return _reduce(loss, reduction, "binary_cross_entropy")
 
 
@@ -156,19 +189,31 @@ def nll_loss(input: Tensor, target: Any, weight: Any = None, ignore_index: int =
         bad = safe[(safe < 0) | (safe >= n_classes)].flat[0]
         raise IndexError(f"nll_loss: Target {bad} is out of bounds: class indices must be in [0, {n_classes}) "
                          f"(or equal ignore_index={ignore_index})")
-    picked = input.gather(cdim, ag.tensor(np.expand_dims(safe, cdim))).squeeze(cdim)
     w = np.ones(n_classes, dtype=input.dtype) if weight is None else np.asarray(
         weight.data if isinstance(weight, Tensor) else weight, dtype=input.dtype)
     if w.shape != (n_classes,):
         raise RuntimeError(f"nll_loss: weight should have {n_classes} elements (one per class), got shape "
                            f"{list(w.shape)}")
-    wi = np.where(valid, w[safe], 0).astype(input.dtype)
-    loss = -(picked * wi)
+    picked = input.gather(cdim, ag.tensor(np.expand_dims(safe, cdim))).squeeze(cdim)
+    # ignored targets never enter the loss, as in PyTorch: their picked value (class 0 stands in) is replaced,
+    # not multiplied by 0, so a -inf logit there cannot make 0 * -inf = nan
+    picked = ag.where(valid, picked, 0.0)
+    nw = np.where(valid, -w[safe], 0).astype(input.dtype)
+    loss = picked * nw
     if reduction == "none":
         return loss
     if reduction == "sum":
         return loss.sum()
-    return loss.sum() / wi.sum()
+    total = nw.sum()
+    if total != 0:
+        return loss.sum() / -total
+    # Every target ignored (or their weights sum to 0): PyTorch's value is 0/0 = nan, but its gradient is
+    # -w[t]/0 at the counted targets and exactly 0 at the ignored ones (they are skipped, not multiplied by
+    # inf), so the logits get 0 and a loss like `ce + other` still trains `other`. Dividing by the total
+    # here would send 0 * inf = nan into every gradient.
+    with np.errstate(divide="ignore", invalid="ignore"):
+        coef = np.where(valid, nw / total, 0).astype(input.dtype)
+        return (picked * coef).sum() + float("nan")
 
 
 def cross_entropy(input: Tensor, target: Any, weight: Any = None, ignore_index: int = -100,
@@ -195,20 +240,21 @@ def cross_entropy(input: Tensor, target: Any, weight: Any = None, ignore_index: 
         if reduction == "none":
             return -prod.sum(cdim)
         total = -prod.sum()
-        return total if reduction == "sum" else total / (input.numel() // n_classes)
+        return total if reduction == "sum" else _mean_over(total, input.numel() // n_classes)
     nll = nll_loss(logp, t, weight, ignore_index, reduction)
     if label_smoothing == 0:
         return nll
     valid = t != ignore_index
     smooth = -(logp.sum(cdim) if wc is None else (logp * wc.reshape(wshape)).sum(cdim))
-    smooth = smooth * valid.astype(input.dtype)
+    smooth = ag.where(valid, smooth, 0.0)  # masked as PyTorch's masked_fill: no 0 * inf at ignored targets
     if reduction == "none":
         ret = smooth
     elif reduction == "sum":
         ret = smooth.sum()
     else:
         denom = valid.sum() if wc is None else wc[t[valid]].sum()
-        ret = smooth.sum() / float(denom)  # a Python float keeps float32 losses float32
+        # nothing counted: nan as in PyTorch, with a 0 gradient at the ignored targets (see nll_loss)
+        ret = smooth.sum() / float(denom) if denom != 0 else smooth.sum() * float("nan")
     return (1 - label_smoothing) * nll + ret * (label_smoothing / n_classes)
 
 
@@ -223,7 +269,7 @@ def kl_div(input: Tensor, target: Any, reduction: str = "mean", log_target: bool
         safe = ag.where(pos, target, 1.0)
         loss = ag.where(pos, target * ag.log(safe), 0.0) - target * input
     if reduction == "batchmean":
-        return loss.sum() / (input.shape[0] if input.ndim else 1)
+        return _mean_over(loss.sum(), input.shape[0] if input.ndim else 1)
     if reduction == "mean":
         warnings.warn(
             "kl_div: reduction: 'mean' divides the total loss by both the batch size and the support size. "

@@ -13,6 +13,14 @@ from .module import Module
 from .parameter import Parameter
 
 
+def _check_sizes(layer: str, **sizes: int) -> None:
+    """PyTorch's RuntimeError for a negative size (numpy's own would be a bare ValueError from empty())."""
+    for name, n in sizes.items():
+        if n < 0:
+            raise RuntimeError(f"{layer}: Trying to create tensor with negative dimension {n}: {name}={n} must be "
+                               ">= 0")
+
+
 class Identity(Module):
     """Returns its input unchanged (arguments are accepted and ignored, as in PyTorch)."""
 
@@ -28,6 +36,7 @@ class Linear(Module):
 
     def __init__(self, in_features: int, out_features: int, bias: bool = True, dtype: Any = None) -> None:
         super().__init__()
+        _check_sizes("Linear", in_features=in_features, out_features=out_features)
         self.in_features, self.out_features = in_features, out_features
         self.weight = Parameter(ag.empty(out_features, in_features, dtype=dtype))
         if bias:
@@ -81,6 +90,7 @@ class Embedding(Module):
     def __init__(self, num_embeddings: int, embedding_dim: int, padding_idx: int | None = None,
                  dtype: Any = None) -> None:
         super().__init__()
+        _check_sizes("Embedding", num_embeddings=num_embeddings, embedding_dim=embedding_dim)
         if padding_idx is not None and not -num_embeddings <= padding_idx < num_embeddings:
             raise AssertionError(f"Embedding: padding_idx {padding_idx} must be within num_embeddings "
                                  f"({num_embeddings})")

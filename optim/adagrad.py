@@ -9,7 +9,7 @@ import numpy as np
 
 import autograd_core as ag
 
-from .optimizer import Optimizer
+from .optimizer import Optimizer, check_non_negative
 
 
 class Adagrad(Optimizer):
@@ -17,10 +17,9 @@ class Adagrad(Optimizer):
 
     def __init__(self, params: Iterable[Any], lr: float = 1e-2, lr_decay: float = 0.0, weight_decay: float = 0.0,
                  initial_accumulator_value: float = 0.0, eps: float = 1e-10, *, maximize: bool = False) -> None:
-        for name, v in (("learning rate", lr), ("lr_decay", lr_decay), ("weight_decay", weight_decay),
-                        ("initial_accumulator_value", initial_accumulator_value), ("epsilon", eps)):
-            if v < 0.0:
-                raise ValueError(f"Invalid {name} value: {v} (must be >= 0)")
+        for label, v in (("learning rate", lr), ("lr_decay value", lr_decay), ("weight_decay value", weight_decay),
+                         ("initial_accumulator_value value", initial_accumulator_value), ("epsilon value", eps)):
+            check_non_negative(label, v)
         super().__init__(params, dict(lr=lr, lr_decay=lr_decay, weight_decay=weight_decay,
                                       initial_accumulator_value=initial_accumulator_value, eps=eps,
                                       maximize=maximize))

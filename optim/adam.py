@@ -10,7 +10,7 @@ import numpy as np
 
 import autograd_core as ag
 
-from .optimizer import Optimizer
+from .optimizer import Optimizer, check_non_negative
 
 
 class Adam(Optimizer):
@@ -21,15 +21,14 @@ class Adam(Optimizer):
     def __init__(self, params: Iterable[Any], lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999),
                  eps: float = 1e-8, weight_decay: float = 0.0, amsgrad: bool = False, *, maximize: bool = False,
                  bias_correction: bool = True) -> None:
-        if lr < 0.0:
-            raise ValueError(f"Invalid learning rate: {lr}")
-        if eps < 0.0:
-            raise ValueError(f"Invalid epsilon value: {eps}")
+        check_non_negative("learning rate", lr)
+        check_non_negative("epsilon value", eps)
+        if len(betas) != 2:
+            raise ValueError(f"Invalid betas: {betas} (expected two coefficients, e.g. (0.9, 0.999))")
         for i, b in enumerate(betas):
-            if not 0.0 <= b < 1.0:
+            if not 0.0 <= b < 1.0:  # also refuses NaN
                 raise ValueError(f"Invalid beta parameter at index {i}: {b} (must be in [0, 1))")
-        if weight_decay < 0.0:
-            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        check_non_negative("weight_decay value", weight_decay)
         super().__init__(params, dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay, amsgrad=amsgrad,
                                       maximize=maximize, bias_correction=bias_correction))
 

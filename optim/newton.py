@@ -16,7 +16,7 @@ import numpy as np
 
 import autograd_core as ag
 
-from .optimizer import Optimizer
+from .optimizer import Optimizer, check_non_negative
 
 
 class Newton(Optimizer):
@@ -24,10 +24,9 @@ class Newton(Optimizer):
 
     def __init__(self, params: Iterable[Any], lr: float = 1.0, damping: float = 0.0, max_params: int = 2000,
                  hessian: str = "exact", cg_iters: int | None = None) -> None:
-        if lr <= 0.0:
+        if not lr > 0.0:  # written so that NaN is refused too
             raise ValueError(f"Invalid learning rate: {lr} (must be > 0)")
-        if damping < 0.0:
-            raise ValueError(f"Invalid damping value: {damping} (must be >= 0)")
+        check_non_negative("damping value", damping)
         if hessian not in ("exact", "cg"):
             raise ValueError(f"Newton: hessian must be 'exact' or 'cg' (Hessian-free), got {hessian!r}")
         super().__init__(params, dict(lr=lr, damping=damping))

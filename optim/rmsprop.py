@@ -9,7 +9,7 @@ import numpy as np
 
 import autograd_core as ag
 
-from .optimizer import Optimizer
+from .optimizer import Optimizer, check_non_negative
 
 
 class RMSprop(Optimizer):
@@ -18,10 +18,9 @@ class RMSprop(Optimizer):
     def __init__(self, params: Iterable[Any], lr: float = 1e-2, alpha: float = 0.99, eps: float = 1e-8,
                  weight_decay: float = 0.0, momentum: float = 0.0, centered: bool = False, *,
                  maximize: bool = False) -> None:
-        for name, v in (("learning rate", lr), ("epsilon", eps), ("momentum", momentum),
-                        ("weight_decay", weight_decay), ("alpha", alpha)):
-            if v < 0.0:
-                raise ValueError(f"Invalid {name} value: {v} (must be >= 0)")
+        for label, v in (("learning rate", lr), ("epsilon value", eps), ("momentum value", momentum),
+                         ("weight_decay value", weight_decay), ("alpha value", alpha)):
+            check_non_negative(label, v)
         super().__init__(params, dict(lr=lr, alpha=alpha, eps=eps, weight_decay=weight_decay, momentum=momentum,
                                       centered=centered, maximize=maximize))
 

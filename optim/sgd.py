@@ -10,12 +10,7 @@ from autograd_core.kernels.optim import sgd_step_reference
 
 import autograd_core as ag
 
-from .optimizer import Optimizer
-
-
-def _check(name: str, value: float) -> None:
-    if value < 0.0:
-        raise ValueError(f"Invalid {name} value: {value} (must be >= 0)")
+from .optimizer import Optimizer, check_non_negative
 
 
 class SGD(Optimizer):
@@ -23,10 +18,10 @@ class SGD(Optimizer):
 
     def __init__(self, params: Iterable[Any], lr: float = 1e-3, momentum: float = 0.0, dampening: float = 0.0,
                  weight_decay: float = 0.0, nesterov: bool = False, *, maximize: bool = False) -> None:
-        if lr < 0.0:
-            raise ValueError(f"Invalid learning rate: {lr}")
-        _check("momentum", momentum)
-        _check("weight_decay", weight_decay)
+        # PyTorch's SGD tests lr < 0 and so lets lr=nan through; refusing NaN here is deliberate
+        check_non_negative("learning rate", lr)
+        check_non_negative("momentum value", momentum)
+        check_non_negative("weight_decay value", weight_decay)
         if nesterov and (momentum <= 0 or dampening != 0):
             raise ValueError("Nesterov momentum requires a momentum and zero dampening")
         super().__init__(params, dict(lr=lr, momentum=momentum, dampening=dampening, weight_decay=weight_decay,

@@ -106,6 +106,21 @@ def test_layer_matches_pytorch(name, ours, theirs, shape):
     _compare(ours(), theirs(), _x(*shape))
 
 
+@pytest.mark.parametrize("train", [True, False], ids=["train", "eval"])
+@pytest.mark.parametrize("n", [1, 0], ids=["batch1", "batch0"])
+@pytest.mark.parametrize("name,ours,theirs,shape", LAYERS, ids=[r[0] for r in LAYERS])
+def test_layer_matches_pytorch_on_a_single_and_an_empty_batch(name, ours, theirs, shape, n, train):
+    """PyTorch accepts a batch of 1 and a zero-size batch in every layer here (parameter gradients of an
+    empty batch are exact zeros), except BatchNorm training on one value per channel."""
+    x = _x(n, *shape[1:])
+    if name == "BatchNorm1d_2d" and n == 1 and train:
+        with pytest.raises(ValueError, match=r"Expected more than 1 value per channel when training, got input "
+                                             r"size \[1, 4\]"):
+            ours()(ag.tensor(x))
+        return
+    _compare(ours(), theirs(), x, train=train)
+
+
 def test_embedding_matches_pytorch_with_padding_idx():
     idx = np.array([[1, 0, 3], [4, 0, 1]])
     torch.manual_seed(0)
@@ -237,6 +252,28 @@ def test_loss_matches_pytorch(name, mods, data):
     np.testing.assert_allclose(xo.grad.numpy(), xt.grad.numpy(), rtol=1e-9, atol=1e-12)
     # our own oracle: float64 gradcheck of the same loss (targets held constant)
     assert ag.gradcheck(lambda a: ours(a, to), (ag.tensor(x, requires_grad=True),))
+
+
+@pytest.mark.filterwarnings("ignore:Mean of empty slice:RuntimeWarning")  # the core's mean of nothing
+@pytest.mark.filterwarnings("ignore:.*divides the total loss:UserWarning")  # kl_div's 'mean', both libraries
+@pytest.mark.parametrize("reduction", ["none", "sum", "mean"])
+@pytest.mark.parametrize("n", [1, 0], ids=["batch1", "batch0"])
+@pytest.mark.parametrize("name,mods,data", [r for r in LOSSES if r[0] != "ce_1d_input"],
+                         ids=[r[0] for r in LOSSES if r[0] != "ce_1d_input"])
+def test_loss_matches_pytorch_on_a_single_and_an_empty_batch(name, mods, data, n, reduction):
+    """Every reduction of every loss on 1 and 0 samples: PyTorch's values (nan for 'mean' of nothing)."""
+    ours, theirs = mods()
+    ours.reduction = theirs.reduction = reduction
+    x, t = (a[:n] for a in data())
+    xo, xt = ag.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    with np.errstate(all="ignore"):  # the core's mean of nothing divides 0 by 0
+        lo = ours(xo, ag.tensor(t))
+        lo.sum().backward()
+    lt = theirs(xt, torch.tensor(t))
+    lt.sum().backward()
+    assert lo.shape == tuple(lt.shape)
+    np.testing.assert_allclose(lo.detach().numpy(), lt.detach().numpy(), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(xo.grad.numpy(), xt.grad.numpy(), rtol=1e-9, atol=1e-12)
 
 
 TF = None if torch is None else torch.nn.functional

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from .. import _dual as D
 from .._function import Function
 from .._tensor import Tensor
+from .arithmetic import _c_name  # PyTorch's C++ dtype names, as its messages print them
 
 
 class Linear(Function):
@@ -34,15 +37,38 @@ class Linear(Function):
 
 def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
     """input @ weight^T + bias, for input (*, in_features), weight (out_features, in_features)."""
-    if weight.ndim != 2 or input.ndim < 1 or input.shape[-1] != weight.shape[1]:
+    if input.ndim == 0:
+        raise RuntimeError(f"linear: both arguments to linear need to be at least 1D, but they are 0D and "
+                           f"{weight.ndim}D; give the input a feature dimension, e.g. x.reshape(1, 1)")
+    if weight.ndim != 2:
+        raise RuntimeError(f"linear: weight must be 2-D (out_features, in_features), got shape {list(weight.shape)}")
+    if input.shape[-1] != weight.shape[1]:
+        rows = int(np.prod(input.shape[:-1]))
         raise RuntimeError(
             f"linear: input of shape {list(input.shape)} cannot be multiplied by weight of shape "
-            f"{list(weight.shape)}: the input's last dimension must equal weight.shape[1] (in_features)"
+            f"{list(weight.shape)} (mat1 and mat2 shapes cannot be multiplied ({rows}x{input.shape[-1]} and "
+            f"{weight.shape[1]}x{weight.shape[0]})): the input's last dimension must equal weight.shape[1] "
+            "(in_features)"
+        )
+    # numpy's matmul would promote silently: a float64 batch into a float32 model would give float64
+    # activations and gradients that no longer match the parameters; PyTorch refuses, so do we
+    if input.dtype != weight.dtype:
+        fix = f"cast the input with x.to(ag.{weight.dtype})"
+        if input.dtype.kind == "f":
+            fix += f", or the layer with layer.to(ag.{input.dtype})"
+        raise RuntimeError(
+            f"linear: expected m1 and m2 to have the same dtype, but got: {_c_name(input.dtype)} != "
+            f"{_c_name(weight.dtype)} (input is {input.dtype}, weight is {weight.dtype}); {fix}"
         )
     if bias is not None and tuple(bias.shape) != (weight.shape[0],):
         raise RuntimeError(
             f"linear: bias of shape {list(bias.shape)} does not match out_features={weight.shape[0]}; "
             f"expected shape [{weight.shape[0]}]"
+        )
+    if bias is not None and bias.dtype != weight.dtype:
+        raise RuntimeError(
+            f"linear: bias has dtype {bias.dtype} but input and weight are {weight.dtype} (self and mat2 must "
+            f"have the same dtype); cast the bias with bias.to(ag.{weight.dtype})"
         )
     if bias is None:
         return Linear.apply(input, weight)

@@ -432,3 +432,19 @@ def test_sign_is_recorded_with_zero_gradient():
     np.testing.assert_array_equal(x.grad.numpy(), [1.0, 1.0, 1.0])
     np.testing.assert_array_equal(ag.tensor([True, False]).sign().numpy(), [True, False])
     assert ag.tensor([3, -2, 0]).sign().dtype == np.int64
+
+
+def test_sign_and_abs_gradient_at_nan_are_zero_and_empty_means_are_silent_nan():
+    import warnings
+
+    x = ag.tensor([float("nan"), 2.0, -1.0, 0.0], requires_grad=True)
+    np.testing.assert_array_equal(x.detach().sign().numpy(), [0.0, 1.0, -1.0, 0.0])  # PyTorch: sign(nan) = 0
+    x.abs().sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [0.0, 1.0, -1.0, 0.0])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert np.isnan(ag.zeros(0).mean().item())
+        np.testing.assert_array_equal(ag.zeros(2, 0).mean(1).numpy(), [np.nan, np.nan])
+        e = ag.zeros(2, 0, requires_grad=True)
+        e.mean().backward()
+        assert e.grad.shape == (2, 0)

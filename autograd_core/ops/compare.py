@@ -9,6 +9,7 @@ import numpy as np
 from .. import _dual as D
 from .._function import Function
 from .._tensor import Tensor, _make
+from .unary import sign_nan0
 
 
 class Where(Function):
@@ -166,7 +167,7 @@ class Sign(Function):
     y + x still gets x's gradient through the other path and y.requires_grad matches)"""
 
     def forward(self, x):
-        return x.copy() if x.dtype == np.bool_ else np.sign(x)
+        return x.copy() if x.dtype == np.bool_ else sign_nan0(np.asarray(x))
 
     def backward(self, g):
         return D.zeros_like(g)

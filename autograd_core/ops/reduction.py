@@ -90,9 +90,13 @@ class Mean(_Reduce):
     def forward(self, x, axes, keepdim):
         self._setup(x, axes, keepdim)
         self.n = _count(x.shape, axes)
+        if self.n == 0:  # an empty mean is nan, silently (PyTorch; numpy warns)
+            return np.full(_reduced_shape(x.shape, axes) if not keepdim else self.kshape, np.nan, dtype=x.dtype)
         return x.mean(axis=axes, keepdims=keepdim)
 
     def backward(self, g):
+        if self.n == 0:
+            return self._expand(g * 0)  # no elements: the (empty) gradient is never divided by zero
         return self._expand(g / self.n)
 
 

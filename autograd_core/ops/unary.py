@@ -19,6 +19,14 @@ def _float(x: Tensor) -> Tensor | np.ndarray:
     return x
 
 
+def sign_nan0(x: np.ndarray) -> np.ndarray:
+    """np.sign with PyTorch's value at nan: 0 (numpy gives nan)."""
+    s = np.sign(x)
+    if s.dtype.kind == "f" and np.isnan(s).any():
+        s = np.where(np.isnan(s), 0, s).astype(s.dtype)
+    return s
+
+
 def stable_sigmoid(x: np.ndarray) -> np.ndarray:
     """1 / (1 + exp(-x)) without overflow: exp is only taken of -|x|."""
     e = np.exp(-np.abs(x))
@@ -101,10 +109,10 @@ class Rsqrt(Function):
 
 
 class Abs(Function):
-    """y = |x|;  gx = g * sign(x)   (0 at x = 0: the minimum-norm subgradient)"""
+    """y = |x|;  gx = g * sign(x)   (0 at x = 0: the minimum-norm subgradient; 0 at nan, as in PyTorch)"""
 
     def forward(self, x):
-        self.sign = np.sign(x)
+        self.sign = sign_nan0(x)
         return np.abs(x)
 
     def backward(self, g):

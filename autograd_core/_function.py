@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import itertools
 import traceback
+import weakref
 from typing import Any
 
 import numpy as np
@@ -256,7 +257,19 @@ def _link_view(t: Tensor, src: Any, out: np.ndarray) -> None:
     base = out.base
     if base is not None and (base is src.data or base is src.data.base):
         t._vc = src._vc
-        t._base = src._base if src._base is not None else src
+        register_view(t, src._base if src._base is not None else src)
+
+
+def register_view(t: Tensor, root: Tensor) -> None:
+    """Record that ``t`` is a view of ``root``: an in-place op on either rewrites the other's history
+    (``_inplace.py``), so root keeps weak references to its live views."""
+    t._base = root
+    views = root._views
+    if views is None:
+        root._views = views = []
+    elif len(views) > 32:  # drop dead references now and then, so a long loop of views stays small
+        views[:] = [r for r in views if r() is not None]
+    views.append(weakref.ref(t))
 
 
 def _describe(a: Any, arr: np.ndarray | None = None) -> str:

@@ -18,7 +18,7 @@ from ._function import Function
 from ._tensor import Tensor, _make, bump_version
 from .ops import arithmetic as A
 from .ops import compare as C
-from .ops.indexing import SetItem, normalize_index, put
+from .ops.indexing import GetItem, SetItem, normalize_index, put
 
 _STATE = _grad_mode.STATE
 _UFUNC_OUT = {A.Add: np.add, A.Sub: np.subtract, A.Mul: np.multiply, A.Div: np.true_divide}
@@ -44,6 +44,90 @@ class Copy(Function):
 
     def backward(self, g):
         return (D.zeros_like(g) if self.needs_input_grad(0) else None), g
+
+
+class ViewWrite(Function):
+    """y = base with the elements a view covers replaced by v (an in-place op through the view);
+    gbase = g with those elements 0,  gv = g at those elements"""
+
+    def forward(self, base, v, pos):
+        # the new values were already written through the view: y is the base's own memory
+        self.pos, self.shape = pos, base.shape
+        return base
+
+    def backward(self, g):
+        flat = g.reshape(-1)
+        gb = gv = None
+        if self.needs_input_grad(0):
+            if D.is_tensor(flat):
+                gb = SetItem.apply(flat, 0.0, index=(self.pos,)).reshape(self.shape)
+            else:
+                gb = flat.copy()
+                gb[self.pos] = 0
+                gb = gb.reshape(self.shape)
+        if self.needs_input_grad(1):
+            gv = flat[(self.pos,)] if D.is_tensor(flat) else flat[self.pos]
+        return gb, gv
+
+
+def view_positions(root: np.ndarray, view: np.ndarray) -> np.ndarray | None:
+    """For each element of ``view`` (an array aliasing ``root``'s memory), its C-order flat index in
+    ``root``; None when the view does not map onto distinct elements of root (then it is refused)."""
+    isz = root.itemsize
+    if view.dtype != root.dtype or root.size == 0:
+        return None if root.size or view.size else np.zeros(view.shape, dtype=np.int64)
+
+    def span(a: np.ndarray) -> tuple[int, int, int]:
+        start = a.__array_interface__["data"][0]
+        lo = start + sum(st * (n - 1) for st, n in zip(a.strides, a.shape) if st < 0 and n > 0)
+        hi = start + sum(st * (n - 1) for st, n in zip(a.strides, a.shape) if st > 0 and n > 0) + isz
+        return start, lo, hi
+
+    r0, rlo, rhi = span(root)
+    v0, vlo, vhi = span(view)
+    if view.size and (vlo < rlo or vhi > rhi):
+        return None
+    if any(st % isz for st in root.strides + view.strides) or (r0 - rlo) % isz or (v0 - rlo) % isz:
+        return None
+    # an image of root's memory, one int64 per item, holding each element's flat index
+    mem = np.full((rhi - rlo) // isz, -1, dtype=np.int64)
+    strided = np.lib.stride_tricks.as_strided
+    img = strided(mem[(r0 - rlo) // isz:], root.shape, tuple(st // isz * 8 for st in root.strides))
+    img[...] = np.arange(root.size, dtype=np.int64).reshape(root.shape)
+    if np.count_nonzero(mem >= 0) != root.size:  # root overlaps itself (a broadcast array)
+        return None
+    if view.size == 0:
+        return np.zeros(view.shape, dtype=np.int64)
+    pos = strided(mem[(v0 - rlo) // isz:], view.shape, tuple(st // isz * 8 for st in view.strides)).copy()
+    return None if (pos < 0).any() else pos
+
+
+def _live_views(root: Tensor, skip: Tensor | None) -> list[Tensor]:
+    out = []
+    for ref in root._views or ():
+        v = ref()
+        if v is not None and v is not skip and v._base is root:
+            out.append(v)
+    return out
+
+
+def _regenerate_views(root: Tensor, skip: Tensor | None) -> None:
+    """After root's history was rewritten by an in-place op, every other live view of it gets the
+    history of 'those elements of the new root' (PyTorch regenerates views the same way), so a view
+    read later sends its gradient through the in-place op instead of around it."""
+    from .ops.shape import Reshape
+
+    for v in _live_views(root, skip):
+        pos = view_positions(root.data, v.data)
+        if pos is None:
+            raise RuntimeError(
+                f"an in-place op changed a tensor of shape {list(root.shape)} that has a live view of shape "
+                f"{list(v.shape)} whose elements could not be located in it; clone() the view before the change"
+            )
+        with _grad_mode.enable_grad():
+            new = GetItem.apply(Reshape.apply(root, shape=(-1,)), index=(pos,), basic=False)
+        v.grad_fn, v._rg = new.grad_fn, new._rg
+        v.__dict__.pop("_out_idx", None)
 
 
 def _check_leaf(t: Tensor) -> None:
@@ -109,12 +193,16 @@ def apply_inplace(t: Tensor, cls: type, op: str, *args: Any, **kwargs: Any) -> T
         return t
     _check_leaf(t)
     base = t._base
-    if base is not None and (base._rg or t._rg):
-        raise RuntimeError(
-            f"{op}: in-place modification of a view of a tensor that is part of a graph is not "
-            "supported by autograd_core (the base tensor's history would have to be rewritten). "
-            "Fix: assign through the base tensor (base[idx] = value) or use out-of-place ops / clone()."
-        )
+    pos = None
+    if base is not None:
+        pos = view_positions(base.data, t.data)
+        if pos is None:
+            raise RuntimeError(
+                f"{op}: in-place modification of this view (shape {list(t.shape)}) of a tensor of shape "
+                f"{list(base.shape)} is not supported: its elements do not map one-to-one onto the base's "
+                "(e.g. a broadcast/expanded view). Fix: clone() the view, or assign through the base "
+                "(base[idx] = value)."
+            )
     old = _make(t.data, t.grad_fn, t._rg, t._out_idx)
     if cls.saves_inputs:
         # The backward needs the value before the write: keep a private copy of it.
@@ -130,6 +218,16 @@ def apply_inplace(t: Tensor, cls: type, op: str, *args: Any, **kwargs: Any) -> T
     _write(t, result.data, op)
     t.grad_fn, t._rg = result.grad_fn, result._rg
     t.__dict__.pop("_out_idx", None)
+    if base is not None:
+        # the base's memory changed through t: its history becomes "old base with t's elements
+        # replaced by the result" (PyTorch's CopySlices), so later reads of the base see the op
+        b_old = _make(base.data, base.grad_fn, base._rg, base._out_idx)
+        new_base = ViewWrite.apply(b_old, result, pos=pos)
+        base.grad_fn, base._rg = new_base.grad_fn, new_base._rg
+        base.__dict__.pop("_out_idx", None)
+        _regenerate_views(base, skip=t)
+    elif t._views:
+        _regenerate_views(t, skip=None)
     return t
 
 

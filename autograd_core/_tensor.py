@@ -35,6 +35,7 @@ class Tensor:
     _out_idx = 0  # which output of grad_fn this tensor is (multi-output ops)
     _hooks: list | None = None  # hooks of a leaf tensor
     _base: Tensor | None = None  # the tensor this one is a view of
+    _views: list | None = None  # weak references to the live views of this tensor (when it is a base)
     name: str | None = None  # optional label, shown by repr and the graph drawings
 
     # Let numpy binary operators defer to ours (``ndarray * Tensor`` -> ``Tensor.__rmul__``)
@@ -224,10 +225,12 @@ class Tensor:
         return bool(self.data.item())
 
     def detach(self) -> Tensor:
-        """A new leaf sharing data and version counter, cut from the graph."""
+        """A new leaf sharing data and version counter, cut from the graph.
+
+        Not a view for autograd (as in PyTorch): an in-place change of it modifies self's memory
+        and version, so graphs that saved self notice, but self's history is not rewritten."""
         t = _make(self.data, None, False)
         t._vc = self._vc
-        t._base = self._base if self._base is not None else self
         return t
 
     def detach_(self) -> Tensor:

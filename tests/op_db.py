@@ -127,6 +127,31 @@ op("neg", lambda a: -a, np.negative, lambda a: -a, _unary_samples(_r))
 op("sign", lambda a: a.sign(), np.sign, lambda a: a.sign(), _unary_samples(_away))
 
 
+def _through_views(lib_mul: Callable) -> Callable:
+    """y = a * 1, then in-place ops through two views of y (a transpose and a row of it), then y and
+    a third view that was taken before the writes: the engine rewrites the base's and the views' history."""
+    def f(a, b):
+        y = a * 1
+        stale = y[:, 0]  # taken before the writes: must see them
+        t = y.t()
+        t[0].mul_(b)
+        lib_mul(y[1:], b[0])
+        return y * 1, stale * 1
+    return f
+
+
+def _through_views_ref(a, b):
+    y = a * 1
+    y.T[0] *= b
+    y[1:] *= b[0]
+    return y, y[:, 0].copy()
+
+
+op("inplace_through_views", _through_views(lambda v, s: v.mul_(s)), _through_views_ref,
+   _through_views(lambda v, s: v.mul_(s)),
+   lambda rng: [Sample((_r(rng, 3, 2), _r(rng, 3)), name="2d")])
+
+
 def _remainder_samples(rng: np.random.Generator) -> list[Sample]:
     """a = b * (k + u) with u in [0.2, 0.8]: a / b keeps away from the integers where a % b jumps."""
     out = []

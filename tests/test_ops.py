@@ -95,7 +95,8 @@ def test_matches_pytorch(info: OpInfo, k: int) -> None:
 # Which op-table row exercises each Function subclass (documentation and a completeness check).
 COVERED_BY = {
     "Add": "add", "Sub": "sub", "Mul": "mul", "Div": "div",
-    "Remainder": "remainder", "DivRounded": "div_floor", "Sign": "sign", "Pow": "pow", "Neg": "neg", "Matmul": "matmul",
+    "Remainder": "remainder", "DivRounded": "div_floor", "Sign": "sign",
+    "ViewWrite": "inplace_through_views", "Pow": "pow", "Neg": "neg", "Matmul": "matmul",
     "Exp": "exp", "Log": "log", "Log1p": "log1p", "Expm1": "expm1", "Sqrt": "sqrt", "Rsqrt": "rsqrt",
     "Abs": "abs", "Sin": "sin", "Cos": "cos", "Tanh": "tanh", "Sigmoid": "sigmoid", "Relu": "relu",
     "LeakyRelu": "leaky_relu", "Elu": "elu", "Softplus": "softplus", "Hardtanh": "hardtanh", "Clamp": "clamp",

@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from .. import _dual as D
-from .._function import Function
+from .._function import Function, register_view
 from .._tensor import Tensor, _make
 from .reduction import normalize_dims
 
@@ -215,7 +215,7 @@ def _alias(x: Tensor) -> Tensor:
         return Reshape.apply(x, shape=x.shape)
     t = _make(x.data, None, False)
     t._vc = x._vc
-    t._base = x._base if x._base is not None else x
+    register_view(t, x._base if x._base is not None else x)
     return t
 
 

@@ -12,13 +12,19 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange, uint64
 
+from ._arrays import kernel_array
+
 _JIT = dict(cache=True, parallel=True, error_model="numpy")
 
 
 @njit(cache=True, error_model="numpy")
 def _span(wo, w, sw, pw, off):
-    """Output columns ox whose input column ox*sw + off - pw lies inside [0, w)."""
-    lo = max(0, -((off - pw) // sw))
+    """Output columns ox whose input column ox*sw + off - pw lies inside [0, w): lo <= hi <= wo.
+
+    Both ends are clamped to [0, wo]: when every column reads padding, the first in-range column lies
+    past the last output (e.g. w = 1, pw = 2, off = 0: lo = 2 > wo = 1), and the callers zero the
+    margins [0, lo) and [hi, wo) of each output row, so an unclamped lo overran into the next image."""
+    lo = min(wo, max(0, -((off - pw) // sw)))
     hi = min(wo, (w - 1 + pw - off) // sw + 1)
     return lo, max(lo, hi)
 
@@ -111,13 +117,15 @@ def _col2im_numba(cols, kh, kw, sh, sw, ph, pw, dh, dw, ho, wo, x):
 # The wrappers allocate outputs in numpy: an array numba allocates comes back as a view of a numba
 # buffer, which the engine cannot prove unshared and so would copy before storing it as a .grad.
 def im2col_numba(x, kh, kw, sh, sw, ph, pw, dh, dw, ho, wo):
+    x = kernel_array(x, "im2col")
     cols = np.empty((x.shape[1] * kh * kw, x.shape[0] * ho * wo), dtype=x.dtype)
-    return _im2col_numba(np.ascontiguousarray(x), kh, kw, sh, sw, ph, pw, dh, dw, ho, wo, cols)
+    return _im2col_numba(x, kh, kw, sh, sw, ph, pw, dh, dw, ho, wo, cols)
 
 
 def col2im_numba(cols, c, h, w, kh, kw, sh, sw, ph, pw, dh, dw, ho, wo):
+    cols = kernel_array(cols, "col2im")
     x = np.zeros((cols.shape[1] // (ho * wo), c, h, w), dtype=cols.dtype)
-    return _col2im_numba(np.ascontiguousarray(cols), kh, kw, sh, sw, ph, pw, dh, dw, ho, wo, x)
+    return _col2im_numba(cols, kh, kw, sh, sw, ph, pw, dh, dw, ho, wo, x)
 
 
 def _window_index(kh, kw, sh, sw, dh, dw, ho, wo):

@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange, uint64
 
+from ._arrays import kernel_array
 from ._llvm import fma, store_fence, stream_copy
 
 _JIT = dict(cache=True, parallel=True, error_model="numpy")
@@ -328,9 +329,22 @@ def _vec(v, dt):
     return np.empty(0, dt) if v is None else np.ascontiguousarray(v, dtype=dt)
 
 
+def _empty_forward(x):
+    """An input without elements (N = 0, L = 0 or C = 0) has no statistics: as PyTorch, the output is
+    empty and the running statistics are left alone (the kernels would divide by M = 0)."""
+    nan = np.full(x.shape[1], np.nan)
+    return np.empty_like(x), nan, nan.copy()
+
+
+def _empty_backward(x, dt):
+    return np.empty_like(x), np.zeros(x.shape[1], dt), np.zeros(x.shape[1], dt)
+
+
 def batch_norm_forward_numba(x, gamma, beta, eps, running_mean=None, running_var=None, momentum=0.1):
     """-> (y, batch mean, invstd = 1 / sqrt(biased batch var + eps)); updates the running statistics."""
-    x = np.ascontiguousarray(x)
+    x = kernel_array(x, "batch_norm_forward")
+    if x.size == 0:
+        return _empty_forward(x)
     dt = x.dtype
     rm, rv = _vec(running_mean, dt), _vec(running_var, dt)
     # narrow inputs get their own kernels, compiled only when first met (BatchNorm1d after a Linear)
@@ -347,15 +361,19 @@ def batch_norm_forward_numba(x, gamma, beta, eps, running_mean=None, running_var
 
 def batch_norm_backward_numba(g, x, mean, invstd, gamma):
     """-> (dx, dgamma, dbeta)."""
-    x = np.ascontiguousarray(x)
+    x = kernel_array(x, "batch_norm_backward")
+    if x.size == 0:
+        return _empty_backward(x, x.dtype)
     # dx allocated by numpy, not numba: the engine can then keep it as a .grad without copying
-    args = (np.ascontiguousarray(g), x, mean, invstd, _vec(gamma, x.dtype), np.empty_like(x))
+    args = (kernel_array(g, "batch_norm_backward"), x, mean, invstd, _vec(gamma, x.dtype), np.empty_like(x))
     if x.shape[2] < _MIN_COLUMNS:
         return _bn_bwd_narrow(*args)
     return _bn_bwd(*args, x.nbytes >= _STREAM_BYTES)
 
 
 def batch_norm_forward_reference(x, gamma, beta, eps, running_mean=None, running_var=None, momentum=0.1):
+    if x.size == 0:
+        return _empty_forward(x)
     m = x.shape[0] * x.shape[2]
     x64 = x.astype(np.float64)
     mean = x64.mean(axis=(0, 2))
@@ -372,6 +390,8 @@ def batch_norm_forward_reference(x, gamma, beta, eps, running_mean=None, running
 
 
 def batch_norm_backward_reference(g, x, mean, invstd, gamma):
+    if x.size == 0:
+        return _empty_backward(x, x.dtype)
     m = x.shape[0] * x.shape[2]
     g64 = g.astype(np.float64)
     xh = (x.astype(np.float64) - mean[None, :, None]) * invstd[None, :, None]

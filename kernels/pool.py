@@ -1,46 +1,51 @@
 """Max and average pooling, forward and backward (numba kernels and numpy twins).
 
 Max pooling returns, with the values, the flat index (into H*W of the *unpadded* input) of
-each window's maximum, as PyTorch's ``return_indices`` does; NaN wins over numbers, so NaN
-propagates. Average pooling follows PyTorch's divisor rule (window clipped to the padded input
-when ``count_include_pad``, to the real input otherwise, or ``divisor_override``).
+each window's maximum, as PyTorch's ``return_indices`` does, by PyTorch's CPU rules: the last NaN
+of a window wins, so NaN propagates; a window made only of padding gives -inf, an index past the
+plane, and no gradient. Average pooling follows PyTorch's divisor rule (window clipped to the
+padded input when ``count_include_pad``, to the real input otherwise, or ``divisor_override``).
 """
 
 from __future__ import annotations
 
 import numpy as np
-from numba import njit, prange
+from numba import njit, prange, uint64
+
+from ._arrays import kernel_array
 
 _JIT = dict(cache=True, parallel=True, error_model="numpy")
 
 
 @njit(**_JIT)
 def _max_fwd(x, kh, kw, sh, sw, ph, pw, dh, dw, vals, idx):
-    """General case: padding, dilation, ceil_mode windows that hang over the edge, NaN."""
+    """General case: padding, dilation, ceil_mode windows that hang over the edge, NaN.
+
+    PyTorch's CPU loop, so that values and indices agree with it everywhere: the window's first row
+    and column inside the input (ya, xa) start the scan; a NaN replaces the running maximum (so the
+    last NaN wins); and a window that holds no element beating -inf (one made only of padding, which
+    dilation allows) gives -inf with index ya * w + xa, past the end of the plane when ya >= h or
+    xa >= w. The backward skips such indices."""
     n, c, h, w = x.shape
     _, _, ho, wo = vals.shape
     for b in prange(n):
         for ch in range(c):
             for oy in range(ho):
+                y0 = oy * sh - ph
+                ya = y0 if y0 >= 0 else y0 + (dh - 1 - y0) // dh * dh  # first row >= 0 on the window's grid
+                yb = min(y0 + (kh - 1) * dh + 1, h)
                 for ox in range(wo):
+                    x0 = ox * sw - pw
+                    xa = x0 if x0 >= 0 else x0 + (dw - 1 - x0) // dw * dw
+                    xb = min(x0 + (kw - 1) * dw + 1, w)
                     best = -np.inf
-                    arg = -1
-                    for i in range(kh):
-                        y = oy * sh - ph + i * dh
-                        if y < 0 or y >= h:
-                            continue
-                        for j in range(kw):
-                            xx = ox * sw - pw + j * dw
-                            if xx < 0 or xx >= w:
-                                continue
+                    arg = ya * w + xa
+                    for y in range(ya, yb, dh):
+                        for xx in range(xa, xb, dw):
                             v = x[b, ch, y, xx]
-                            if arg < 0 or v > best or np.isnan(v):
+                            if v > best or np.isnan(v):
                                 best = v
                                 arg = y * w + xx
-                                if np.isnan(v):
-                                    break
-                        if arg >= 0 and np.isnan(best):
-                            break
                     vals[b, ch, oy, ox] = best
                     idx[b, ch, oy, ox] = arg
     return vals, idx
@@ -106,11 +111,16 @@ def _max_fwd_inside(x, kh, kw, sh, sw, dh, dw, vals, idx):
 @njit(**_JIT)
 def _max_bwd(g, idx, gx):
     n, c, ho, wo = g.shape
+    hw = uint64(gx.shape[2])
     for b in prange(n):  # one image per iteration: overlapping windows add within it only
         for ch in range(c):
             for oy in range(ho):
                 for ox in range(wo):
-                    gx[b, ch, idx[b, ch, oy, ox]] += g[b, ch, oy, ox]
+                    # a window of padding only points past the plane: it has no input. One unsigned
+                    # compare (a negative index would wrap to a huge one), and no wraparound handling
+                    k = uint64(idx[b, ch, oy, ox])
+                    if k < hw:
+                        gx[b, ch, k] += g[b, ch, oy, ox]
     return gx
 
 
@@ -170,7 +180,7 @@ def _avg_bwd(g, kh, kw, sh, sw, ph, pw, count_include_pad, divisor_override, gx)
 # The wrappers allocate outputs in numpy (an array numba allocates comes back as a view of a numba
 # buffer, which the engine cannot prove unshared and would copy before storing it as a .grad).
 def max_pool_forward_numba(x, kh, kw, sh, sw, ph, pw, dh, dw, ho, wo):
-    x = np.ascontiguousarray(x)
+    x = kernel_array(x, "max_pool_forward")
     n, c, h, w = x.shape
     vals = np.empty((n, c, ho, wo), dtype=x.dtype)
     idx = np.empty((n, c, ho, wo), dtype=np.int64)
@@ -185,22 +195,23 @@ def max_pool_forward_numba(x, kh, kw, sh, sw, ph, pw, dh, dw, ho, wo):
 
 
 def max_pool_backward_numba(g, idx, h, w):
+    g = kernel_array(g, "max_pool_backward")
     n, c = g.shape[:2]
     gx = np.zeros((n, c, h, w), dtype=g.dtype)
-    _max_bwd(np.ascontiguousarray(g), np.ascontiguousarray(idx), gx.reshape(n, c, h * w))
+    _max_bwd(g, np.ascontiguousarray(idx, dtype=np.int64), gx.reshape(n, c, h * w))
     return gx
 
 
 def avg_pool_forward_numba(x, kh, kw, sh, sw, ph, pw, ho, wo, count_include_pad, divisor_override):
+    x = kernel_array(x, "avg_pool_forward")
     out = np.empty((x.shape[0], x.shape[1], ho, wo), dtype=x.dtype)
-    return _avg_fwd(np.ascontiguousarray(x), kh, kw, sh, sw, ph, pw, bool(count_include_pad),
-                    int(divisor_override or 0), out)
+    return _avg_fwd(x, kh, kw, sh, sw, ph, pw, bool(count_include_pad), int(divisor_override or 0), out)
 
 
 def avg_pool_backward_numba(g, h, w, kh, kw, sh, sw, ph, pw, count_include_pad, divisor_override):
+    g = kernel_array(g, "avg_pool_backward")
     gx = np.zeros((g.shape[0], g.shape[1], h, w), dtype=g.dtype)
-    return _avg_bwd(np.ascontiguousarray(g), kh, kw, sh, sw, ph, pw, bool(count_include_pad),
-                    int(divisor_override or 0), gx)
+    return _avg_bwd(g, kh, kw, sh, sw, ph, pw, bool(count_include_pad), int(divisor_override or 0), gx)
 
 
 # ---------------------------------------------------------------------- numpy twins
@@ -214,25 +225,32 @@ def _windows(h, w, kh, kw, sh, sw, ph, pw, dh, dw, ho, wo):
 
 
 def max_pool_forward_reference(x, kh, kw, sh, sw, ph, pw, dh, dw, ho, wo):
+    """numpy twin of PyTorch's rule: the last NaN, else the first maximum; where nothing beats -inf, -inf
+    at the window's first in-range row and column (past the plane for a window of padding only)."""
     n, c, h, w = x.shape
     yy, xx = _windows(h, w, kh, kw, sh, sw, ph, pw, dh, dw, ho, wo)
     valid = (yy >= 0) & (yy < h) & (xx >= 0) & (xx < w)
-    win = x[:, :, np.clip(yy, 0, h - 1), np.clip(xx, 0, w - 1)]  # (n, c, ho, wo, kh, kw)
+    win = x[:, :, np.clip(yy, 0, max(h - 1, 0)), np.clip(xx, 0, max(w - 1, 0))]  # (n, c, ho, wo, kh, kw)
     win = np.where(valid, win, -np.inf).reshape(n, c, ho, wo, kh * kw)
     nan = np.isnan(win)
-    pick = np.where(nan.any(-1), nan.argmax(-1), win.argmax(-1))  # first NaN wins, else first max
+    pick = np.where(nan.any(-1), kh * kw - 1 - nan[..., ::-1].argmax(-1), win.argmax(-1))
     flat = (yy * w + xx).reshape(ho, wo, kh * kw)
     idx = np.take_along_axis(np.broadcast_to(flat, (n, c, ho, wo, kh * kw)), pick[..., None], -1)[..., 0]
     vals = np.take_along_axis(win, pick[..., None], -1)[..., 0].astype(x.dtype)
+    y0, x0 = np.arange(ho) * sh - ph, np.arange(wo) * sw - pw
+    ya = np.where(y0 < 0, y0 + (dh - 1 - y0) // dh * dh, y0)  # first row >= 0 on each window's grid
+    xa = np.where(x0 < 0, x0 + (dw - 1 - x0) // dw * dw, x0)
+    idx = np.where(vals == -np.inf, ya[:, None] * w + xa[None, :], idx)
     return vals, idx.astype(np.int64)
 
 
 def max_pool_backward_reference(g, idx, h, w):
     n, c = g.shape[:2]
-    gx = np.zeros((n, c, h * w), dtype=g.dtype)
+    gx = np.zeros((n, c, h * w + 1), dtype=g.dtype)  # one spare slot collects what has no input
     nn_, cc = np.meshgrid(np.arange(n), np.arange(c), indexing="ij")
-    np.add.at(gx, (nn_[..., None], cc[..., None], idx.reshape(n, c, -1)), g.reshape(n, c, -1))
-    return gx.reshape(n, c, h, w)
+    idx = np.where((idx >= 0) & (idx < h * w), idx, h * w).reshape(n, c, -1)
+    np.add.at(gx, (nn_[..., None], cc[..., None], idx), g.reshape(n, c, -1))
+    return gx[:, :, :h * w].reshape(n, c, h, w)
 
 
 def _avg_divisor(h, w, kh, kw, sh, sw, ph, pw, ho, wo, count_include_pad, divisor_override):

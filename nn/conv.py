@@ -33,6 +33,17 @@ class _ConvNd(Module):
                                       "(pad the input with F.pad first for other modes)")
         self.in_channels, self.out_channels, self.groups = in_channels, out_channels, groups
         self.kernel_size, self.stride, self.dilation = _pair(kernel_size), _pair(stride), _pair(dilation)
+        # Checked here, as PyTorch does at construction: the rest (kernel size 0, stride 0, negative
+        # padding) is refused by the functional op when the layer is called, also as in PyTorch.
+        if isinstance(padding, str):
+            if padding not in ("valid", "same"):
+                raise ValueError(f"{name}: Invalid padding string {padding!r}, should be one of {{'valid', 'same'}}")
+            if padding == "same" and any(s != 1 for s in self.stride):
+                raise ValueError(f"{name}: padding='same' is not supported for strided convolutions "
+                                 f"(stride={self.stride}); give an explicit padding instead")
+        if min(self.kernel_size) < 0:
+            raise RuntimeError(f"{name}: Trying to create tensor with negative dimension: kernel_size="
+                               f"{self.kernel_size}")
         self.padding = padding if isinstance(padding, str) else _pair(padding)
         self.output_padding = _pair(output_padding)
         self.padding_mode = padding_mode

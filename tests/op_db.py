@@ -645,10 +645,13 @@ op("batch_norm_train_noaffine", lambda x: _F().batch_norm(x, None, None, trainin
    lambda x: _np_bn(x, np.ones(x.shape[1]), np.zeros(x.shape[1])),
    lambda x: _t().nn.functional.batch_norm(x, None, None, training=True),
    lambda rng: [Sample((_r(rng, 3, 2, 2, 2),), name="NCHW")])
-op("batch_norm_eval", lambda x, w, b, rm, rv: _F().batch_norm(x, ag.tensor(rm), ag.tensor(rv), w, b),
+# running statistics in x's dtype: PyTorch (and so autograd_core) refuses mixed dtypes on the CPU
+op("batch_norm_eval", lambda x, w, b, rm, rv: _F().batch_norm(x, ag.tensor(rm, dtype=x.dtype),
+                                                              ag.tensor(rv, dtype=x.dtype), w, b),
    lambda x, w, b, rm, rv: (x - rm[None, :, None]) / np.sqrt(rv[None, :, None] + 1e-5) * w[None, :, None]
    + b[None, :, None],
-   lambda x, w, b, rm, rv: _t().nn.functional.batch_norm(x, _t().tensor(rm), _t().tensor(rv), w, b),
+   lambda x, w, b, rm, rv: _t().nn.functional.batch_norm(x, _t().tensor(rm, dtype=x.dtype),
+                                                         _t().tensor(rv, dtype=x.dtype), w, b),
    lambda rng: [Sample((_r(rng, 2, 3, 4), _r(rng, 3), _r(rng, 3)), {"rm": _r(rng, 3), "rv": _pos(rng, 3)})])
 
 

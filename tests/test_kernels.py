@@ -477,3 +477,262 @@ def test_fused_sgd_step_matches_twin(dtype, size, opts):
         if mu:
             np.testing.assert_allclose(b1, b2, rtol=tol, atol=tol)
         assert not np.array_equal(p1, p)  # the update happened in place
+
+
+# ---------------------------------------------------------------------- regressions of the fidelity issue
+def test_im2col_span_past_the_output_does_not_overrun_into_the_next_image():
+    """Every geometry on planes of 1-3 pixels (batch 2): a window whose taps all read padding on one axis
+    made im2col's first in-range column lie past the output row, and zeroing that margin overwrote the
+    next image's columns (conv2d and both weight gradients lost image 0). Numba == twin everywhere."""
+    x = _data(np.float64, (2, 2, 3, 3))
+    for h, w, kh, kw, ph, pw, dh, dw, s in np.ndindex(3, 3, 3, 3, 3, 3, 2, 2, 2):
+        h, w, kh, kw, dh, dw, sh, sw = h + 1, w + 1, kh + 1, kw + 1, dh + 1, dw + 1, s + 1, s + 1
+        ho, wo = out_size(h, kh, sh, 2 * ph, dh), out_size(w, kw, sw, 2 * pw, dw)
+        if ho < 1 or wo < 1:
+            continue
+        args = (kh, kw, sh, sw, ph, pw, dh, dw, ho, wo)
+        xs = np.ascontiguousarray(x[:, :, :h, :w])
+        a = conv.im2col_numba(xs, *args)
+        np.testing.assert_array_equal(a, conv.im2col_reference(xs, *args), err_msg=str((h, w) + args))
+        np.testing.assert_allclose(conv.col2im_numba(a, 2, h, w, *args), conv.col2im_reference(a, 2, h, w, *args),
+                                   rtol=1e-12, atol=1e-12, err_msg=str((h, w) + args))
+
+
+def test_conv2d_keeps_image_zero_with_padding_and_dilation_like_torch():
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(0)
+    x, w = rng.standard_normal((2, 1, 1, 1)), rng.standard_normal((2, 1, 1, 3))
+    gy = rng.standard_normal((2, 2, 1, 1))
+    xt, wt = ag.tensor(x, requires_grad=True), ag.tensor(w, requires_grad=True)
+    y = F.conv2d(xt, wt, padding=(0, 2), dilation=(1, 2))
+    y.backward(ag.tensor(gy))
+    tx, tw = torch.tensor(x, requires_grad=True), torch.tensor(w, requires_grad=True)
+    ty = torch.nn.functional.conv2d(tx, tw, padding=(0, 2), dilation=(1, 2))
+    ty.backward(torch.tensor(gy))
+    assert np.all(y.data[0] != 0)  # was [0, 0] for image 0
+    for ours, theirs in ((y, ty), (xt.grad, tx.grad), (wt.grad, tw.grad)):
+        np.testing.assert_allclose(ours.data, theirs.detach().numpy(), rtol=1e-12, atol=1e-14)
+    # conv_transpose2d's weight gradient runs im2col on the upstream gradient: the same span
+    u, v = rng.standard_normal((2, 2, 1, 1)), rng.standard_normal((2, 1, 1, 3))
+    ut, vt = ag.tensor(u, requires_grad=True), ag.tensor(v, requires_grad=True)
+    z = F.conv_transpose2d(ut, vt, padding=(0, 2), dilation=(1, 2))
+    gz = rng.standard_normal(z.shape)
+    z.backward(ag.tensor(gz))
+    tu, tv = torch.tensor(u, requires_grad=True), torch.tensor(v, requires_grad=True)
+    torch.nn.functional.conv_transpose2d(tu, tv, padding=(0, 2), dilation=(1, 2)).backward(torch.tensor(gz))
+    np.testing.assert_allclose(vt.grad.data, tv.grad.numpy(), rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(ut.grad.data, tu.grad.numpy(), rtol=1e-12, atol=1e-14)
+
+
+@pytest.mark.parametrize("backend", ["numba", "reference"])
+def test_max_pool_window_of_padding_only_has_no_input(backend):
+    """PyTorch: -inf, index ya*W + xa (the window's first in-range row/column, past the plane), no gradient."""
+    torch = pytest.importorskip("torch")
+    x = np.arange(1.0, 5.0).reshape(1, 1, 2, 2)
+    prev = kernels.use(backend)
+    try:
+        xt = ag.tensor(x, requires_grad=True)
+        y, idx = F.max_pool2d(xt, 2, 1, 1, 3, return_indices=True)  # taps at -1 and 2: both outside
+        assert y.data.tolist() == [[[[-np.inf]]]]
+        _, tidx = torch.nn.functional.max_pool2d(torch.tensor(x), 2, 1, 1, 3, return_indices=True)
+        assert idx.data.tolist() == tidx.tolist() == [[[[6]]]]
+        g1 = ag.tensor(np.ones(y.shape), requires_grad=True)
+        (gx,) = ag.grad(y, xt, g1, create_graph=True)
+        np.testing.assert_array_equal(gx.data, np.zeros_like(x))  # was 1 at the last element (index wrapped)
+        (gg1,) = ag.grad(gx, g1, ag.tensor(np.full(x.shape, 5.0)))  # double backward: that window gathers 0
+        np.testing.assert_array_equal(gg1.data, np.zeros(y.shape))
+        # with the window mixed into ordinary ones (ceil_mode, padding, dilation): gradients equal torch's
+        x2 = _data(np.float64, (2, 2, 3, 1))
+        xt2 = ag.tensor(x2, requires_grad=True)
+        y2 = F.max_pool2d(xt2, (2, 2), 1, (1, 1), (1, 2), ceil_mode=True)
+        g = _data(np.float64, y2.shape, seed=3)
+        y2.backward(ag.tensor(g))
+        ty2, ti2 = torch.nn.functional.max_pool2d(torch.tensor(x2), (2, 2), 1, (1, 1), (1, 2), ceil_mode=True,
+                                                  return_indices=True)
+        np.testing.assert_array_equal(y2.data, ty2.numpy())
+        want = np.zeros((2, 2, 3))
+        for b, c, k in zip(*np.nonzero(ti2.numpy().reshape(2, 2, -1) < 3)):
+            want[b, c, ti2.numpy().reshape(2, 2, -1)[b, c, k]] += g.reshape(2, 2, -1)[b, c, k]
+        np.testing.assert_array_equal(xt2.grad.data, want.reshape(x2.shape))
+    finally:
+        kernels.use(prev)
+
+
+@pytest.mark.parametrize("backend", ["numba", "reference"])
+def test_max_pool_last_nan_wins_like_torch(backend):
+    torch = pytest.importorskip("torch")
+    x = np.array([[[[np.nan, 1.0, 5.0], [np.nan, 2.0, np.nan], [1.0, 2.0, 3.0]]]])
+    prev = kernels.use(backend)
+    try:
+        for args in ((2, 1), (3, 1, 1), (2, 1, 0, 2)):
+            y, idx = F.max_pool2d(ag.tensor(x), *args, return_indices=True)
+            ty, tidx = torch.nn.functional.max_pool2d(torch.tensor(x), *args, return_indices=True)
+            np.testing.assert_array_equal(y.data, ty.numpy())
+            np.testing.assert_array_equal(idx.data, tidx.numpy())
+    finally:
+        kernels.use(prev)
+
+
+def test_valid_inputs_that_were_refused():
+    torch = pytest.importorskip("torch")
+    tF = torch.nn.functional
+    rng = np.random.default_rng(5)
+    # output_padding 1 with stride 1 is allowed by dilation 2 (PyTorch: output_padding < max(stride, dilation))
+    x, w = rng.standard_normal((2, 3, 4, 4)), rng.standard_normal((3, 2, 3, 3))
+    xt, wt = ag.tensor(x, requires_grad=True), ag.tensor(w, requires_grad=True)
+    y = F.conv_transpose2d(xt, wt, stride=1, output_padding=1, dilation=2)
+    g = rng.standard_normal(y.shape)
+    y.backward(ag.tensor(g))
+    tx, tw = torch.tensor(x, requires_grad=True), torch.tensor(w, requires_grad=True)
+    ty = tF.conv_transpose2d(tx, tw, stride=1, output_padding=1, dilation=2)
+    ty.backward(torch.tensor(g))
+    assert y.shape == tuple(ty.shape) == (2, 2, 9, 9)
+    for ours, theirs in ((y, ty), (xt.grad, tx.grad), (wt.grad, tw.grad)):
+        np.testing.assert_allclose(ours.data, theirs.detach().numpy(), rtol=1e-12, atol=1e-13)
+    # BatchNorm over zero channels (PyTorch accepts it without affine parameters)
+    for shape in ((2, 0, 3), (2, 0, 3, 3), (4, 0)):
+        xb = ag.ones(*shape, requires_grad=True)
+        yb = F.batch_norm(xb, ag.zeros(0), ag.ones(0), training=True)
+        assert yb.shape == shape
+        yb.sum().backward()
+        assert xb.grad.shape == shape
+        assert ag.nn.BatchNorm2d(0, affine=False)(ag.ones(2, 0, 3, 3)).shape == (2, 0, 3, 3)
+    with pytest.raises(IndexError):  # PyTorch 2.13 as well: its empty-input path reads weight[0]
+        ag.nn.BatchNorm2d(0)(ag.ones(2, 0, 3, 3))
+    # an empty batch: BatchNorm, max-pool double backward, conv2d, conv_transpose2d, avg_pool2d
+    x0 = ag.ones(0, 2, 4, 4, requires_grad=True)
+    u = ag.ones(0, 2, 2, 2, requires_grad=True)
+    (gx,) = ag.grad(F.max_pool2d(x0, 2), x0, u, create_graph=True)
+    gx.sum().backward()
+    assert gx.shape == (0, 2, 4, 4) and u.grad.shape == (0, 2, 2, 2)
+    for op, wshape, kw in ((F.conv2d, (3, 2, 3, 3), {"padding": 1}), (F.conv_transpose2d, (2, 3, 3, 3), {"stride": 2}),
+                           (F.avg_pool2d, None, {"kernel_size": 2}), (F.batch_norm, None, {"running_mean": None,
+                                                                                            "running_var": None,
+                                                                                            "training": True})):
+        x0 = ag.ones(0, 2, 4, 4, requires_grad=True)
+        tx0 = torch.ones(0, 2, 4, 4, dtype=torch.float32, requires_grad=True)
+        wt, tw = None, None
+        if wshape:
+            wt, tw = ag.ones(*wshape, requires_grad=True), torch.ones(*wshape, requires_grad=True)
+        y0 = op(x0, wt, **kw) if wt is not None else op(x0, **kw)
+        ty0 = getattr(tF, op.__name__)(tx0, tw, **kw) if tw is not None else getattr(tF, op.__name__)(tx0, **kw)
+        assert y0.shape == tuple(ty0.shape), op.__name__
+        y0.sum().backward()
+        ty0.sum().backward()
+        assert x0.grad.shape == (0, 2, 4, 4)
+        if wt is not None:
+            np.testing.assert_array_equal(wt.grad.data, tw.grad.numpy())  # zeros of the weight's shape
+
+
+@pytest.mark.parametrize("op", ["conv2d", "conv_transpose2d", "max_pool2d", "avg_pool2d", "batch_norm"])
+def test_float16_computes_in_float32_and_returns_float16_like_torch(op):
+    """PyTorch computes these on float16 CPU tensors (accumulating in float): so do we, never reaching numba
+    with float16. Values agree to float16's precision; gradients come back in each input's dtype."""
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(11)
+    x = rng.standard_normal((2, 2, 5, 5)).astype(np.float16)
+    params = {"conv2d": [rng.standard_normal((3, 2, 3, 3)).astype(np.float16)],
+              "conv_transpose2d": [rng.standard_normal((2, 3, 3, 3)).astype(np.float16)],
+              "batch_norm": [None, None, np.ones(2, np.float32), np.zeros(2, np.float32)]}.get(op, [])
+    kw = {"conv2d": {"padding": 1}, "conv_transpose2d": {"stride": 2}, "max_pool2d": {"kernel_size": 2},
+          "avg_pool2d": {"kernel_size": 2, "padding": 1}, "batch_norm": {"training": True}}[op]
+    ours = [ag.tensor(x, requires_grad=True)] + [None if p is None else ag.tensor(p, requires_grad=True)
+                                                  for p in params]
+    theirs = [torch.tensor(x, requires_grad=True)] + [None if p is None else torch.tensor(p, requires_grad=True)
+                                                      for p in params]
+    y = getattr(F, op)(*ours, **kw)
+    ty = getattr(torch.nn.functional, op)(*theirs, **kw)
+    assert y.dtype == np.float16 and str(ty.dtype) == "torch.float16"
+    np.testing.assert_allclose(y.data.astype(np.float32), ty.detach().float().numpy(), rtol=2e-2, atol=2e-2)
+    g = rng.standard_normal(y.shape).astype(np.float16)
+    y.backward(ag.tensor(g))
+    ty.backward(torch.tensor(g))
+    for a, t in zip(ours, theirs):
+        if a is not None:
+            assert a.grad.dtype == a.dtype
+            np.testing.assert_allclose(a.grad.data.astype(np.float32), t.grad.float().numpy(), rtol=3e-2, atol=3e-2)
+
+
+def test_big_endian_input_is_byte_swapped_before_the_kernels():
+    rng = np.random.default_rng(12)
+    x, w = rng.standard_normal((2, 2, 5, 5)).astype(np.float32), rng.standard_normal((3, 2, 3, 3)).astype(np.float32)
+    calls = {
+        "conv2d": lambda a, b: F.conv2d(a, b, padding=1),
+        "conv_transpose2d": lambda a, b: F.conv_transpose2d(a, b.transpose(0, 1), stride=2),
+        "max_pool2d": lambda a, b: F.max_pool2d(a, 3, 2, 1),
+        "avg_pool2d": lambda a, b: F.avg_pool2d(a, 2),
+        "batch_norm": lambda a, b: F.batch_norm(a, None, None, training=True),
+    }
+    for name, call in calls.items():
+        results = []
+        for dt in ("<f4", ">f4"):
+            a, b = ag.tensor(x.astype(dt), requires_grad=True), ag.tensor(w.astype(dt), requires_grad=True)
+            y = call(a, b)
+            y.backward(ag.tensor(np.cos(np.arange(y.data.size)).reshape(y.shape).astype(np.float32)))
+            results.append((y.data, a.grad.data) + ((b.grad.data,) if b.grad is not None else ()))
+        for native, swapped in zip(*results):
+            np.testing.assert_array_equal(native, swapped, err_msg=name)
+    # the kernels themselves accept byte-swapped arrays and refuse other dtypes with the kernel's name
+    big = x.astype(">f8")
+    np.testing.assert_array_equal(conv.im2col_numba(big, 2, 2, 1, 1, 0, 0, 1, 1, 4, 4),
+                                  conv.im2col_numba(x.astype(np.float64), 2, 2, 1, 1, 0, 0, 1, 1, 4, 4))
+    with pytest.raises(TypeError, match=r"kernels.max_pool_forward: the numba kernels take float32 or float64 "
+                                        r"arrays, got float16"):
+        pool.max_pool_forward_numba(x.astype(np.float16), 2, 2, 2, 2, 0, 0, 1, 1, 2, 2)
+
+
+def test_mixed_dtypes_raise_like_torch_with_the_fix():
+    torch = pytest.importorskip("torch")
+    x64, w32 = np.ones((1, 2, 4, 4)), np.ones((3, 2, 3, 3), np.float32)
+    with pytest.raises(RuntimeError, match="expected scalar type Double but found Float"):
+        torch.nn.functional.conv2d(torch.tensor(x64), torch.tensor(w32))
+    with pytest.raises(RuntimeError, match=r"conv2d: expected scalar type Double but found Float: Input type "
+                                           r"\(float64\) and weight type \(float32\) should be the same; convert one, "
+                                           r"e\.g\. weight\.to\(float64\) or input\.to\(float32\)"):
+        F.conv2d(ag.tensor(x64), ag.tensor(w32))
+    with pytest.raises(RuntimeError, match=r"conv2d: Input type \(float32\) and bias type \(float64\) should be the "
+                                           r"same; convert the bias with bias\.to\(float32\)"):
+        F.conv2d(ag.tensor(x64.astype(np.float32)), ag.tensor(w32), ag.zeros(3, dtype=ag.float64))
+    with pytest.raises(RuntimeError, match=r"conv_transpose2d: expected scalar type Double but found Float"):
+        F.conv_transpose2d(ag.tensor(x64), ag.tensor(np.ones((2, 3, 3, 3), np.float32)))
+    with pytest.raises(RuntimeError, match="mixed dtype"):
+        torch.nn.functional.batch_norm(torch.tensor(x64), None, None, torch.ones(2), training=True)
+    with pytest.raises(RuntimeError, match=r"batch_norm: mixed dtype \(CPU\): input \(float64\) and weight \(float32\) "
+                                           r"must share the input's dtype; convert them with \.to\(float64\)"):
+        F.batch_norm(ag.tensor(x64), None, None, ag.ones(2), training=True)
+    with pytest.raises(RuntimeError, match=r"input \(float32\) and running_mean \(float64\), running_var \(float64\)"):
+        F.batch_norm(ag.ones(2, 2), ag.zeros(2, dtype=ag.float64), ag.ones(2, dtype=ag.float64), training=False)
+    # float16 input with float32 parameters is PyTorch's mixed-precision case: accepted, float16 out
+    y = F.batch_norm(ag.ones(3, 2, dtype=ag.float16), ag.zeros(2), ag.ones(2), ag.ones(2), ag.zeros(2), training=True)
+    assert y.dtype == np.float16
+    with pytest.raises(RuntimeError, match=r"\(or all float32 for a float16 input\)"):
+        F.batch_norm(ag.ones(3, 2, dtype=ag.float16), None, None, ag.ones(2, dtype=ag.float64), training=True)
+    with pytest.raises(RuntimeError, match=r"conv2d: input of dtype int64 is not supported .* convert it with "
+                                           r"\.float\(\) or \.double\(\)"):
+        F.conv2d(ag.tensor(np.ones((1, 1, 3, 3), np.int64)), ag.tensor(np.ones((1, 1, 2, 2), np.int64)))
+
+
+@pytest.mark.filterwarnings("ignore:Initializing zero-element tensors is a no-op")  # torch's, for kernel size 0
+def test_conv_layer_arguments_refused_like_torch():
+    torch = pytest.importorskip("torch")
+    layer, tlayer = ag.nn.Conv2d(3, 4, 0), torch.nn.Conv2d(3, 4, 0)  # both construct
+    with pytest.raises(RuntimeError, match="kernel size should be greater than zero"):
+        tlayer(torch.ones(1, 3, 4, 4))
+    with pytest.raises(RuntimeError, match=r"conv2d: kernel size should be greater than zero, but got kernel_height: 0 "
+                                           r"kernel_width: 0"):
+        layer(ag.ones(1, 3, 4, 4))  # used to return zeros
+    with pytest.raises(RuntimeError, match="kernel_height: 0 kernel_width: 2"):
+        F.conv2d(ag.ones(1, 3, 4, 4), ag.ones(4, 3, 0, 2))
+    with pytest.raises(ValueError, match="padding='same' is not supported for strided convolutions"):
+        torch.nn.Conv2d(3, 4, 3, padding="same", stride=2)
+    for stride in (2, (1, 2)):
+        with pytest.raises(ValueError, match=r"Conv2d: padding='same' is not supported for strided convolutions "
+                                             r"\(stride=\(\d, 2\)\); give an explicit padding instead"):
+            ag.nn.Conv2d(3, 4, 3, padding="same", stride=stride)
+    with pytest.raises(ValueError, match=r"Conv2d: Invalid padding string 'full', should be one of"):
+        ag.nn.Conv2d(3, 4, 3, padding="full")
+    assert ag.nn.Conv2d(3, 4, 3, padding="same")(ag.ones(1, 3, 5, 5)).shape == (1, 4, 5, 5)
+    with pytest.raises(RuntimeError, match=r"Conv2d: Trying to create tensor with negative dimension"):
+        ag.nn.Conv2d(3, 4, -1)
+    with pytest.raises(RuntimeError, match=r"conv2d: non-positive stride is not supported"):
+        ag.nn.Conv2d(3, 4, 3, stride=0)(ag.ones(1, 3, 5, 5))

@@ -8,7 +8,7 @@ gather (numba kernel or numpy twin, see ``autograd_core.kernels``) plus one batc
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -65,12 +65,27 @@ def _per_group(a: np.ndarray, b: np.ndarray, ga: int, gb: int, g: ConvGeom, ta: 
     return out[0] if g.groups == 1 else np.concatenate(out, axis=0)
 
 
+def _half_in_float32(fn: Any) -> Any:
+    """Run a conv face on float16 arrays in float32 and round the result back to float16, as PyTorch's
+    CPU kernels accumulate half precision in float: the numba kernels exist for float32 and float64 only,
+    and a float16 GEMM would accumulate in float16."""
+    def run(a: np.ndarray, b: np.ndarray, g: ConvGeom) -> np.ndarray:
+        if a.dtype == np.float16:
+            return fn(a.astype(np.float32), b.astype(np.float32), g).astype(np.float16)
+        return fn(a, b, g)
+
+    run.__doc__ = fn.__doc__
+    return run
+
+
+@_half_in_float32
 def conv_forward(x: np.ndarray, w: np.ndarray, g: ConvGeom) -> np.ndarray:
     n = x.shape[0]
     y = _per_group(w.reshape(g.k, g.rows), _cols(x, g), g.k // g.groups, g.rows, g)  # (K, N*L)
     return np.ascontiguousarray(y.reshape(g.k, n, g.ho * g.wo).transpose(1, 0, 2)).reshape(n, g.k, g.ho, g.wo)
 
 
+@_half_in_float32
 def conv_grad_input(gy: np.ndarray, w: np.ndarray, g: ConvGeom) -> np.ndarray:
     n = gy.shape[0]
     kg = g.k // g.groups
@@ -80,6 +95,7 @@ def conv_grad_input(gy: np.ndarray, w: np.ndarray, g: ConvGeom) -> np.ndarray:
     return kernel("col2im")(gcols, g.c, g.h, g.w, g.kh, g.kw, g.sh, g.sw, t, left, g.dh, g.dw, g.ho, g.wo)
 
 
+@_half_in_float32
 def conv_grad_weight(x: np.ndarray, gy: np.ndarray, g: ConvGeom) -> np.ndarray:
     n = gy.shape[0]
     # gw_k = gy_k @ cols_k^T: (Kg, N*L) @ (N*L, rows): one GEMM per group over the whole batch
@@ -181,9 +197,37 @@ def out_size(size: int, k: int, s: int, p_total: int, d: int, ceil_mode: bool = 
     return span // s + 1
 
 
+# PyTorch's names for dtypes in its messages ("expected scalar type Double but found Float")
+_TORCH_NAME = {"float16": "Half", "float32": "Float", "float64": "Double"}
+
+
+def native(dt: np.dtype) -> np.dtype:
+    """dt in native byte order: a big-endian ``>f4`` array is float32 like any other (PyTorch has no byte
+    order), so dtype checks compare this, and the kernels byte-swap such input first."""
+    return dt if dt.isnative else dt.newbyteorder("=")
+
+
+def check_float(op: str, dt: np.dtype) -> None:
+    """The kernels compute float16 (in float32), float32 and float64; refuse the rest with the fix."""
+    if native(dt) not in (np.float16, np.float32, np.float64):
+        raise RuntimeError(f"{op}: input of dtype {dt.name} is not supported (autograd_core computes float16, "
+                           "float32 and float64); convert it with .float() or .double()")
+
+
+def check_same_dtype(op: str, x: Any, w: Any) -> None:
+    """PyTorch refuses an input and a weight of different dtypes (no promotion): so do we, naming both."""
+    a, b = native(x.dtype), native(w.dtype)
+    if a != b:
+        raise RuntimeError(
+            f"{op}: expected scalar type {_TORCH_NAME.get(a.name, a.name)} but found "
+            f"{_TORCH_NAME.get(b.name, b.name)}: Input type ({a.name}) and weight type ({b.name}) should be the "
+            f"same; convert one, e.g. weight.to({a.name}) or input.to({b.name}) (.float() / .double())")
+
+
 def conv_geometry(x_shape: tuple, w_shape: tuple, stride: Any, padding: Any, dilation: Any, groups: int,
-                  op: str = "conv2d") -> ConvGeom:
-    """Validate a conv2d call in Python (numba does not bounds-check) and describe it."""
+                  op: str = "conv2d", check_size: bool = True) -> ConvGeom:
+    """Validate a conv2d call in Python (numba does not bounds-check) and describe it. ``check_size=False``
+    skips the window-fits-the-input check (an empty batch of conv_transpose2d, which PyTorch lets through)."""
     if len(x_shape) != 4:
         raise RuntimeError(f"{op}: expected a 4-D input (N, C, H, W) (or 3-D unbatched), got shape {list(x_shape)}")
     if len(w_shape) != 4:
@@ -191,6 +235,12 @@ def conv_geometry(x_shape: tuple, w_shape: tuple, stride: Any, padding: Any, dil
                            f"got shape {list(w_shape)}")
     n, c, h, w = x_shape
     k, cg, kh, kw = w_shape
+    if kh < 1 or kw < 1:  # an empty window would give zeros (nn.Conv2d(3, 4, 0) builds such a weight)
+        raise RuntimeError(f"{op}: kernel size should be greater than zero, but got kernel_height: {kh} "
+                           f"kernel_width: {kw}")
+    if k < 1:
+        raise RuntimeError(f"{op}: Given groups={groups}, expected weight to be at least {max(groups, 1)} at "
+                           f"dimension 0, but got weight of size {list(w_shape)} instead")
     if groups < 1 or c % groups or k % groups:
         raise RuntimeError(
             f"{op}: groups={groups} must divide both in_channels ({c}) and out_channels ({k})")
@@ -200,8 +250,10 @@ def conv_geometry(x_shape: tuple, w_shape: tuple, stride: Any, padding: Any, dil
             f"{cg * groups} channels, but got {c} channels instead")
     sh, sw = _pair(stride, "stride", op)
     dh, dw = _pair(dilation, "dilation", op)
-    if min(sh, sw, dh, dw) < 1:
-        raise RuntimeError(f"{op}: stride and dilation must be positive, got stride={(sh, sw)}, dilation={(dh, dw)}")
+    if min(sh, sw) < 1:
+        raise RuntimeError(f"{op}: non-positive stride is not supported, got stride={(sh, sw)}")
+    if min(dh, dw) < 1:
+        raise RuntimeError(f"{op}: dilation should be greater than zero, but got {[dh, dw]}")
     if isinstance(padding, str):
         if padding == "valid":
             pads = (0, 0, 0, 0)
@@ -218,7 +270,7 @@ def conv_geometry(x_shape: tuple, w_shape: tuple, stride: Any, padding: Any, dil
             raise RuntimeError(f"{op}: negative padding is not supported, got {(ph, pw)}")
         pads = (ph, ph, pw, pw)
     hp, wp = h + pads[0] + pads[1], w + pads[2] + pads[3]
-    if hp < dh * (kh - 1) + 1 or wp < dw * (kw - 1) + 1:
+    if check_size and (hp < dh * (kh - 1) + 1 or wp < dw * (kw - 1) + 1):
         raise RuntimeError(
             f"{op}: Calculated padded input size per channel: ({hp} x {wp}). Kernel size: "
             f"({dh * (kh - 1) + 1} x {dw * (kw - 1) + 1}). Kernel size can't be greater than actual input size")
@@ -234,10 +286,11 @@ def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: An
     unbatched = x.ndim == 3
     if unbatched:
         x = x.unsqueeze(0)
-    if x.dtype != weight.dtype:
-        raise RuntimeError(
-            f"conv2d: Input type ({x.dtype.name}) and weight type ({weight.dtype.name}) should be the same "
-            "(convert one with .float() or .double())")
+    check_float("conv2d", x.dtype)
+    check_same_dtype("conv2d", x, weight)
+    if bias is not None and native(bias.dtype) != native(x.dtype):
+        raise RuntimeError(f"conv2d: Input type ({native(x.dtype).name}) and bias type ({native(bias.dtype).name}) "
+                           f"should be the same; convert the bias with bias.to({native(x.dtype).name})")
     geom = conv_geometry(x.shape, weight.shape, stride, padding, dilation, groups)
     y = Conv2d.apply(x, weight, geom=geom)
     if bias is not None:
@@ -251,34 +304,50 @@ def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: An
 def conv_transpose2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: Any = 1,
                      padding: Any = 0, output_padding: Any = 0, groups: int = 1, dilation: Any = 1) -> Tensor:
     """Transposed convolution (the gradient of conv2d w.r.t. its input); weight (C_in, C_out/groups, kH, kW)."""
+    op = "conv_transpose2d"
     x = input if isinstance(input, Tensor) else Tensor(input)
     unbatched = x.ndim == 3
     if unbatched:
         x = x.unsqueeze(0)
     if x.ndim != 4 or weight.ndim != 4:
-        raise RuntimeError(f"conv_transpose2d: expected 4-D input and weight, got {list(x.shape)} and "
-                           f"{list(weight.shape)}")
+        raise RuntimeError(f"{op}: expected 4-D input and weight, got {list(x.shape)} and {list(weight.shape)}")
+    check_float(op, x.dtype)
+    check_same_dtype(op, x, weight)
     n, cin, hin, win = x.shape
     if weight.shape[0] != cin:
-        raise RuntimeError(f"conv_transpose2d: weight of size {list(weight.shape)} expects {weight.shape[0]} input "
+        raise RuntimeError(f"{op}: weight of size {list(weight.shape)} expects {weight.shape[0]} input "
                            f"channels, but the input{list(x.shape)} has {cin}")
-    sh, sw = _pair(stride, "stride", "conv_transpose2d")
-    ph, pw = _pair(padding, "padding", "conv_transpose2d")
-    oph, opw = _pair(output_padding, "output_padding", "conv_transpose2d")
-    dh, dw = _pair(dilation, "dilation", "conv_transpose2d")
-    if oph >= max(sh, dh) or opw >= max(sw, dw):
-        raise RuntimeError("conv_transpose2d: output padding must be smaller than either stride or dilation, got "
-                           f"output_padding={(oph, opw)}, stride={(sh, sw)}, dilation={(dh, dw)}")
+    sh, sw = _pair(stride, "stride", op)
+    ph, pw = _pair(padding, "padding", op)
+    oph, opw = _pair(output_padding, "output_padding", op)
+    dh, dw = _pair(dilation, "dilation", op)
+    if min(sh, sw) < 1:
+        raise RuntimeError(f"{op}: non-positive stride is not supported, got stride={(sh, sw)}")
+    if min(ph, pw) < 0 or min(oph, opw) < 0:
+        raise RuntimeError(f"{op}: negative padding is not supported, got padding={(ph, pw)}, "
+                           f"output_padding={(oph, opw)}")
     cout = weight.shape[1] * groups
     kh, kw = weight.shape[2], weight.shape[3]
     h = (hin - 1) * sh - 2 * ph + dh * (kh - 1) + oph + 1
     w = (win - 1) * sw - 2 * pw + dw * (kw - 1) + opw + 1
+    # PyTorch checks output_padding and the output size only for a non-empty batch (an empty one just
+    # needs a shape, which may have zero rows but not fewer)
+    if n and (oph >= max(sh, dh) or opw >= max(sw, dw)):
+        raise RuntimeError(f"{op}: output padding must be smaller than either stride or dilation, but got "
+                           f"output_padding_height: {oph} output_padding_width: {opw} stride_height: {sh} "
+                           f"stride_width: {sw} dilation_height: {dh} dilation_width: {dw}")
+    if kh >= 1 and kw >= 1 and (min(h, w) < 0 or n and min(h, w) < 1):
+        raise RuntimeError(f"{op}: Given input size per channel: ({hin} x {win}). Calculated output size per "
+                           f"channel: ({h} x {w}). Output size is too small")
     # conv_transpose2d(x, W) is conv2d's input-gradient for a conv2d mapping (N, cout, h, w) -> x's shape
     # with weight W read as (K=cin, C/groups=cout/groups, kh, kw).
-    geom = conv_geometry((n, cout, h, w), weight.shape, (sh, sw), (ph, pw), (dh, dw), groups, "conv_transpose2d")
-    if (geom.ho, geom.wo) != (hin, win):
-        raise RuntimeError(f"conv_transpose2d: inconsistent geometry: input {hin}x{win} vs {geom.ho}x{geom.wo}")
+    geom = conv_geometry((n, cout, h, w), weight.shape, (sh, sw), (ph, pw), (dh, dw), groups, op, check_size=n > 0)
+    # That conv2d's own output is hin + oph // sh rows: an output_padding of at least the stride (allowed
+    # while it is below the dilation) adds rows that no input reaches. The transpose reads only the
+    # first hin x win of them, which the kernels take as given (ho, wo).
+    geom = replace(geom, ho=hin, wo=win)
     y = Conv2dGradInput.apply(x, weight, geom=geom)
     if bias is not None:
-        y = y + bias.reshape(1, cout, 1, 1)
+        # PyTorch converts a bias of another float dtype to the input's (conv2d refuses it instead)
+        y = y + bias.to(x.dtype).reshape(1, cout, 1, 1)
     return y.squeeze(0) if unbatched else y

@@ -16,6 +16,7 @@ from .. import _creation
 from .._function import Function
 from .._tensor import Tensor, _make, bump_version
 from ..kernels import get as kernel
+from .conv import check_float, native
 
 
 class BatchNorm(Function):
@@ -27,16 +28,17 @@ class BatchNorm(Function):
     def forward(self, x, gamma, beta, eps, running):
         # running = (running_mean, running_var, momentum): the kernel updates the arrays in place
         self.eps, self.shape = eps, x.shape
-        y, self.mean, self.invstd = kernel("batch_norm_forward")(x.reshape(x.shape[0], x.shape[1], -1), gamma, beta,
-                                                                 eps, *running)
-        return y.reshape(x.shape)
+        x3 = _as3d(x)
+        y, self.mean, self.invstd = kernel("batch_norm_forward")(_compute(x3), gamma, beta, eps, *running)
+        return _back(y.reshape(x.shape), x)
 
     def backward(self, g):
         x, gamma, beta = self.saved()
         if isinstance(g, Tensor):
             return _backward_composite(g, x, gamma, beta, self.eps, self.needs_input_grad)
-        g3 = g.reshape(self.shape[0], self.shape[1], -1)
-        dx, dgamma, dbeta = kernel("batch_norm_backward")(g3, x.reshape(g3.shape), self.mean, self.invstd, gamma)
+        g3 = _compute(_as3d(g))
+        dx, dgamma, dbeta = kernel("batch_norm_backward")(g3, _compute(_as3d(x)), self.mean, self.invstd, gamma)
+        dx = _back(dx, x)  # the engine casts dgamma, dbeta to the parameters' dtypes
         return (dx.reshape(self.shape) if self.needs_input_grad(0) else None,
                 dgamma if self.needs_input_grad(1) else None,
                 dbeta if self.needs_input_grad(2) else None)
@@ -45,11 +47,26 @@ class BatchNorm(Function):
         return {"eps": self.eps} if self.eps != 1e-5 else {}
 
 
+def _as3d(a: np.ndarray) -> np.ndarray:
+    """(N, C, *spatial) as the kernels' (N, C, L); explicit sizes (-1 is ambiguous for an empty input)."""
+    return a.reshape(a.shape[0], a.shape[1], int(np.prod(a.shape[2:], dtype=np.int64)))
+
+
+def _compute(a: np.ndarray) -> np.ndarray:
+    """float16 is normalised in float32 (PyTorch's CPU kernel accumulates half in float too; the numba
+    kernels exist for float32 and float64) and the results rounded back to float16."""
+    return a.astype(np.float32) if a.dtype == np.float16 else a
+
+
+def _back(out: np.ndarray, like: np.ndarray) -> np.ndarray:
+    return out.astype(np.float16) if like.dtype == np.float16 else out
+
+
 def _backward_composite(g: Tensor, x: Tensor, gamma: Any, beta: Any, eps: float, needs: Any) -> tuple:
     """The BatchNorm gradient from Tensor ops: differentiable again (create_graph)."""
     axes = (0,) + tuple(range(2, x.ndim))
     bshape = (1, x.shape[1]) + (1,) * (x.ndim - 2)
-    m = x.data.size // x.shape[1]
+    m = x.shape[0] * int(np.prod(x.shape[2:], dtype=np.int64))
     xc = x - x.mean(dim=axes, keepdim=True)
     invstd = ((xc * xc).mean(dim=axes, keepdim=True) + eps).rsqrt()
     xhat = xc * invstd
@@ -66,6 +83,20 @@ def _check_vec(v: Any, c: int, name: str) -> None:
                            f"(shape {list(v.shape)})")
 
 
+def _check_dtypes(x: Tensor, params: tuple) -> None:
+    """PyTorch's CPU rule: every parameter given has the input's dtype, or (mixed precision) the input is
+    float16 and every parameter float32. Anything else is a RuntimeError there, no promotion."""
+    check_float("batch_norm", x.dtype)
+    xd = native(x.dtype)
+    given = [(native(v.dtype), name) for v, name in params if v is not None]
+    if all(d == xd for d, _ in given) or (xd == np.float16 and all(d == np.float32 for d, _ in given)):
+        return
+    names = ", ".join(f"{name} ({d.name})" for d, name in given)
+    mixed = " (or all float32 for a float16 input)" if xd == np.float16 else ""
+    raise RuntimeError(f"batch_norm: mixed dtype (CPU): input ({xd.name}) and {names} must share the input's "
+                       f"dtype{mixed}; convert them with .to({xd.name}) (or the input with .to(weight.dtype))")
+
+
 def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor | None,
                weight: Tensor | None = None, bias: Tensor | None = None, training: bool = False,
                momentum: float = 0.1, eps: float = 1e-5) -> Tensor:
@@ -74,23 +105,37 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
     if x.ndim < 2:
         raise ValueError(f"batch_norm: expected 2D, 3D or 4D input (got {x.ndim}D input of shape {list(x.shape)})")
     c = x.shape[1]
-    for v, name in ((running_mean, "running_mean"), (running_var, "running_var"), (weight, "weight"),
-                    (bias, "bias")):
+    # values per channel: N * H * W (x.size // C would divide by zero for C = 0)
+    m = x.shape[0] * int(np.prod(x.shape[2:], dtype=np.int64))
+    if training and m == 1:  # PyTorch refuses exactly one value; an empty batch is allowed
+        raise ValueError(f"Expected more than 1 value per channel when training, got input size {list(x.shape)}")
+    if x.data.size == 0:
+        # PyTorch's result for an input without elements, before any other check: input * weight[0] + bias[0]
+        # (so C = 0 with affine parameters raises IndexError there, and here); statistics stay untouched
+        y = x * 1
+        if weight is not None:
+            y = y * weight[0]
+        if bias is not None:
+            y = y + bias[0]
+        return y
+    params = ((weight, "weight"), (bias, "bias"), (running_mean, "running_mean"), (running_var, "running_var"))
+    for v, name in params:
         _check_vec(v, c, name)
+    _check_dtypes(x, params)
+    if training and (running_mean is None) != (running_var is None):
+        raise ValueError("batch_norm: running_mean and running_var must either both be None or neither be None")
     if not training:
         if running_mean is None or running_var is None:
             raise RuntimeError("batch_norm: running_mean and running_var must be given when training=False")
         bshape = (1, c) + (1,) * (x.ndim - 2)
         rm, rv = running_mean.to(x.dtype), running_var.to(x.dtype)  # statistics are constants here
         y = (x - rm.reshape(bshape)) * (rv.reshape(bshape) + eps).rsqrt()
+        # .to: float16 input with float32 parameters gives float16 (PyTorch's mixed-precision rule)
         if weight is not None:
-            y = y * weight.reshape(bshape)
+            y = y * weight.to(x.dtype).reshape(bshape)
         if bias is not None:
-            y = y + bias.reshape(bshape)
+            y = y + bias.to(x.dtype).reshape(bshape)
         return y
-    m = x.data.size // c
-    if m <= 1:
-        raise ValueError(f"Expected more than 1 value per channel when training, got input size {list(x.shape)}")
     running = (None if running_mean is None else running_mean.data, None if running_var is None else running_var.data,
                momentum)
     y = BatchNorm.apply(x, weight, bias, eps=eps, running=running)

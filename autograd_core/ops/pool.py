@@ -21,12 +21,23 @@ from .conv import _pair, out_size
 PoolGeom = namedtuple("PoolGeom", "h w kh kw sh sw ph pw dh dw ho wo ceil_mode count_include_pad divisor")
 
 
+def _run(name: str, a: np.ndarray, *args: Any) -> Any:
+    """Kernel ``name`` on ``a``; float16 runs in float32 and its float results are rounded back, as
+    PyTorch's CPU pooling accumulates half in float (the numba kernels exist for float32 and float64)."""
+    if a.dtype != np.float16:
+        return kernel(name)(a, *args)
+    out = kernel(name)(a.astype(np.float32), *args)
+    if isinstance(out, tuple):  # max pooling: (values, indices)
+        return (out[0].astype(np.float16),) + out[1:]
+    return out.astype(np.float16)
+
+
 class MaxPool2d(Function):
     """y = max over each window;  gx = scatter of g into each window's argmax"""
 
     def forward(self, x, geom):
         g = self.geom = geom
-        vals, self.idx = kernel("max_pool_forward")(x, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw, g.ho, g.wo)
+        vals, self.idx = _run("max_pool_forward", x, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw, g.ho, g.wo)
         return vals
 
     def backward(self, gy):
@@ -41,7 +52,7 @@ class MaxPoolScatter(Function):
 
     def forward(self, g, idx, hw):
         self.idx, self.hw = idx, hw
-        return kernel("max_pool_backward")(g, idx, hw[0], hw[1])
+        return _run("max_pool_backward", g, idx, hw[0], hw[1])
 
     def backward(self, ggx):
         return D.dual_apply(MaxPoolGather, ggx, idx=self.idx, hw=self.hw)
@@ -52,9 +63,15 @@ class MaxPoolGather(Function):
 
     def forward(self, x, idx, hw):
         self.idx, self.hw = idx, hw
-        n, c = idx.shape[:2]
-        flat = np.take_along_axis(x.reshape(n, c, -1), idx.reshape(n, c, -1), axis=2)
-        return flat.reshape(idx.shape)
+        n, c, ho, wo = idx.shape
+        hw = hw[0] * hw[1]
+        idx = idx.reshape(n, c, ho * wo)  # explicit sizes: -1 is ambiguous for an empty batch
+        inside = idx < hw  # a window made only of padding points past the plane: it gathers 0
+        safe = idx if inside.all() else np.where(inside, idx, 0)
+        flat = np.take_along_axis(x.reshape(n, c, hw), safe, axis=2)
+        if safe is not idx:
+            flat = np.where(inside, flat, 0).astype(x.dtype)
+        return flat.reshape(n, c, ho, wo)
 
     def backward(self, g):
         return D.dual_apply(MaxPoolScatter, g, idx=self.idx, hw=self.hw)
@@ -65,8 +82,8 @@ class AvgPool2d(Function):
 
     def forward(self, x, geom):
         g = self.geom = geom
-        return kernel("avg_pool_forward")(x, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.ho, g.wo, g.count_include_pad,
-                                          g.divisor)
+        return _run("avg_pool_forward", x, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.ho, g.wo, g.count_include_pad,
+                    g.divisor)
 
     def backward(self, gy):
         return D.dual_apply(AvgPool2dTranspose, gy, geom=self.geom)
@@ -80,8 +97,8 @@ class AvgPool2dTranspose(Function):
 
     def forward(self, gy, geom):
         g = self.geom = geom
-        return kernel("avg_pool_backward")(gy, g.h, g.w, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.count_include_pad,
-                                           g.divisor)
+        return _run("avg_pool_backward", gy, g.h, g.w, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.count_include_pad,
+                    g.divisor)
 
     def backward(self, ggx):
         return D.dual_apply(AvgPool2d, ggx, geom=self.geom)
@@ -104,8 +121,12 @@ def _geometry(x: Tensor, kernel_size: Any, stride: Any, padding: Any, dilation: 
               op: str, count_include_pad: bool = True, divisor: int = 0) -> PoolGeom:
     if x.ndim != 4:
         raise RuntimeError(f"{op}: expected a 4-D input (N, C, H, W) (or 3-D unbatched), got shape {list(x.shape)}")
-    if x.dtype.kind != "f":
-        raise RuntimeError(f"{op}: expected a floating point input, got {x.dtype.name}")
+    if x.dtype.kind != "f" or x.dtype.itemsize not in (2, 4, 8):
+        raise RuntimeError(f"{op}: expected a floating point input (float16, float32 or float64), got "
+                           f"{x.dtype.name}; convert it with .float()")
+    if 0 in x.shape[1:]:  # only the batch may be empty
+        raise RuntimeError(f"{op}: Expected 3D or 4D (batch mode) tensor with optional 0 dim batch size for input, "
+                           f"but got: {list(x.shape)}")
     kh, kw = _pair(kernel_size, "kernel_size", op)
     sh, sw = _pair(kernel_size if stride is None or stride == () else stride, "stride", op)
     ph, pw = _pair(padding, "padding", op)
@@ -144,8 +165,8 @@ def max_pool2d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any
         return y
     idx = y.grad_fn.idx if y.grad_fn is not None and not unbatched else None
     if idx is None:
-        _, idx = kernel("max_pool_forward")(x.data, geom.kh, geom.kw, geom.sh, geom.sw, geom.ph, geom.pw, geom.dh,
-                                            geom.dw, geom.ho, geom.wo)
+        _, idx = _run("max_pool_forward", x.data, geom.kh, geom.kw, geom.sh, geom.sw, geom.ph, geom.pw, geom.dh,
+                      geom.dw, geom.ho, geom.wo)
         if unbatched:
             idx = idx[0]
     return y, _make(np.asarray(idx, dtype=np.int64), None, False)

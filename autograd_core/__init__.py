@@ -83,7 +83,7 @@ from .ops.compare import (
     sign,
     where,
 )
-from .ops.indexing import gather
+from .ops.indexing import gather_ as gather
 from .ops.reduction import (
     amax,
     amin,

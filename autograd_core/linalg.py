@@ -72,9 +72,9 @@ def det(A: Tensor) -> Tensor:
 
 
 def slogdet(A: Tensor) -> SlogdetResult:
-    """(sign, log|det A|); the sign is a constant (no gradient)."""
+    """(sign, log|det A|); the sign is piecewise constant: recorded with zero gradient, as in PyTorch."""
     sign, logabs = L.Slogdet.apply(_float_matrix("linalg.slogdet", A))
-    return SlogdetResult(sign.detach(), logabs)
+    return SlogdetResult(sign, logabs)  # Slogdet's backward gives the sign's gradient no weight
 
 
 def logdet(A: Tensor) -> Tensor:

@@ -99,7 +99,9 @@ def embedding(input: Any, weight: Tensor, padding_idx: int | None = None) -> Ten
     if idx.size and (idx.min() < 0 or idx.max() >= n):
         raise IndexError(f"embedding: index out of range in self: indices must be in [0, {n}) for a table of {n} "
                          f"rows (no negative indices), got min {idx.min()} and max {idx.max()}")
-    out = weight[idx]
+    # advanced indexing on the flattened indices: a copy even for a 0-d index (weight[0] would be a view of
+    # the leaf weight, and an in-place op on the embedding would then be refused)
+    out = weight[idx.reshape(-1)].reshape(idx.shape + tuple(weight.shape[1:]))
     if padding_idx is not None:
         out = ag.where((idx == padding_idx % n)[..., None], out.detach(), out)
     return out

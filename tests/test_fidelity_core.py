@@ -529,3 +529,81 @@ def test_view_positions_cover_strided_and_reversed_views():
         np.testing.assert_array_equal(root.reshape(-1)[pos], view)
     assert view_positions(root, np.broadcast_to(root[:1], (3, 6))) is not None  # a read view may repeat
     assert view_positions(np.broadcast_to(root[:1], (3, 6)), root[:1]) is None  # a self-overlapping base
+
+
+# ---------------------------------------------------------------------- found by the differential fuzzer
+def test_top_level_gather_takes_pytorchs_argument_order():
+    x = ag.arange(6.0).reshape(2, 3)
+    np.testing.assert_array_equal(ag.gather(x, 1, ag.tensor([[2], [0]])).numpy(), [[2.0], [3.0]])
+
+
+def test_slogdet_sign_is_recorded_like_pytorch():
+    a = ag.tensor(np.eye(2) * 2, requires_grad=True)
+    sign, logabs = ag.linalg.slogdet(a)
+    assert sign.requires_grad and logabs.requires_grad
+    (sign * 3 + logabs).backward()
+    np.testing.assert_allclose(a.grad.numpy(), np.eye(2) / 2)
+
+
+def test_inplace_change_of_outputs_pytorch_does_not_save():
+    x = ag.tensor([-1.0, 0.5], dtype=ag.float64, requires_grad=True)
+    y = ag.nn.functional.elu(x, 0.5)
+    y.neg_()  # elu's backward reads its input, as PyTorch's
+    y.sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), [-0.5 * np.exp(-1.0), -1.0])
+    b = ag.tensor([0.1, 0.2])  # batch_norm's bias and solve's right-hand side are not needed by backward
+    xb = ag.tensor(np.random.default_rng(0).standard_normal((4, 2)), dtype=ag.float32, requires_grad=True)
+    out = ag.nn.functional.batch_norm(xb, None, None, None, b, training=True)
+    b.mul_(2)
+    out.sum().backward()
+    a = ag.tensor(np.eye(2) * 3, requires_grad=True)
+    rhs = ag.tensor(np.ones((2, 2)))
+    sol = ag.linalg.solve(a, rhs)
+    rhs.relu_()
+    sol.sum().backward()
+    np.testing.assert_allclose(a.grad.numpy(), -np.full((2, 2), 2 / 9))
+
+
+def test_expand_without_repeats_is_writeable_and_embedding_is_not_a_view_of_its_weight():
+    s = ag.tensor(0.5, requires_grad=True) * 1
+    e = s.expand(1, 1)
+    e.mul_(3)
+    assert e.item() == 1.5
+    w = ag.ones(3, 2, requires_grad=True)
+    row = ag.nn.functional.embedding(ag.tensor(0), w)
+    row.mul_(ag.tensor(2.0, requires_grad=True))  # a view of the leaf weight would be refused
+    row.sum().backward()
+    np.testing.assert_array_equal(w.grad.numpy(), [[2.0, 2.0], [0.0, 0.0], [0.0, 0.0]])
+
+
+def test_var_gradient_with_correction_above_the_count_is_finite_as_pytorch():
+    x = ag.tensor([[1.5]], dtype=ag.float64, requires_grad=True)
+    (g,) = ag.grad(x.var(1, correction=2), x)
+    assert g.item() == 0.0  # 2 / (n - c) * (x - mean) = -2 * 0
+
+
+def test_maximum_minimum_send_gradient_to_nan_arguments_as_pytorch():
+    n = float("nan")
+    for f in (ag.maximum, ag.minimum):
+        a = ag.tensor([n, 1.0, 2.0], requires_grad=True)
+        b = ag.tensor([0.0, n, 2.0], requires_grad=True)
+        f(a, b).backward(ag.tensor([1.0, 2.0, 3.0]))
+        np.testing.assert_array_equal(a.grad.numpy(), [1.0, 2.0, 1.5])
+        np.testing.assert_array_equal(b.grad.numpy(), [1.0, 2.0, 1.5])
+
+
+def test_empty_list_index_and_empty_linear():
+    assert ag.zeros(3)[None, []].shape == (1, 0)
+    x = ag.zeros(0, requires_grad=True)
+    w = ag.zeros(2, 0, requires_grad=True)
+    b = ag.zeros(2, requires_grad=True)
+    ag.nn.functional.linear(x, w, b).sum().backward()
+    assert x.grad.shape == (0,) and w.grad.shape == (2, 0)
+    np.testing.assert_array_equal(b.grad.numpy(), [1.0, 1.0])
+
+
+def test_second_derivative_of_a_p_below_1_norm_at_an_all_zero_slice():
+    x = ag.tensor([-0.2, 0.0], dtype=ag.float64, requires_grad=True)
+    (g,) = ag.grad(ag.linalg.vector_norm(x.relu(), 0.5), x, create_graph=True)
+    (h,) = ag.grad((g * ag.tensor([1.0, 2.0], dtype=ag.float64)).sum(), x)
+    np.testing.assert_array_equal(h.numpy(), [0.0, 0.0])

@@ -36,9 +36,9 @@ class LeakyRelu(Function):
 
 
 class Elu(Function):
-    """y = x if x > 0 else a (e**x - 1);  gx = g if x > 0 else g (y + a)"""
+    """y = x if x > 0 else a (e**x - 1);  gx = g if x > 0 else g a e**x"""
 
-    saves_output = True
+    saves_inputs = True  # the input, as PyTorch: the output may then be modified in place
 
     def forward(self, x, alpha):
         self.alpha = alpha
@@ -46,8 +46,8 @@ class Elu(Function):
         return np.where(self.mask, x, alpha * np.expm1(np.minimum(x, 0)))
 
     def backward(self, g):
-        y = self.saved_output()
-        return D.where(self.mask, g, g * (y + self.alpha))
+        (x,) = self.saved()
+        return D.where(self.mask, g, g * self.alpha * np.exp(D.where(self.mask, 0.0, x)))
 
     def attrs(self):
         return {"alpha": self.alpha} if self.alpha != 1.0 else {}

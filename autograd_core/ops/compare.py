@@ -26,14 +26,19 @@ class Where(Function):
         return None, ga, gb
 
 
+def _weights(a: np.ndarray, b: np.ndarray, loses: np.ufunc, dtype: np.dtype) -> tuple[np.ndarray, np.ndarray]:
+    """The share of g each argument of max/min receives: 1 unless it loses (``loses(a, b)``), a half each
+    at ties; a NaN never loses, so where either side is NaN both get g, as in PyTorch."""
+    tie = (a == b) * 0.5
+    return (~loses(a, b) - tie).astype(dtype), (~loses(b, a) - tie).astype(dtype)
+
+
 class Maximum(Function):
-    """out = max(a, b);  ga = g * ([a > b] + [a == b] / 2),  gb = g * ([a < b] + [a == b] / 2)"""
+    """out = max(a, b);  ga = g * ([not a < b] - [a == b] / 2),  gb = g * ([not b < a] - [a == b] / 2)"""
 
     def forward(self, a, b):
         out = np.maximum(a, b)
-        tie = (a == b) * 0.5
-        self.wa = ((a > b) + tie).astype(out.dtype)
-        self.wb = ((a < b) + tie).astype(out.dtype)
+        self.wa, self.wb = _weights(a, b, np.less, out.dtype)
         return out
 
     def backward(self, g):
@@ -41,13 +46,11 @@ class Maximum(Function):
 
 
 class Minimum(Function):
-    """out = min(a, b);  ga = g * ([a < b] + [a == b] / 2),  gb = g * ([a > b] + [a == b] / 2)"""
+    """out = min(a, b);  ga = g * ([not a > b] - [a == b] / 2),  gb = g * ([not b > a] - [a == b] / 2)"""
 
     def forward(self, a, b):
         out = np.minimum(a, b)
-        tie = (a == b) * 0.5
-        self.wa = ((a < b) + tie).astype(out.dtype)
-        self.wb = ((a > b) + tie).astype(out.dtype)
+        self.wa, self.wb = _weights(a, b, np.greater, out.dtype)
         return out
 
     def backward(self, g):

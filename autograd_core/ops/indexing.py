@@ -77,7 +77,7 @@ def normalize_index(idx: Any) -> tuple[Any, bool]:
         if isinstance(k, Tensor):
             k = k.data
         if isinstance(k, (list, np.ndarray)):
-            k = np.asarray(k)
+            k = np.asarray(k) if not (isinstance(k, list) and len(k) == 0) else np.zeros(0, dtype=np.int64)
             if k.dtype.kind not in "iub":
                 raise IndexError(
                     f"tensors used as indices must be long, int, byte or bool tensors (got {k.dtype.name})"
@@ -233,6 +233,11 @@ def getitem(x: Tensor, idx: Any) -> Tensor:
         return GetItem.apply(x, index=index, basic=basic)
     except IndexError as e:
         raise IndexError(f"index {_index_repr(index)} is invalid for a tensor of shape {list(x.shape)}: {e}") from None
+
+
+def gather_(input: Tensor, dim: int, index: Any) -> Tensor:  # noqa: A002 - PyTorch's name
+    """torch.gather(input, dim, index): PyTorch's argument order (``gather`` below is the internal one)."""
+    return gather(input, index, dim)
 
 
 def gather(x: Tensor, index: Any, dim: int) -> Tensor:

@@ -213,6 +213,9 @@ class Solve(Function):
             raise singular_error("linalg.solve", a, "the system has no unique solution; add a ridge term "
                                                     "lam * I, or use a least-squares formulation") from None
 
+    def saved_needed(self):
+        return True, False  # B's value enters no gradient (X, the saved output, stands for it)
+
     def backward(self, g):
         a = self.saved()[0]
         gb = solve(D.mT(a), g)

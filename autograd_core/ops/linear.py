@@ -27,9 +27,10 @@ class Linear(Function):
         need_b = len(self.next_functions) == 3 and self.needs_input_grad(2)
         gw = gb = None
         if self.needs_input_grad(1) or need_b:
-            g2 = g.reshape(-1, g.shape[-1])
+            rows = int(np.prod(g.shape[:-1], dtype=np.int64))  # not -1: that cannot be inferred at size 0
+            g2 = g.reshape(rows, g.shape[-1])
             if self.needs_input_grad(1):
-                gw = D.mT(g2) @ x.reshape(-1, x.shape[-1])
+                gw = D.mT(g2) @ x.reshape(rows, x.shape[-1])
             if need_b:
                 gb = g2.sum(0)
         return (gx, gw, gb) if len(self.next_functions) == 3 else (gx, gw)

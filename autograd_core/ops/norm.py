@@ -32,6 +32,9 @@ class BatchNorm(Function):
         y, self.mean, self.invstd = kernel("batch_norm_forward")(_compute(x3), gamma, beta, eps, *running)
         return _back(y.reshape(x.shape), x)
 
+    def saved_needed(self):
+        return True, True, False  # beta's value enters no gradient (PyTorch does not save it either)
+
     def backward(self, g):
         x, gamma, beta = self.saved()
         if isinstance(g, Tensor):

@@ -112,7 +112,7 @@ class _Moment(_Reduce):
     def _var_grad(self, g: Any, x: Any) -> Any:
         """d var / dx applied to g: broadcast(g) * 2 (x - mean) / (n - c)."""
         dof = self.n - self.c
-        scale = 2.0 / dof if dof > 0 else np.inf
+        scale = 2.0 / dof if dof != 0 else np.inf  # PyTorch's formula, negative dof included
         return self._expand(g) * _centered(x, self.axes) * scale
 
     def _var(self, x: np.ndarray) -> np.ndarray:
@@ -280,7 +280,10 @@ class Norm(_Reduce):
             return D.where(zero, 0.0, g * x / y_safe)
         p = self.p
         xd = x.data if D.is_tensor(x) else x
-        return D.where(zero, 0.0, g * np.sign(xd) * np.abs(x) ** (p - 1) / y_safe ** (p - 1))
+        # double where on x too: in an all-zero slice |x|**(p-1) is inf for p < 1, and its derivative in the
+        # unused branch would turn the zero weight into nan under create_graph
+        x_safe = D.where(np.broadcast_to(zero, xd.shape), 1.0, x) if zero.any() else x
+        return D.where(zero, 0.0, g * np.sign(xd) * np.abs(x_safe) ** (p - 1) / y_safe ** (p - 1))
 
     def attrs(self):
         out = super().attrs()

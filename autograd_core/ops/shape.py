@@ -52,6 +52,10 @@ class Expand(Function):
 
     def forward(self, x, shape):
         self.in_shape = x.shape
+        if np.prod(shape, dtype=np.int64) == x.size and x.size:
+            # nothing repeats (only size-1 dims added): a writeable view, as PyTorch allows in-place ops
+            # on an expand that has no overlapping elements; broadcast_to's views are always read-only
+            return x.reshape(shape)
         return np.broadcast_to(x, shape)
 
     def backward(self, g):

@@ -1,0 +1,200 @@
+"""Differential fuzzing against PyTorch (tests/fuzz): a fixed-seed slice plus coverage checks.
+
+Every program's seed is in the test id (``seeds_<first>_<last>``); rerun one program with
+``python -m tests.fuzz --seed S --programs 1 -v``. A failing chunk prints shrunk standalone
+reproducers for its first failures and a one-line summary for the rest. The long run is
+``python -m tests.fuzz --programs 30000 --seed 0``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+
+from fuzz import known as fuzz_known  # noqa: E402
+from fuzz.__main__ import forced_op  # noqa: E402
+from fuzz.ops import REGISTRY  # noqa: E402
+from fuzz.program import api_names, check, fmt_failures, generate, reproducer, shrink  # noqa: E402
+
+import autograd_core as ag  # noqa: E402
+
+CI_PROGRAMS = 3000  # ~70 s on one core when nothing fails (about 20 ms a program)
+CHUNK = 100
+SHRINK_PER_CHUNK = 2  # shrinking costs up to seconds per failure; the rest are listed by seed
+CHUNKS = [(s, min(s + CHUNK, CI_PROGRAMS)) for s in range(0, CI_PROGRAMS, CHUNK)]
+
+
+@pytest.mark.parametrize("first,end", CHUNKS, ids=[f"seeds_{a}_{b - 1}" for a, b in CHUNKS])
+def test_fuzz_slice_matches_pytorch(first: int, end: int) -> None:
+    fails, shown = [], 0
+    for seed in range(first, end):
+        res = check(generate(seed, force=forced_op(seed)))
+        if res.status != "fail":
+            continue
+        if shown < SHRINK_PER_CHUNK:
+            shown += 1
+            fails.append(f"--- seed {seed}: {fmt_failures(res)[:500]}\nshrunk reproducer:\n{reproducer(shrink(res))}")
+        else:
+            fails.append(f"--- seed {seed} {res.prog.ops()}: {fmt_failures(res)[:300]}")
+    assert not fails, f"{len(fails)} of {end - first} programs differ from PyTorch:\n" + "\n".join(fails)
+
+
+# ---------------------------------------------------------------------- coverage
+def test_every_registry_op_is_drawn_in_the_ci_slice() -> None:
+    # Program k tries op k % len(REGISTRY) first, so the first len(REGISTRY) seeds must contain every op.
+    assert CI_PROGRAMS >= len(REGISTRY)
+    missing = [spec.name for seed, spec in enumerate(REGISTRY)
+               if spec.name not in generate(seed, force=spec.name).ops()]
+    assert not missing, f"ops the generator could not place in their forced program: {missing}"
+
+
+# Function classes the fuzzer cannot reach through PyTorch-comparable programs, with the reason.
+EXCLUDED_FUNCTIONS = {
+    "MaxPoolGather": "third derivative of max_pool2d only (the fuzzer stops at second order); "
+                     "tests/test_kernels.py::test_maxpool_third_order",
+}
+# Public names with a torch counterpart that are not ops (creation, modes, I/O) or not comparable.
+EXCLUDED_API = {
+    "M.Tensor": "the class", "M.dtype": "the dtype type", "M.tensor": "creation (the runner builds inputs itself)",
+    "M.as_tensor": "creation", "M.from_numpy": "creation (used for every input)", "M.arange": "creation",
+    "M.empty": "creation (uninitialised)", "M.empty_like": "creation (uninitialised)", "M.full": "creation",
+    "M.full_like": "creation", "M.linspace": "creation", "M.ones": "creation", "M.ones_like": "creation",
+    "M.zeros_like": "creation", "M.rand": "random creation: streams differ by design",
+    "M.rand_like": "random", "M.randint": "random", "M.randn": "random", "M.randn_like": "random",
+    "M.randperm": "random", "M.manual_seed": "random state", "M.enable_grad": "grad mode (tests/test_engine.py)",
+    "M.no_grad": "grad mode", "M.set_grad_enabled": "grad mode", "M.is_grad_enabled": "grad mode",
+    "M.is_anomaly_enabled": "anomaly mode", "M.get_default_dtype": "global state",
+    "M.set_default_dtype": "global state", "M.load": "serialization (tests/test_serialization_and_data.py)",
+    "M.save": "serialization", "M.allclose": "returns a Python bool (tests/test_ops.py)",
+    "M.equal": "returns a Python bool (tests/test_ops.py)",
+    ".backward": "the runner calls grad(); backward is engine API (tests/test_engine.py)",
+    ".register_hook": "engine API", ".retain_grad": "engine API", ".retains_grad": "engine API",
+    ".requires_grad_": "used for every input", ".requires_grad": "compared for every output",
+    ".detach_": "in-place detach of a graph value: engine API (tests/test_engine.py)", ".numpy": "conversion",
+    ".item": "conversion", ".tolist": "conversion", ".size": "introspection", ".dim": "introspection",
+    ".numel": "introspection", ".nelement": "introspection", ".element_size": "introspection",
+    ".is_floating_point": "introspection", ".cpu": "device no-op", ".data": "engine API",
+    ".grad": "engine API (compared through grad())", ".grad_fn": "engine API", ".is_leaf": "engine API",
+    ".ndim": "introspection",
+    ".device": "introspection", ".name": "not a torch op (torch.Tensor.name is a named-tensor attribute)",
+    ".allclose": "returns a Python bool", ".equal": "returns a Python bool",
+    ".half": "float16: numpy's and torch's half arithmetic round differently by design",
+}
+
+
+def _function_classes() -> set[str]:
+    out, stack = set(), [ag.Function]
+    while stack:
+        c = stack.pop()
+        for s in c.__subclasses__():
+            stack.append(s)
+            if s.__module__.startswith("autograd_core") and not s.__name__.startswith("_"):
+                out.add(s.__name__)
+    return out
+
+
+def _public_api() -> set[str]:
+    """Every public autograd_core function / linalg / nn.functional / Tensor method with a torch twin."""
+    import autograd_core.nn.functional as agF
+
+    names = {f"M.{n}" for n in ag.__all__ if callable(getattr(ag, n)) and hasattr(torch, n)}
+    names |= {f"LA.{n}" for n in dir(ag.linalg) if not n.startswith("_") and callable(getattr(ag.linalg, n))
+              and hasattr(torch.linalg, n) and n[0].islower()}
+    names |= {f"F.{n}" for n in agF.__all__ if hasattr(torch.nn.functional, n)}
+    names |= {f".{n}" for n in dir(ag.Tensor) if not n.startswith("_") and hasattr(torch.Tensor, n)}
+    ops = ("add sub mul truediv pow matmul floordiv mod and or xor radd rsub rmul rtruediv rpow neg abs invert eq ne "
+           "lt le gt ge getitem setitem iadd isub imul itruediv ipow").split()
+    names |= {f"__{o}__" for o in ops if f"__{o}__" in vars(ag.Tensor) and hasattr(torch.Tensor, f"__{o}__")}
+    return names
+
+
+def _drawn_api(required: set[str], max_programs: int = 5000) -> set[str]:
+    """API names in the sources of the CI programs (stops once everything required was seen)."""
+    used: set[str] = set()
+    for seed in range(max_programs):
+        used |= api_names(generate(seed, force=forced_op(seed)).source())
+        if required <= used:
+            break
+    return used
+
+
+def test_registry_covers_every_function_class_and_public_api() -> None:
+    seen: set[str] = set()
+
+    class Rec(ag.BackwardObserver):
+        def on_node(self, node, grads):
+            seen.add(type(node).__name__)
+
+    # Every op several times (forward, first and second derivatives), recording the nodes backward visits.
+    with ag.observe(Rec()):
+        for seed in range(4 * len(REGISTRY)):
+            check(generate(seed, force=forced_op(seed)))
+    missing_fn = _function_classes() - seen - set(EXCLUDED_FUNCTIONS)
+    required = _public_api() - set(EXCLUDED_API)
+    missing_api = required - _drawn_api(required)
+    assert not missing_fn, f"Function classes no fuzz program differentiated through: {sorted(missing_fn)}"
+    assert not missing_api, f"public API with a torch counterpart that the fuzzer never calls: {sorted(missing_api)}"
+
+
+def test_generator_draws_the_input_kinds_the_design_asks_for() -> None:
+    progs = [generate(seed, force=forced_op(seed)) for seed in range(300)]
+    inputs = [i for p in progs for i in p.inputs]
+    arrays = [i.array() for i in inputs]
+    drawn = {
+        "float32": any(a.dtype == np.float32 for a in arrays), "float64": any(a.dtype == np.float64 for a in arrays),
+        "int": any(a.dtype == np.int64 for a in arrays), "bool": any(a.dtype == np.bool_ for a in arrays),
+        "0-d": any(a.ndim == 0 for a in arrays), "size-1 dim": any(1 in a.shape for a in arrays),
+        "zero-size": any(a.size == 0 for a in arrays), "non-contiguous": any(i.view for i in inputs),
+        "fan-out": any(len(p.nodes) > len({a for n in p.nodes for a in n.args}) or len(p.outputs) > 1 for p in progs),
+        "long chain": any(len(p.nodes) >= 5 for p in progs),
+        "error program": any(check(p).theirs.error is not None for p in progs[:100]),
+    }
+    assert all(drawn.values()), f"never drawn: {[k for k, v in drawn.items() if not v]}"
+
+
+def test_known_differences_have_reasons() -> None:
+    ids = [k.id for k in fuzz_known.KNOWN]
+    assert len(ids) == len(set(ids))
+    for k in fuzz_known.KNOWN:
+        assert len(k.reason) > 40, f"known difference {k.id} needs a real reason"
+
+
+def test_comparer_catches_planted_differences() -> None:
+    # The comparison itself: a wrong value, NaN position, dtype and exception type must all be caught.
+    from fuzz.program import compare_arrays
+
+    a = np.array([1.0, 2.0, np.nan])
+    assert compare_arrays(a, a.copy(), "float64") is None
+    assert compare_arrays(a + [0, 1e-5, 0], a, "float64") is not None
+    assert compare_arrays(np.array([1.0, 2.0, 3.0]), a, "float64") is not None
+    assert compare_arrays(np.ones(3, np.float32) * (1 + 1e-6), np.ones(3, np.float32), "float32") is None
+    assert compare_arrays(np.array([1, 2]), np.array([1, 3]), "int64") is not None
+
+
+def test_runner_catches_planted_library_bugs(monkeypatch: pytest.MonkeyPatch) -> None:
+    # End to end: a wrong forward value, a wrong gradient and a missing error must each fail a program.
+    orig_exp, orig_sin = ag.Tensor.exp, ag.Tensor.sin
+
+    def bad_exp(x):
+        return orig_exp(x) * 1.001
+
+    def bad_sin_grad(x):  # right value, gradient scaled by 0.5
+        return orig_sin(x.detach()) + (x - x.detach()) * 0.5 * x.detach().cos()
+
+    def first_program(op: str, pred) -> object:
+        for seed in range(200):
+            p = generate(seed, force=op, max_ops=1)
+            if p.ops() == [op] and p.nodes[0].params.get("form") == "method" and pred(p):
+                return p
+        raise AssertionError(f"no single-op {op} program found")
+
+    exp_prog = first_program("exp", lambda p: check(p).theirs.outs and check(p).theirs.outs[0][0].size > 0)
+    sin_prog = first_program("sin", lambda p: any(i.rg for i in p.inputs) and p.inputs[0].base.size > 0)
+    monkeypatch.setattr(ag.Tensor, "exp", bad_exp)
+    monkeypatch.setattr(ag.Tensor, "sin", bad_sin_grad)
+    assert {f.kind for f in check(exp_prog).failures} >= {"forward:value"}
+    assert "grad:value" in {f.kind for f in check(sin_prog).failures}
+    monkeypatch.setattr(ag.Tensor, "sin", lambda x: x[10 ** 6:])  # a silently wrong shape
+    assert any(f.kind in ("forward:shape", "forward:value") for f in check(sin_prog).failures)

@@ -86,8 +86,16 @@ def einsum(equation: str, *operands: Any) -> Tensor:
             s = "".join(s[i] for i in keep)
             ts[k] = t
         final_ins.append(s)
-    dtypes = {t.dtype for t in ts}
-    if len(dtypes) > 1:
-        common = np.result_type(*dtypes)
-        ts = [t.to(common) for t in ts]
+    dtypes = [t.dtype for t in ts]
+    if len(set(dtypes)) > 1:
+        # PyTorch refuses (its einsum is a batched matmul): promoting would silently turn a float32 model's
+        # activations into float64
+        raise RuntimeError(f"einsum(): expected scalar type {_torch_name(dtypes[0])} but found "
+                           f"{_torch_name(next(d for d in dtypes if d != dtypes[0]))} (operand dtypes "
+                           f"{[d.name for d in dtypes]}); cast the operands to one dtype first, e.g. b.to(a.dtype)")
     return Einsum.apply(*ts, spec=(tuple(final_ins), out))
+
+
+def _torch_name(dt: np.dtype) -> str:
+    return {"float64": "Double", "float32": "Float", "float16": "Half", "int64": "Long", "int32": "Int",
+            "bool": "Bool"}.get(np.dtype(dt).name, np.dtype(dt).name)

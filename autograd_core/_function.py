@@ -244,6 +244,10 @@ def _wrap_multi(fn: Function, cls: type, outs: tuple, rg: bool, inputs: tuple, a
     if cls.is_view:
         for t, o in zip(result, outs):
             _link_view(t, inputs[0], o)
+            if t._base is not None:
+                # PyTorch forbids in-place changes through views made by a multi-view function (split,
+                # chunk, unbind) and of their base while they are used (_inplace.py enforces both)
+                t._multi_view = cls.name()
     if _grad_mode.ANOMALY_THREADS:
         _anomaly_forward(fn, cls, outs, inputs, rg)
     return result
@@ -258,6 +262,8 @@ def _link_view(t: Tensor, src: Any, out: np.ndarray) -> None:
     if base is not None and (base is src.data or base is src.data.base):
         t._vc = src._vc
         register_view(t, src._base if src._base is not None else src)
+        if src._multi_view is not None:
+            t._multi_view = src._multi_view  # a view of such a view keeps the restriction
 
 
 def register_view(t: Tensor, root: Tensor) -> None:

@@ -14,7 +14,7 @@ import numpy as np
 
 from . import _dual as D
 from . import _grad_mode
-from ._function import Function
+from ._function import Function, sequence_mark
 from ._tensor import Tensor, _make, bump_version
 from .ops import arithmetic as A
 from .ops import compare as C
@@ -102,6 +102,31 @@ def view_positions(root: np.ndarray, view: np.ndarray) -> np.ndarray | None:
     return None if (pos < 0).any() else pos
 
 
+_MULTI_VIEW = ("This view is the output of a function that returns multiple views. Such functions do not allow "
+               "the output views to be modified inplace. You should replace the inplace operation by an "
+               "out-of-place one (or clone() the outputs first).")
+
+
+class _StaleMultiView(Function):
+    """Stands for a view made by split/chunk/unbind whose base was modified in place afterwards:
+    PyTorch cannot regenerate such views, and reaching one in backward raises its error."""
+
+    def backward(self, g):
+        raise RuntimeError(f"{self.what} is a view and its base or another view of its base has been modified "
+                           f"inplace. {_MULTI_VIEW}")
+
+
+def _stale(v: Tensor, root: Tensor) -> None:
+    node = object.__new__(_StaleMultiView)
+    # an edge to the base's new history puts the node on every path to the inputs, so backward reaches it
+    edge = (root.grad_fn, root._out_idx) if root.grad_fn is not None else ((root, 0) if root._rg else (None, 0))
+    node.inputs, node.next_functions = (root,), (edge,)
+    node._seq = sequence_mark()
+    node.what = f"Output {v._out_idx} of {v._multi_view}"
+    v.grad_fn, v._rg = node, True
+    v.__dict__.pop("_out_idx", None)
+
+
 def _live_views(root: Tensor, skip: Tensor | None) -> list[Tensor]:
     out = []
     for ref in root._views or ():
@@ -118,6 +143,9 @@ def _regenerate_views(root: Tensor, skip: Tensor | None) -> None:
     from .ops.shape import Reshape
 
     for v in _live_views(root, skip):
+        if v._multi_view is not None:
+            _stale(v, root)
+            continue
         pos = view_positions(root.data, v.data)
         if pos is None:
             raise RuntimeError(
@@ -192,6 +220,9 @@ def apply_inplace(t: Tensor, cls: type, op: str, *args: Any, **kwargs: Any) -> T
         _write(t, out, op)
         return t
     _check_leaf(t)
+    if t._multi_view is not None:
+        raise RuntimeError(f"{op}: Output {t._out_idx} of {t._multi_view} is a view and is being modified inplace. "
+                           + _MULTI_VIEW)
     base = t._base
     pos = None
     if base is not None:
@@ -306,7 +337,7 @@ def copy_(self: Tensor, src: Any) -> Tensor:
 
 def setitem(self: Tensor, idx: Any, value: Any) -> None:
     """self[idx] = value, recorded so gradients flow to ``value`` and the rest of ``self``."""
-    index, _ = normalize_index(idx)
+    index, _ = normalize_index(idx, self.ndim)
     if isinstance(value, (list, tuple)):
         value = np.asarray(value, dtype=self.dtype)
     apply_inplace(self, SetItem, "__setitem__", value, index=index)

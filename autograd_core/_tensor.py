@@ -36,6 +36,7 @@ class Tensor:
     _hooks: list | None = None  # hooks of a leaf tensor
     _base: Tensor | None = None  # the tensor this one is a view of
     _views: list | None = None  # weak references to the live views of this tensor (when it is a base)
+    _multi_view: str | None = None  # the node name when made by a multi-view function (split, chunk, unbind)
     name: str | None = None  # optional label, shown by repr and the graph drawings
 
     # Let numpy binary operators defer to ours (``ndarray * Tensor`` -> ``Tensor.__rmul__``)

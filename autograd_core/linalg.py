@@ -100,7 +100,7 @@ def solve(A: Tensor, B: Tensor, *, left: bool = True) -> Tensor:
     a = _float_matrix("linalg.solve", A)
     b = _as_tensor(B)
     if not left:
-        return solve(a.mT, b.mT).mT
+        return solve(a.mT, b.mT).mT.contiguous()  # PyTorch's result is contiguous (view() of it must work)
     vec = _solve_shapes("linalg.solve", a, b)
     if b.dtype != a.dtype:
         b = b.to(np.result_type(a.dtype, b.dtype))
@@ -236,10 +236,31 @@ def multi_dot(tensors: list[Tensor]) -> Tensor:
     """A_1 @ A_2 @ ... @ A_k (1-D first/last operands allowed, as in PyTorch)."""
     if len(tensors) < 2:
         raise RuntimeError(f"linalg.multi_dot: expected at least 2 tensors, got {len(tensors)}")
-    out = _as_tensor(tensors[0])
-    for t in tensors[1:]:
-        out = out @ _as_tensor(t)
-    return out
+    ts = [_as_tensor(t) for t in tensors]
+    # PyTorch's evaluation order (which products are formed decides which operands backward reads):
+    # the cheaper of (AB)C and A(BC) for three, the optimal matrix-chain order for more
+    dims = [1 if ts[0].ndim == 1 else ts[0].shape[0]] + [t.shape[-1] if t.ndim == 2 else 1 for t in ts]
+    n = len(ts)
+    if n == 2:
+        return ts[0] @ ts[1]
+    if n == 3:
+        a, b, c, d = dims
+        return ts[0] @ (ts[1] @ ts[2]) if a * c * (b + d) > b * d * (a + c) else (ts[0] @ ts[1]) @ ts[2]
+    cost = [[0] * n for _ in range(n)]
+    split = [[0] * n for _ in range(n)]
+    for length in range(1, n):
+        for i in range(n - length):
+            j = i + length
+            cost[i][j] = None  # type: ignore[call-overload]
+            for k in range(i, j):
+                q = cost[i][k] + cost[k + 1][j] + dims[i] * dims[k + 1] * dims[j + 1]
+                if cost[i][j] is None or q < cost[i][j]:
+                    cost[i][j], split[i][j] = q, k
+
+    def product(i: int, j: int) -> Tensor:
+        return ts[i] if i == j else product(i, split[i][j]) @ product(split[i][j] + 1, j)
+
+    return product(0, n - 1)
 
 
 def vecdot(x: Tensor, y: Tensor, *, dim: int = -1) -> Tensor:

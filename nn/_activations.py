@@ -45,7 +45,9 @@ def prelu(input: Tensor, weight: Tensor) -> Tensor:
                 f"{input.shape[1] if input.ndim > 1 else 1} channels (dim 1); use num_parameters=1 or C"
             )
         a = weight.reshape((1, -1) + (1,) * (input.ndim - 2))
-    return ag.where(input.data > 0, input, a * input)
+    pos = input.data > 0
+    # double where: the slope's gradient sums x over the negative branch only (a * inf would give 0 * inf = nan)
+    return ag.where(pos, input, a * ag.where(pos, 0.0, input))
 
 
 def maxout(input: Tensor, pool_size: int, dim: int = -1) -> Tensor:

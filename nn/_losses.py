@@ -84,6 +84,8 @@ def huber_loss(input: Tensor, target: Any, reduction: str = "mean", delta: float
     if delta <= 0:
         raise ValueError(f"huber_loss: delta must be positive, got {delta}")
     _same_size(input, target, "huber_loss")
+    if target.dtype != input.dtype and target.dtype.kind == "f" and input.dtype.kind == "f":
+        target = target.to(input.dtype)  # PyTorch's huber_loss keeps the input's dtype (its smooth_l1 promotes)
     d = input - target
     ad = ag.abs(d)
     small = ad.data < delta

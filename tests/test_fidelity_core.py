@@ -186,7 +186,7 @@ def test_nn_init_and_load_state_dict_invalidate_saved_weights():
     from autograd_core import nn
 
     lin = nn.Linear(3, 2)
-    x = ag.ones(1, 3)
+    x = ag.ones(1, 3, requires_grad=True)  # x's gradient reads the weight (as in PyTorch, only then)
     z = lin(x).sum()
     nn.init.zeros_(lin.weight)
     with pytest.raises(RuntimeError, match="modified by an inplace operation"):
@@ -607,3 +607,100 @@ def test_second_derivative_of_a_p_below_1_norm_at_an_all_zero_slice():
     (g,) = ag.grad(ag.linalg.vector_norm(x.relu(), 0.5), x, create_graph=True)
     (h,) = ag.grad((g * ag.tensor([1.0, 2.0], dtype=ag.float64)).sum(), x)
     np.testing.assert_array_equal(h.numpy(), [0.0, 0.0])
+
+
+def test_multi_view_outputs_follow_pytorchs_inplace_rules():
+    x = ag.tensor([1.0, 2.0, 3.0, 4.0], requires_grad=True)
+    a, _ = (x * 1).split(2)
+    with pytest.raises(RuntimeError, match="Output 0 of SplitBackward is a view and is being modified inplace"):
+        a.mul_(2)
+    y = x * 1
+    a, b = y.split(2)
+    y.mul_(2)  # allowed, but the split outputs can no longer be differentiated through
+    with pytest.raises(RuntimeError, match="its base or another view of its base has been modified inplace"):
+        ag.grad(a.sum(), x)
+    y.sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [2.0, 2.0, 2.0, 2.0])
+    with ag.no_grad():  # nothing recorded: plain memory writes
+        z = ag.ones(4)
+        p, _ = z.split(2)
+        p.mul_(3)
+    np.testing.assert_array_equal(z.numpy(), [3.0, 3.0, 1.0, 1.0])
+
+
+def test_einsum_refuses_mixed_dtypes_and_a_transposing_einsum_is_a_view():
+    with pytest.raises(RuntimeError, match=r"einsum\(\): expected scalar type Double but found Float"):
+        ag.einsum("ij,jk->ik", ag.ones(2, 2, dtype=ag.float64), ag.ones(2, 2))
+    x = ag.tensor(np.arange(6.0).reshape(2, 3), requires_grad=True)
+    y = x * 1
+    t = ag.einsum("ij->ji", y)
+    t[0].zero_()  # writes through the view into y, as in PyTorch
+    (y * ag.tensor(np.arange(1.0, 7.0).reshape(2, 3), dtype=ag.float64)).sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [[0.0, 2.0, 3.0], [0.0, 5.0, 6.0]])
+
+
+def test_batch_norm_eval_gradient_on_a_permuted_input_is_the_closed_form():
+    # PyTorch 2.13 returns this gradient permuted for an input with strides (2, 1, 1, 2)
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((3, 1, 2, 1)).astype(np.float32).transpose(1, 2, 3, 0)
+    rm, rv = np.float32([0.6, 0.05]), np.float32([1.7, 0.6])
+    w, b = np.float32([-2.9, -0.4]), np.float32([-0.8, 1.3])
+    u = rng.standard_normal((1, 2, 1, 3)).astype(np.float32)
+    t = ag.from_numpy(x).requires_grad_()
+    y = ag.nn.functional.batch_norm(t, ag.tensor(rm), ag.tensor(rv), ag.tensor(w), ag.tensor(b), training=False,
+                                    eps=1e-3)
+    y.backward(ag.tensor(u))
+    np.testing.assert_allclose(t.grad.numpy(), u * (w / np.sqrt(rv + 1e-3)).reshape(1, 2, 1, 1), rtol=1e-6)
+
+
+@pytest.mark.parametrize("f", [lambda x: x.relu(), lambda x: ag.hardtanh(x, -0.5, 1.0), lambda x: x.clamp(-0.5, 0.5),
+                               lambda x: ag.maximum(x, ag.zeros(3, dtype=ag.float64)), lambda x: x.amax()])
+def test_masked_gradients_stay_zero_where_the_upstream_is_inf(f):
+    # where an element is cut off, PyTorch selects 0 (it does not multiply 0 by an inf/nan upstream)
+    x = ag.tensor([-2.0, 0.25, -3.0], dtype=ag.float64, requires_grad=True)
+    y = f(x)
+    (g,) = ag.grad(y, x, ag.full(y.shape, float("inf"), dtype=ag.float64))
+    assert not np.isnan(g.numpy()).any()
+
+
+def test_prod_of_one_element_and_multi_dot_order_as_pytorch():
+    x = ag.tensor(float("nan"), dtype=ag.float64, requires_grad=True)
+    x.prod().backward()
+    assert x.grad.item() == 1.0
+    a, b = ag.tensor([[0.2]], requires_grad=True), ag.tensor([[-0.4, 0.2]])
+    c = ag.tensor([0.0, 0.7])
+    out = ag.linalg.multi_dot([a, b, c])  # A(BC) is cheaper: PyTorch never saves c for a's gradient
+    c.fill_(1.0)
+    out.backward()
+    np.testing.assert_allclose(a.grad.numpy(), [[0.14]])
+
+
+def test_index_ellipsis_over_no_dims_and_setitem_value_with_leading_ones():
+    x = ag.tensor(np.arange(3.0).reshape(1, 1, 3))
+    assert x[:1, ag.tensor([0, 0, 0]), ..., [2, 1, 0]].shape == (1, 3)  # numpy: (3, 1)
+    z = ag.zeros(1, 1, 5, 1)
+    v = ag.tensor([[0.5]], requires_grad=True)
+    zz = z * 1
+    zz[-1, 0, ag.tensor(np.array([[True], [True], [False], [False], [True]]))] = v
+    zz.sum().backward()
+    np.testing.assert_array_equal(zz.detach().numpy().ravel(), [0.5, 0.5, 0.0, 0.0, 0.5])
+    assert v.grad.shape == (1, 1) and v.grad.item() == 3.0
+
+
+def test_chunk_of_an_empty_dim_and_linear_bias_changed_after_use():
+    assert [p.shape for p in ag.zeros(1, 0).chunk(4, 1)] == [(1, 0)] * 4
+    x = ag.tensor([[0.1, 0.7]], requires_grad=True)
+    w = ag.tensor([[0.8, -0.9]], requires_grad=True)
+    bias = ag.tensor([0.7])
+    y = ag.nn.functional.linear(x, w, bias)
+    bias.copy_(ag.tensor([0.8]))  # the bias's value enters no gradient
+    y.sum().backward()
+    np.testing.assert_allclose(w.grad.numpy(), [[0.1, 0.7]], rtol=1e-6)
+
+
+def test_huber_loss_keeps_the_input_dtype():
+    x = ag.tensor([-27.3], requires_grad=True)
+    loss = ag.nn.functional.huber_loss(x, ag.tensor([0.3], dtype=ag.float64), reduction="sum")
+    assert loss.dtype == np.float32
+    loss.backward()
+    assert x.grad.item() == -1.0

@@ -10,14 +10,15 @@ from .._tensor import Tensor
 
 
 class Relu(Function):
-    """y = max(x, 0);  gx = g * (x > 0)   (0 at x = 0)"""
+    """y = max(x, 0);  gx = g where x > 0, else 0   (0 at x = 0)"""
 
     def forward(self, x):
         self.mask = x > 0
         return np.maximum(x, 0)  # keeps nan, like PyTorch
 
     def backward(self, g):
-        return g * self.mask
+        # selected, not multiplied (PyTorch's threshold_backward): an inf/nan g where x <= 0 gives 0, not nan
+        return D.where(self.mask, g, 0.0)
 
 
 class LeakyRelu(Function):
@@ -42,7 +43,7 @@ class Elu(Function):
 
     def forward(self, x, alpha):
         self.alpha = alpha
-        self.mask = x > 0
+        self.mask = ~(x <= 0)  # nan takes the identity branch, as in PyTorch
         return np.where(self.mask, x, alpha * np.expm1(np.minimum(x, 0)))
 
     def backward(self, g):
@@ -78,15 +79,15 @@ class Softplus(Function):
 
 
 class Hardtanh(Function):
-    """y = clip(x, lo, hi);  gx = g * (lo < x < hi)"""
+    """y = clip(x, lo, hi);  gx = g where lo < x < hi (and at nan, as in PyTorch), else 0"""
 
     def forward(self, x, min_val, max_val):
         self.lo, self.hi = min_val, max_val
-        self.mask = (x > min_val) & (x < max_val)
+        self.mask = ~((x <= min_val) | (x >= max_val))
         return np.clip(x, min_val, max_val)
 
     def backward(self, g):
-        return g * self.mask
+        return D.where(self.mask, g, 0.0)
 
     def attrs(self):
         return {"min_val": self.lo, "max_val": self.hi} if (self.lo, self.hi) != (-1.0, 1.0) else {}

@@ -33,6 +33,11 @@ def _weights(a: np.ndarray, b: np.ndarray, loses: np.ufunc, dtype: np.dtype) -> 
     return (~loses(a, b) - tie).astype(dtype), (~loses(b, a) - tie).astype(dtype)
 
 
+def _share(g: Any, w: np.ndarray) -> Any:
+    """g * w where w > 0, exactly 0 elsewhere (an inf/nan g of the losing side gives 0, as in PyTorch)."""
+    return D.where(w > 0, g * w, 0.0)
+
+
 class Maximum(Function):
     """out = max(a, b);  ga = g * ([not a < b] - [a == b] / 2),  gb = g * ([not b < a] - [a == b] / 2)"""
 
@@ -42,7 +47,7 @@ class Maximum(Function):
         return out
 
     def backward(self, g):
-        return g * self.wa, g * self.wb
+        return _share(g, self.wa), _share(g, self.wb)
 
 
 class Minimum(Function):
@@ -54,7 +59,7 @@ class Minimum(Function):
         return out
 
     def backward(self, g):
-        return g * self.wa, g * self.wb
+        return _share(g, self.wa), _share(g, self.wb)
 
 
 class Clamp(Function):
@@ -72,7 +77,7 @@ class Clamp(Function):
         return out
 
     def backward(self, g):
-        return g * self.mask
+        return D.where(self.mask, g, 0.0)  # selected, not multiplied: an inf/nan g outside gives 0
 
     def attrs(self):
         return {k: v for k, v in (("min", self.lo), ("max", self.hi)) if v is not None}

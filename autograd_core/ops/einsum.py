@@ -64,6 +64,11 @@ class Einsum(Function):
     labels only xi has (broadcast back) and identity matrices for labels xi repeats (diagonals)"""
 
     saves_inputs = True
+    is_view = True  # numpy returns a view for a pure transposition or diagonal of one operand, as PyTorch does
+
+    def saved_needed(self):
+        # one operand: its gradient is an einsum of g alone (a transposition, sum or diagonal), no values read
+        return (False,) if len(self.next_functions) == 1 else None
 
     def forward(self, *xs, spec):
         self.spec = spec

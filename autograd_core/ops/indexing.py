@@ -65,7 +65,18 @@ def _split(idx: tuple) -> SplitIndex:
     return SplitIndex(tuple(first), tuple(second))
 
 
-def normalize_index(idx: Any) -> tuple[Any, bool]:
+def _consumed(index: list) -> int:
+    """How many dims of the indexed tensor an index list uses (an Ellipsis and None use none)."""
+    n = 0
+    for k in index:
+        if isinstance(k, np.ndarray) and k.dtype == np.bool_:
+            n += k.ndim
+        elif k is not None and k is not Ellipsis and not isinstance(k, (bool, np.bool_)):
+            n += 1
+    return n
+
+
+def normalize_index(idx: Any, ndim: int | None = None) -> tuple[Any, bool]:
     """Turn an index into numpy form (or a SplitIndex); report whether it is basic (ints/slices/None/...)."""
     if type(idx) is SplitIndex:
         return idx, False
@@ -95,6 +106,10 @@ def normalize_index(idx: Any) -> tuple[Any, bool]:
             )
         out.append(k)
     if not basic:
+        if ndim is not None and any(k is Ellipsis for k in out) and _consumed(out) == ndim:
+            # an Ellipsis that stands for no dims does not separate the advanced indices around it (PyTorch
+            # expands it first: x[:1, i, ..., j] of a 3-d x keeps i and j adjacent; numpy would move them first)
+            out = [k for k in out if k is not Ellipsis]
         if any(_is_int(k) for k in out):
             return _split(tuple(out)), False
         return tuple(out), False
@@ -148,7 +163,13 @@ class SetItem(Function):
 
     def forward(self, x, v, index):
         self.index = index
+        self.lead = 0
         out = x.copy()
+        v = np.asarray(v)
+        region = np.ndim(take(x, index)) if v.ndim else 0
+        while v.ndim > region and v.shape[0] == 1:  # PyTorch broadcasts (1, 1) into a (3,) region
+            v = v[0]
+            self.lead += 1
         put(out, index, v)
         return out
 
@@ -163,6 +184,8 @@ class SetItem(Function):
                 put(gx, idx, 0)
         if self.needs_input_grad(1):
             gv = g[idx] if D.is_tensor(g) else take(g, idx)
+            if self.lead:  # back to the value's own rank (the engine then sums the broadcast away)
+                gv = gv.reshape((1,) * self.lead + tuple(gv.shape))
         return gx, gv
 
     def attrs(self):
@@ -228,7 +251,7 @@ def _index_repr(index: Any) -> str:
 
 def getitem(x: Tensor, idx: Any) -> Tensor:
     """x[idx] with numpy/PyTorch semantics."""
-    index, basic = normalize_index(idx)
+    index, basic = normalize_index(idx, x.ndim)
     try:
         return GetItem.apply(x, index=index, basic=basic)
     except IndexError as e:

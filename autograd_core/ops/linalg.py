@@ -256,6 +256,9 @@ class SolveTriangular(Function):
                                                                "diagonal entry is zero; check the diagonal "
                                                                "(or pass unitriangular=True)") from None
 
+    def saved_needed(self):
+        return True, False  # B's value enters no gradient (X, the saved output, stands for it)
+
     def backward(self, g):
         a = self.saved()[0]
         x = self.saved_output()

@@ -21,6 +21,10 @@ class Linear(Function):
             y += b  # y is a fresh array: adding in place saves one temporary
         return y
 
+    def saved_needed(self):
+        e = self.next_functions  # x only for W's gradient, W only for x's; the bias enters none
+        return (e[1][0] is not None, e[0][0] is not None) + ((False,) if len(e) == 3 else ())
+
     def backward(self, g):
         x, w = self.saved()[:2]
         gx = g @ w if self.needs_input_grad(0) else None

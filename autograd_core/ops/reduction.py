@@ -173,7 +173,7 @@ class _Extreme(_Reduce):
         return out if keepdim else out.reshape(_reduced_shape(x.shape, axes))
 
     def backward(self, g):
-        return self._expand(g) * self.w
+        return D.where(self.w > 0, self._expand(g) * self.w, 0.0)  # non-extremes get 0 even from an inf/nan g
 
 
 class Amax(_Extreme):
@@ -237,6 +237,8 @@ class Prod(_Reduce):
 
     def backward(self, g):
         (x,) = self.saved()
+        if _count(self.shape, self.axes) == 1:
+            return self._expand(g)  # the product of no other elements is 1 (even where x is nan or inf)
         xd = x.data if D.is_tensor(x) else x
         if not (xd == 0).any():
             return self._expand(g) * (D.prod(x, self.axes, True) / x)

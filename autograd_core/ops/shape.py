@@ -422,6 +422,8 @@ def chunk(x: Tensor, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:
     if chunks <= 0:
         raise RuntimeError(f"chunk expects `chunks` to be greater than 0, got: {chunks}")
     d = normalize_dims(dim, x.ndim, "chunk")[0]  # type: ignore[index]
+    if x.shape[d] == 0:
+        return Split.apply(x, sizes=(0,) * chunks, dim=d)  # PyTorch: `chunks` empty pieces
     step = max(-(-x.shape[d] // chunks), 1)
     return split(x, step, d)
 

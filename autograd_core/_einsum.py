@@ -87,7 +87,13 @@ def einsum(equation: str, *operands: Any) -> Tensor:
             ts[k] = t
         final_ins.append(s)
     dtypes = [t.dtype for t in ts]
-    if len(set(dtypes)) > 1:
+    shared = {c for c in set("".join(final_ins)) if sum(c in s for s in final_ins) > 1}
+    if len(set(dtypes)) > 1 and not {c for c in shared - set(out) if sizes[c] > 1}:
+        # no label of size > 1 is summed across operands (an outer or elementwise product): PyTorch multiplies
+        # instead of calling bmm, and multiplication promotes
+        common = np.result_type(*dtypes)
+        ts = [t if t.dtype == common else t.to(common) for t in ts]
+    elif len(set(dtypes)) > 1:
         # PyTorch refuses (its einsum is a batched matmul): promoting would silently turn a float32 model's
         # activations into float64
         raise RuntimeError(f"einsum(): expected scalar type {_torch_name(dtypes[0])} but found "

@@ -654,13 +654,20 @@ def test_batch_norm_eval_gradient_on_a_permuted_input_is_the_closed_form():
 
 
 @pytest.mark.parametrize("f", [lambda x: x.relu(), lambda x: ag.hardtanh(x, -0.5, 1.0), lambda x: x.clamp(-0.5, 0.5),
-                               lambda x: ag.maximum(x, ag.zeros(3, dtype=ag.float64)), lambda x: x.amax()])
+                               lambda x: ag.maximum(x, ag.zeros(3, dtype=ag.float64)), lambda x: x.max()])
 def test_masked_gradients_stay_zero_where_the_upstream_is_inf(f):
     # where an element is cut off, PyTorch selects 0 (it does not multiply 0 by an inf/nan upstream)
     x = ag.tensor([-2.0, 0.25, -3.0], dtype=ag.float64, requires_grad=True)
     y = f(x)
     (g,) = ag.grad(y, x, ag.full(y.shape, float("inf"), dtype=ag.float64))
     assert not np.isnan(g.numpy()).any()
+
+
+def test_amax_multiplies_its_weights_as_pytorch():
+    # unlike max(), PyTorch's amax/amin multiply g by the tie weights: an inf upstream gives nan off the maximum
+    x = ag.tensor([-2.0, 0.25, -3.0], dtype=ag.float64, requires_grad=True)
+    (g,) = ag.grad(x.amax(), x, ag.tensor(float("inf"), dtype=ag.float64))
+    np.testing.assert_array_equal(np.isnan(g.numpy()), [True, False, True])
 
 
 def test_prod_of_one_element_and_multi_dot_order_as_pytorch():
@@ -704,3 +711,8 @@ def test_huber_loss_keeps_the_input_dtype():
     assert loss.dtype == np.float32
     loss.backward()
     assert x.grad.item() == -1.0
+
+
+def test_einsum_promotes_where_pytorch_multiplies():
+    assert ag.einsum("i,j->ij", ag.ones(2), ag.ones(3, dtype=ag.float64)).dtype == np.float64
+    assert ag.einsum("i,ij->j", ag.ones(1), ag.ones(1, 3, dtype=ag.float64)).dtype == np.float64  # size-1 sum

@@ -164,7 +164,10 @@ class _Extreme(_Reduce):
 
     ufunc: Any = None
 
-    def forward(self, x, axes, keepdim):
+    def forward(self, x, axes, keepdim, select=False):
+        # select: PyTorch's max()/min() of all elements hands g to the extremes only (masked), while its
+        # amax/amin multiply g by the tie weights everywhere (an inf/nan g then reaches every element)
+        self.select = select
         self._setup(x, axes, keepdim)
         _check_empty_reduction(x.shape, axes, type(self).__name__.lower())
         out = self.ufunc.reduce(x, axis=axes, keepdims=True)
@@ -173,7 +176,9 @@ class _Extreme(_Reduce):
         return out if keepdim else out.reshape(_reduced_shape(x.shape, axes))
 
     def backward(self, g):
-        return D.where(self.w > 0, self._expand(g) * self.w, 0.0)  # non-extremes get 0 even from an inf/nan g
+        if self.select:
+            return D.where(self.w > 0, self._expand(g) * self.w, 0.0)  # non-extremes get 0 even from an inf/nan g
+        return self._expand(g) * self.w
 
 
 class Amax(_Extreme):
@@ -437,7 +442,7 @@ def _max_min(x: Tensor, dim: Any, keepdim: bool, other: Any, largest: bool) -> A
     if other is not None:
         return maximum(x, other) if largest else minimum(x, other)
     if dim is None:
-        return amax(x) if largest else amin(x)
+        return (Amax if largest else Amin).apply(x, axes=None, keepdim=False, select=True)
     op = "max" if largest else "min"
     (d,) = normalize_dims(dim, x.ndim, op) or (0,)
     if x.ndim == 0:

@@ -135,8 +135,9 @@ class Function:
             raise RuntimeError(ERR_BACKWARD_TWICE)
         versions = self._saved_versions
         if versions[0] != INPLACE_EPOCH[0]:  # something was modified in place since the save
+            need = self.saved_needed()  # asked only here, so the forward pays nothing for it
             for i, (a, v) in enumerate(zip(inputs, versions[1])):
-                if v is not None and a._vc[0] != v:
+                if v is not None and (need is None or need[i]) and a._vc[0] != v:
                     raise RuntimeError(_modified_message(a, f"input {i} of {self.name()}", v))
         return inputs if self._create else self._arrays
 
@@ -218,9 +219,8 @@ class Function:
 def _save_inputs(fn: Function, inputs: tuple, arrays: list) -> None:
     fn._arrays = arrays
     vers = []
-    need = fn.saved_needed()
-    for i, a in enumerate(inputs):
-        vers.append(a._vc[0] if isinstance(a, Tensor) and (need is None or need[i]) else None)
+    for a in inputs:
+        vers.append(a._vc[0] if isinstance(a, Tensor) else None)
     fn._saved_versions = (INPLACE_EPOCH[0], vers)
 
 

@@ -57,6 +57,18 @@ def where(cond: np.ndarray, a: Any, b: Any) -> Any:
     return np.where(cond, a, b)
 
 
+def masked(g: Any, w: np.ndarray) -> Any:
+    """g * w where w > 0 and exactly 0 elsewhere (w: a bool mask or nonnegative weights): PyTorch's masked
+    gradients, where an inf/nan g at a cut-off element gives 0, not 0 * inf = nan. A multiplication (SIMD;
+    numpy's where() is ~10x slower on a random mask), redone as a select only when g holds inf or nan."""
+    if isinstance(g, Tensor):
+        return where(w > 0, g * w, 0.0)
+    out = g * w
+    if not np.isfinite(out).all():
+        out = np.where(w > 0, out, 0).astype(out.dtype, copy=False)
+    return out
+
+
 def unsqueeze(x: Any, axis: int) -> Any:
     if isinstance(x, Tensor):
         return x.unsqueeze(axis)

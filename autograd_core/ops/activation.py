@@ -17,8 +17,8 @@ class Relu(Function):
         return np.maximum(x, 0)  # keeps nan, like PyTorch
 
     def backward(self, g):
-        # selected, not multiplied (PyTorch's threshold_backward): an inf/nan g where x <= 0 gives 0, not nan
-        return D.where(self.mask, g, 0.0)
+        # masked (PyTorch's threshold_backward): an inf/nan g where x <= 0 gives 0, not nan
+        return D.masked(g, self.mask)
 
 
 class LeakyRelu(Function):
@@ -87,7 +87,7 @@ class Hardtanh(Function):
         return np.clip(x, min_val, max_val)
 
     def backward(self, g):
-        return D.where(self.mask, g, 0.0)
+        return D.masked(g, self.mask)
 
     def attrs(self):
         return {"min_val": self.lo, "max_val": self.hi} if (self.lo, self.hi) != (-1.0, 1.0) else {}

@@ -35,7 +35,7 @@ def _weights(a: np.ndarray, b: np.ndarray, loses: np.ufunc, dtype: np.dtype) -> 
 
 def _share(g: Any, w: np.ndarray) -> Any:
     """g * w where w > 0, exactly 0 elsewhere (an inf/nan g of the losing side gives 0, as in PyTorch)."""
-    return D.where(w > 0, g * w, 0.0)
+    return D.masked(g, w)
 
 
 class Maximum(Function):
@@ -77,7 +77,7 @@ class Clamp(Function):
         return out
 
     def backward(self, g):
-        return D.where(self.mask, g, 0.0)  # selected, not multiplied: an inf/nan g outside gives 0
+        return D.masked(g, self.mask)  # an inf/nan g outside the bounds gives 0, as in PyTorch
 
     def attrs(self):
         return {k: v for k, v in (("min", self.lo), ("max", self.hi)) if v is not None}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from .. import _dual as D
@@ -31,7 +33,7 @@ class Linear(Function):
         need_b = len(self.next_functions) == 3 and self.needs_input_grad(2)
         gw = gb = None
         if self.needs_input_grad(1) or need_b:
-            rows = int(np.prod(g.shape[:-1], dtype=np.int64))  # not -1: that cannot be inferred at size 0
+            rows = math.prod(g.shape[:-1])  # not -1: that cannot be inferred at size 0
             g2 = g.reshape(rows, g.shape[-1])
             if self.needs_input_grad(1):
                 gw = D.mT(g2) @ x.reshape(rows, x.shape[-1])

@@ -8,6 +8,7 @@ input written with Tensor ops.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -52,7 +53,7 @@ class BatchNorm(Function):
 
 def _as3d(a: np.ndarray) -> np.ndarray:
     """(N, C, *spatial) as the kernels' (N, C, L); explicit sizes (-1 is ambiguous for an empty input)."""
-    return a.reshape(a.shape[0], a.shape[1], int(np.prod(a.shape[2:], dtype=np.int64)))
+    return a.reshape(a.shape[0], a.shape[1], math.prod(a.shape[2:]))
 
 
 def _compute(a: np.ndarray) -> np.ndarray:
@@ -69,7 +70,7 @@ def _backward_composite(g: Tensor, x: Tensor, gamma: Any, beta: Any, eps: float,
     """The BatchNorm gradient from Tensor ops: differentiable again (create_graph)."""
     axes = (0,) + tuple(range(2, x.ndim))
     bshape = (1, x.shape[1]) + (1,) * (x.ndim - 2)
-    m = x.shape[0] * int(np.prod(x.shape[2:], dtype=np.int64))
+    m = x.shape[0] * math.prod(x.shape[2:])
     xc = x - x.mean(dim=axes, keepdim=True)
     invstd = ((xc * xc).mean(dim=axes, keepdim=True) + eps).rsqrt()
     xhat = xc * invstd
@@ -89,8 +90,11 @@ def _check_vec(v: Any, c: int, name: str) -> None:
 def _check_dtypes(x: Tensor, params: tuple) -> None:
     """PyTorch's CPU rule: every parameter given has the input's dtype, or (mixed precision) the input is
     float16 and every parameter float32. Anything else is a RuntimeError there, no promotion."""
-    check_float("batch_norm", x.dtype)
-    xd = native(x.dtype)
+    xd = x.dtype
+    if all(v is None or v.dtype is xd for v, _ in params):  # the common case, decided without a loop of checks
+        return
+    check_float("batch_norm", xd)
+    xd = native(xd)
     given = [(native(v.dtype), name) for v, name in params if v is not None]
     if all(d == xd for d, _ in given) or (xd == np.float16 and all(d == np.float32 for d, _ in given)):
         return
@@ -109,7 +113,7 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
         raise ValueError(f"batch_norm: expected 2D, 3D or 4D input (got {x.ndim}D input of shape {list(x.shape)})")
     c = x.shape[1]
     # values per channel: N * H * W (x.size // C would divide by zero for C = 0)
-    m = x.shape[0] * int(np.prod(x.shape[2:], dtype=np.int64))
+    m = x.shape[0] * math.prod(x.shape[2:])
     if training and m == 1:  # PyTorch refuses exactly one value; an empty batch is allowed
         raise ValueError(f"Expected more than 1 value per channel when training, got input size {list(x.shape)}")
     if x.data.size == 0:

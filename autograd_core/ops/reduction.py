@@ -177,7 +177,7 @@ class _Extreme(_Reduce):
 
     def backward(self, g):
         if self.select:
-            return D.where(self.w > 0, self._expand(g) * self.w, 0.0)  # non-extremes get 0 even from an inf/nan g
+            return D.masked(self._expand(g), self.w)  # non-extremes get 0 even from an inf/nan g
         return self._expand(g) * self.w
 
 

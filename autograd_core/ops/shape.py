@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -52,7 +53,7 @@ class Expand(Function):
 
     def forward(self, x, shape):
         self.in_shape = x.shape
-        if np.prod(shape, dtype=np.int64) == x.size and x.size:
+        if x.size and math.prod(shape) == x.size:
             # nothing repeats (only size-1 dims added): a writeable view, as PyTorch allows in-place ops
             # on an expand that has no overlapping elements; broadcast_to's views are always read-only
             return x.reshape(shape)
@@ -191,7 +192,7 @@ def _infer_shape(shape: tuple, numel: int, op: str) -> tuple[int, ...]:
     shape = tuple(int(s) for s in shape)
     if shape.count(-1) > 1:
         raise RuntimeError(f"{op}: only one dimension can be inferred (got shape {list(shape)})")
-    known = int(np.prod([s for s in shape if s != -1], dtype=np.int64))
+    known = math.prod(s for s in shape if s != -1)
     if -1 in shape:
         if known == 0 or numel % known:
             raise RuntimeError(f"{op}: shape '{list(shape)}' is invalid for input of size {numel}")
@@ -246,7 +247,7 @@ def flatten(x: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
     e = normalize_dims(end_dim, x.ndim, "flatten")[0]  # type: ignore[index]
     if s > e:
         raise RuntimeError("flatten() has invalid args: start_dim cannot come after end_dim")
-    shape = x.shape[:s] + (int(np.prod(x.shape[s:e + 1], dtype=np.int64)),) + x.shape[e + 1:]
+    shape = x.shape[:s] + (math.prod(x.shape[s:e + 1]),) + x.shape[e + 1:]
     return Reshape.apply(x, shape=shape)
 
 

@@ -275,11 +275,15 @@ NPZ_CASES = [
 ]
 
 
+def _load_malformed(tmp_path, ext: str, data: bytes, pattern: str) -> None:
+    (tmp_path / f"c.{ext}").write_bytes(data)
+    with pytest.raises(ag.CheckpointError, match=pattern):
+        ag.load(tmp_path / f"c.{ext}")
+
+
 @pytest.mark.parametrize("name,data,pattern", NPZ_CASES, ids=[c[0] for c in NPZ_CASES])
 def test_every_malformed_npz_checkpoint_raises_checkpoint_error(tmp_path, name, data, pattern):
-    (tmp_path / "c.npz").write_bytes(data)
-    with pytest.raises(ag.CheckpointError, match=pattern):
-        ag.load(tmp_path / "c.npz")
+    _load_malformed(tmp_path, "npz", data, pattern)
 
 
 def test_fortran_ordered_and_big_endian_arrays_round_trip(tmp_path):
@@ -376,9 +380,7 @@ ST_CASES = [
 
 @pytest.mark.parametrize("name,data,pattern", ST_CASES, ids=[c[0] for c in ST_CASES])
 def test_every_malformed_safetensors_file_raises_checkpoint_error(tmp_path, name, data, pattern):
-    (tmp_path / "c.safetensors").write_bytes(data)
-    with pytest.raises(ag.CheckpointError, match=pattern):
-        ag.load(tmp_path / "c.safetensors")
+    _load_malformed(tmp_path, "safetensors", data, pattern)
 
 
 def test_safetensors_reader_agrees_with_the_safetensors_package(tmp_path):

@@ -617,6 +617,7 @@ def test_multi_view_outputs_follow_pytorchs_inplace_rules():
     y = x * 1
     a, b = y.split(2)
     y.mul_(2)  # allowed, but the split outputs can no longer be differentiated through
+    assert type(a.grad_fn).__name__ == "_StaleMultiView"  # an error node, not an op: it only raises
     with pytest.raises(RuntimeError, match="its base or another view of its base has been modified inplace"):
         ag.grad(a.sum(), x)
     y.sum().backward()

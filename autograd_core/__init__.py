@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from . import _threads  # first: sets thread defaults before numpy/numba load
 from . import (
-    _methods,  # noqa: F401  (binds operators and methods onto Tensor)
+    _methods,  # noqa: F401  (assembles the Tensor class from the op families' declarations)
     autograd,
 )
 from ._anomaly import detect_anomaly, is_anomaly_enabled, set_detect_anomaly
@@ -63,67 +63,16 @@ from ._einsum import einsum
 from .linalg import det, diag, diag_embed, logdet, outer, slogdet, trace
 from .linalg import _diagonal as diagonal
 from .linalg import inv as inverse
-from .ops.activation import elu, hardtanh, leaky_relu, relu, softplus
-from .ops.arithmetic import add, div, matmul, mul, neg, pow, remainder, sub
-from .ops.compare import (
-    allclose,
-    clamp,
-    clip,
-    eq,
-    equal,
-    ge,
-    gt,
-    isfinite,
-    isnan,
-    le,
-    lt,
-    maximum,
-    minimum,
-    ne,
-    sign,
-    where,
-)
-from .ops.indexing import gather_ as gather
-from .ops.reduction import (
-    amax,
-    amin,
-    argmax,
-    argmin,
-    cumsum,
-    logsumexp,
-    max,
-    mean,
-    min,
-    norm,
-    prod,
-    std,
-    sum,
-    var,
-)
-from .ops.shape import (
-    broadcast_to,
-    cat,
-    chunk,
-    clone,
-    concat,
-    expand,
-    flatten,
-    flip,
-    pad,
-    permute,
-    repeat,
-    reshape,
-    split,
-    squeeze,
-    stack,
-    t,
-    transpose,
-    unbind,
-    unsqueeze,
-    view,
-)
-from .ops.softmax import log_softmax, softmax
-from .ops.unary import abs, cos, erf, exp, expm1, log, log1p, rsqrt, sigmoid, sin, sqrt, tanh
+# Each op family declares its public functions in __all__ (and its Tensor methods in METHODS, bound by
+# _methods): a new op is added in its family file alone.
+from .ops.activation import *  # noqa: F403
+from .ops.arithmetic import *  # noqa: F403
+from .ops.compare import *  # noqa: F403
+from .ops.indexing import *  # noqa: F403
+from .ops.reduction import *  # noqa: F403
+from .ops.shape import *  # noqa: F403
+from .ops.softmax import *  # noqa: F403
+from .ops.unary import *  # noqa: F403
 
 globals().update(DTYPE_ALIASES)  # ag.float, ag.long, ag.bool, ... (PyTorch's dtype aliases)
 dtype = type(float32)

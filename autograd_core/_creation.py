@@ -7,39 +7,27 @@ from typing import Any
 
 import numpy as np
 
-from ._tensor import Tensor, _make
+from . import _dtypes as _dt
+from ._dtypes import (  # noqa: F401  (re-exported: the dtypes are part of this module's API)
+    DTYPE_ALIASES,
+    bool_,
+    complex64,
+    complex128,
+    float16,
+    float32,
+    float64,
+    get_default_dtype,
+    int8,
+    int16,
+    int32,
+    int64,
+    set_default_dtype,
+    uint8,
+)
+from ._tensor import Tensor, _make, _to_array  # noqa: F401
 
-float16 = np.dtype(np.float16)
-float32 = np.dtype(np.float32)
-float64 = np.dtype(np.float64)
-complex64 = np.dtype(np.complex64)
-complex128 = np.dtype(np.complex128)
-int8 = np.dtype(np.int8)
-uint8 = np.dtype(np.uint8)
-int16 = np.dtype(np.int16)
-int32 = np.dtype(np.int32)
-int64 = np.dtype(np.int64)
-bool_ = np.dtype(np.bool_)
-# PyTorch's aliases (they shadow builtins, so they are only bound in the package namespace).
-DTYPE_ALIASES = {"half": float16, "float": float32, "double": float64, "short": int16, "int": int32,
-                 "long": int64, "bool": bool_, "cfloat": complex64, "cdouble": complex128}
-
-_default_float = float32
 # Created on first use: importing numpy.random costs ~15 ms of every start-up otherwise.
 _rng: np.random.Generator | None = None
-
-
-def set_default_dtype(dtype: Any) -> None:
-    """Float dtype for Python floats and for rand/randn/zeros... (float32 unless changed)."""
-    global _default_float
-    dt = np.dtype(dtype)
-    if dt.kind != "f":
-        raise TypeError(f"only floating-point types are supported as the default type (got {dt.name})")
-    _default_float = dt
-
-
-def get_default_dtype() -> np.dtype:
-    return _default_float
 
 
 def manual_seed(seed: Any) -> np.random.Generator:
@@ -55,41 +43,6 @@ def generator() -> np.random.Generator:
     if _rng is None:
         _rng = np.random.default_rng()
     return _rng
-
-
-def _to_array(data: Any, dtype: Any = None, copy: bool = True) -> np.ndarray:
-    """ndarray for ``data``: Python floats become the default float dtype, ndarrays keep theirs."""
-    if isinstance(data, Tensor):
-        arr = data.data
-    elif isinstance(data, np.ndarray):
-        arr = data
-    elif isinstance(data, np.generic):
-        arr = np.asarray(data)
-    else:
-        if isinstance(data, (list, tuple)) and any(isinstance(d, Tensor) for d in data):
-            data = [d.data if isinstance(d, Tensor) else d for d in data]
-        arr = np.asarray(data)
-        if arr.dtype == np.float64 and dtype is None:
-            arr = arr.astype(_default_float)  # Python floats are float32 (PyTorch's default)
-        elif arr.dtype.kind == "c" and dtype is None:
-            arr = arr.astype(np.complex64)
-        elif arr.dtype.kind not in "biufc":
-            raise TypeError(
-                f"Could not infer dtype of {type(data).__name__} (got a numpy array of dtype "
-                f"{arr.dtype.name}); pass numbers, nested lists of numbers or an ndarray"
-            )
-    if not arr.dtype.isnative:
-        # big-endian (or other non-native) data, e.g. from a file: every op, and the numba kernels
-        # above all, expect native byte order; PyTorch converts on the way in too
-        arr = arr.astype(arr.dtype.newbyteorder("="))
-        copy = False
-    if dtype is not None:
-        dt = np.dtype(dtype)
-        if arr.dtype != dt:
-            return arr.astype(dt)
-    if copy:
-        return np.array(arr, copy=True)
-    return arr
 
 
 def _new(arr: np.ndarray, requires_grad: bool) -> Tensor:
@@ -137,7 +90,7 @@ def _size(size: Sequence[Any]) -> tuple[int, ...]:
 
 
 def _float(dtype: Any) -> np.dtype:
-    return _default_float if dtype is None else np.dtype(dtype)
+    return _dt._default_float if dtype is None else np.dtype(dtype)
 
 
 def zeros(*size: Any, dtype: Any = None, requires_grad: bool = False, device: Any = None) -> Tensor:
@@ -162,7 +115,7 @@ def _scalar_dtype(value: Any) -> np.dtype:
         return bool_
     if isinstance(value, (int, np.integer)):
         return int64
-    return _default_float
+    return _dt._default_float
 
 
 def full(size: Sequence[int], fill_value: Any, dtype: Any = None, requires_grad: bool = False,
@@ -183,7 +136,7 @@ def arange(start: Any, end: Any = None, step: Any = 1, dtype: Any = None, requir
         raise RuntimeError("arange: step must be nonzero")
     if dtype is None:
         ints = all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in (start, end, step))
-        dtype = int64 if ints else _default_float
+        dtype = int64 if ints else _dt._default_float
     return _new(np.arange(start, end, step).astype(dtype), requires_grad)
 
 

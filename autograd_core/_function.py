@@ -3,9 +3,10 @@
 * ``forward(*arrays, **attrs)`` computes on raw ndarrays (constants arrive unchanged) and may
   keep non-differentiable data on ``self`` (axes, shapes, masks, argmax indices).
 * ``backward(*grads)`` returns one gradient per input (None where there is none). It is written
-  once with operators, numpy ufuncs, ndarray-compatible methods and the helpers in ``_dual``,
-  so it runs on ndarrays in an ordinary backward and on Tensors under ``create_graph=True``
-  (where every step is recorded, giving gradients of gradients).
+  once with operators, the methods ndarray and Tensor share and the functions of ``self.xp``
+  (``_xp.py``): the engine sets ``xp`` to plain numpy in an ordinary backward and to recorded
+  Tensor ops under ``create_graph=True`` (every step recorded: gradients of gradients). A
+  backward never asks which of the two it has.
 * Saved values are read through ``self.saved()`` / ``self.saved_output()``, which check the
   version counters (in-place safety) and return arrays or Tensors to match the mode.
 """
@@ -21,6 +22,7 @@ import numpy as np
 
 from . import _grad_mode
 from ._tensor import INPLACE_EPOCH, Tensor, _make
+from ._xp import NUMPY, TENSOR
 
 _STATE = _grad_mode.STATE
 _next_seq = itertools.count().__next__
@@ -47,7 +49,8 @@ class Function:
 
     Subclasses set the class flags ``saves_inputs`` / ``saves_output`` when their backward
     reads the inputs / output, ``is_view`` when forward may return a view of input 0, and
-    ``differentiable = False`` when their backward cannot itself be differentiated.
+    ``differentiable = False`` when their backward cannot itself be differentiated, and
+    ``fresh_grads`` when every gradient backward returns is a new array no one else holds.
     """
 
     __slots__ = ("inputs", "next_functions", "_seq", "__weakref__", "__dict__")
@@ -56,6 +59,9 @@ class Function:
     saves_output = False
     is_view = False
     differentiable = True
+    # backward returns new arrays that nothing else holds, so a leaf may keep one as its .grad without
+    # a copy (tests/test_op_contract.py checks the claim for every op that makes it)
+    fresh_grads = False
 
     # Rarely-set per-node state lives in the instance __dict__; these class attributes are the
     # defaults, which keeps node creation (the per-op overhead) to four slot writes.
@@ -64,7 +70,7 @@ class Function:
     _out: Any = None  # (output array, its version counter, version at save) when saves_output
     _out_meta: Any = None  # ((shape, dtype), ...) of a multi-output node's outputs
     _n_out = 1
-    _create = False  # set by the engine while running backward with create_graph=True
+    xp = NUMPY  # the namespace backward computes with; the engine sets TENSOR under create_graph
     _tensor_hooks: Any = None  # {output index: [hook, ...]} for non-leaf tensor hooks
     _retain: Any = None  # {output index: weakref to the tensor} for retain_grad()
     _trace: Any = None  # forward stack, recorded in anomaly mode
@@ -139,7 +145,7 @@ class Function:
             for i, (a, v) in enumerate(zip(inputs, versions[1])):
                 if v is not None and (need is None or need[i]) and a._vc[0] != v:
                     raise RuntimeError(_modified_message(a, f"input {i} of {self.name()}", v))
-        return inputs if self._create else self._arrays
+        return inputs if self.xp is TENSOR else self._arrays
 
     def saved_output(self) -> Any:
         """The (single) output as an ndarray, or under create_graph a Tensor produced by this node."""
@@ -150,7 +156,7 @@ class Function:
             raise RuntimeError(
                 _modified_message(None, f"output 0 of {self.name()}", v, arr=arr, now=vc[0])
             )
-        if self._create:
+        if self.xp is TENSOR:
             t = _make(arr, self, True)
             t._vc = vc
             return t
@@ -166,7 +172,7 @@ class Function:
                 raise RuntimeError(
                     _modified_message(None, f"output {i} of {self.name()}", v, arr=arr, now=vc[0])
                 )
-            if self._create:
+            if self.xp is TENSOR:
                 t = _make(arr, self, True, i)
                 t._vc = vc
                 res.append(t)

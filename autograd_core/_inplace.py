@@ -12,7 +12,6 @@ from typing import Any
 
 import numpy as np
 
-from . import _dual as D
 from . import _grad_mode
 from ._function import Function, sequence_mark
 from ._tensor import Tensor, _make, bump_version
@@ -32,7 +31,7 @@ class Fill(Function):
 
     def backward(self, g):
         # PyTorch hands the overwritten tensor a zero gradient rather than none.
-        gx = D.zeros_like(g) if self.needs_input_grad(0) else None
+        gx = self.xp.zeros_like(g) if self.needs_input_grad(0) else None
         return gx, (g.sum() if self.needs_input_grad(1) else None)
 
 
@@ -43,7 +42,7 @@ class Copy(Function):
         return np.array(np.broadcast_to(src, x.shape), dtype=x.dtype)
 
     def backward(self, g):
-        return (D.zeros_like(g) if self.needs_input_grad(0) else None), g
+        return (self.xp.zeros_like(g) if self.needs_input_grad(0) else None), g
 
 
 class ViewWrite(Function):
@@ -59,14 +58,9 @@ class ViewWrite(Function):
         flat = g.reshape(-1)
         gb = gv = None
         if self.needs_input_grad(0):
-            if D.is_tensor(flat):
-                gb = SetItem.apply(flat, 0.0, index=(self.pos,)).reshape(self.shape)
-            else:
-                gb = flat.copy()
-                gb[self.pos] = 0
-                gb = gb.reshape(self.shape)
+            gb = self.xp.apply(SetItem, flat, 0.0, index=(self.pos,)).reshape(self.shape)
         if self.needs_input_grad(1):
-            gv = flat[(self.pos,)] if D.is_tensor(flat) else flat[self.pos]
+            gv = self.xp.apply(GetItem, flat, index=(self.pos,), basic=False)
         return gb, gv
 
 
@@ -341,3 +335,12 @@ def setitem(self: Tensor, idx: Any, value: Any) -> None:
     if isinstance(value, (list, tuple)):
         value = np.asarray(value, dtype=self.dtype)
     apply_inplace(self, SetItem, "__setitem__", value, index=index)
+
+
+# ---------------------------------------------------------------------- declarations
+METHODS = {
+    "__setitem__": setitem, "__iadd__": add_, "__isub__": sub_, "__imul__": mul_, "__itruediv__": div_,
+    "__ipow__": pow_,  # x += y is x.add_(y): PyTorch semantics, same memory
+    "add_": add_, "sub_": sub_, "mul_": mul_, "div_": div_, "pow_": pow_, "neg_": neg_, "clamp_": clamp_,
+    "relu_": relu_, "zero_": zero_, "fill_": fill_, "copy_": copy_,
+}

@@ -1,7 +1,8 @@
 """The Tensor: a numpy array plus the bookkeeping reverse-mode autodiff needs.
 
-Operators and methods that record ops are attached in ``_methods.py`` (they need the ops,
-which need this class), so this file holds only the data model.
+Operators and methods that record ops are declared by the op families (``ops/*.py``) and bound
+in ``_methods.py`` (they need the ops, which need this class), so this file holds only the data
+model; ``_tensor.pyi``, generated from the assembled class, shows static tools all of it.
 """
 
 from __future__ import annotations
@@ -10,6 +11,9 @@ import warnings
 from typing import Any
 
 import numpy as np
+
+from . import _dtypes
+from ._xp import define
 
 _FLOAT_KINDS = ("f", "c")
 
@@ -30,6 +34,10 @@ class Tensor:
     # in the instance __dict__ with the class attributes below as defaults, which keeps the
     # construction of a new tensor - paid on every op - to four writes.
     __slots__ = ("data", "_rg", "grad_fn", "_vc", "__dict__", "__weakref__")
+    data: np.ndarray
+    _rg: bool  # requires_grad
+    grad_fn: Any  # the Function node that made this tensor, or None
+    _vc: list[int]  # the version counter, shared by the views of one storage
 
     _grad: Tensor | None = None
     _out_idx = 0  # which output of grad_fn this tensor is (multi-output ops)
@@ -45,8 +53,6 @@ class Tensor:
     __hash__ = object.__hash__
 
     def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None) -> None:
-        from ._creation import _to_array
-
         self.data = _to_array(data, dtype, copy=False)
         self._rg = False
         self.grad_fn = None
@@ -304,6 +310,41 @@ def _float_mode(arr: np.ndarray) -> str:
     return "maxprec_equal" if np.all(finite == np.round(finite)) else "fixed"
 
 
+def _to_array(data: Any, dtype: Any = None, copy: bool = True) -> np.ndarray:
+    """ndarray for ``data``: Python floats become the default float dtype, ndarrays keep theirs."""
+    if isinstance(data, Tensor):
+        arr = data.data
+    elif isinstance(data, np.ndarray):
+        arr = data
+    elif isinstance(data, np.generic):
+        arr = np.asarray(data)
+    else:
+        if isinstance(data, (list, tuple)) and any(isinstance(d, Tensor) for d in data):
+            data = [d.data if isinstance(d, Tensor) else d for d in data]
+        arr = np.asarray(data)
+        if arr.dtype == np.float64 and dtype is None:
+            arr = arr.astype(_dtypes._default_float)  # Python floats are float32 (PyTorch's default)
+        elif arr.dtype.kind == "c" and dtype is None:
+            arr = arr.astype(np.complex64)
+        elif arr.dtype.kind not in "biufc":
+            raise TypeError(
+                f"Could not infer dtype of {type(data).__name__} (got a numpy array of dtype "
+                f"{arr.dtype.name}); pass numbers, nested lists of numbers or an ndarray"
+            )
+    if not arr.dtype.isnative:
+        # big-endian (or other non-native) data, e.g. from a file: every op, and the numba kernels
+        # above all, expect native byte order; PyTorch converts on the way in too
+        arr = arr.astype(arr.dtype.newbyteorder("="))
+        copy = False
+    if dtype is not None:
+        dt = np.dtype(dtype)
+        if arr.dtype != dt:
+            return arr.astype(dt)
+    if copy:
+        return np.array(arr, copy=True)
+    return arr
+
+
 _new = object.__new__
 
 
@@ -329,3 +370,15 @@ def bump_version(t: Tensor) -> None:
     t._vc[0] += 1
     INPLACE_EPOCH[0] += 1
 
+
+
+# ---------------------------------------------------------------------- xp: values as constants
+def _value_t(x: Any) -> np.ndarray:
+    return x.data if isinstance(x, Tensor) else np.asarray(x)
+
+
+# xp.value(x): the values of x as an ndarray, a constant (masks, signs, the points a piecewise
+# function switches at: what a backward reads but never differentiates).
+define("value", np.asarray, _value_t)
+define("zeros_like", lambda x: np.zeros(x.shape, dtype=x.dtype),
+       lambda x: _make(np.zeros(x.shape, dtype=x.dtype), None, False))

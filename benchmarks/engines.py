@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from .workloads_ops import N_OPS, _inputs, chain
+from .op_chain import N_OPS, chain, inputs
 
 
 class Unsupported(Exception):
@@ -30,7 +30,7 @@ def _need(module: str):
 # ---------------------------------------------------------------------- per-op chain
 def chain_numpy_floor(n: int) -> tuple[Callable, Callable]:
     """Forward and backward written out by hand, no graph: the floor for any numpy engine."""
-    x, a, b = _inputs(n)
+    x, a, b = inputs(n)
 
     def step() -> np.ndarray:
         saved = []
@@ -65,7 +65,7 @@ def chain_numpy_floor(n: int) -> tuple[Callable, Callable]:
 
 def chain_mygrad(n: int) -> tuple[Callable, Callable]:
     mg = _need("mygrad")
-    x, a, b = (mg.tensor(v) for v in _inputs(n))
+    x, a, b = (mg.tensor(v) for v in inputs(n))
 
     def step():
         y = x
@@ -83,7 +83,7 @@ def chain_hips(n: int) -> tuple[Callable, Callable]:
     import autograd.numpy as anp
     from autograd import grad
 
-    x, a, b = _inputs(n)
+    x, a, b = inputs(n)
 
     def f(xv):
         y = xv
@@ -102,7 +102,7 @@ def chain_micrograd(n: int) -> tuple[Callable, Callable]:
 
     if not hasattr(Value, "tanh"):
         raise Unsupported("this micrograd's Value has no tanh (nor exp) to build the chain's tanh steps from")
-    xs, a, b = _inputs(n)
+    xs, a, b = inputs(n)
 
     def step():
         x = [Value(float(v)) for v in xs.ravel()]
@@ -128,7 +128,7 @@ def chain_tinygrad(n: int) -> tuple[Callable, Callable]:
     _need("tinygrad")
     from tinygrad import Tensor
 
-    x, a, b = _inputs(n)
+    x, a, b = inputs(n)
     try:
         xt = Tensor(x).requires_grad_()
         at, bt = Tensor(a), Tensor(b)

@@ -10,29 +10,11 @@ from collections.abc import Callable
 
 import numpy as np
 
-N_OPS = 100
+from . import engines
+from .op_chain import N_OPS, chain, inputs
 
-
-def _inputs(n: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    rng = np.random.default_rng(seed)
-    x = rng.uniform(-1, 1, (n, n)).astype(np.float32)
-    a = rng.uniform(-0.1, 0.1, (n, n)).astype(np.float32)
-    b = rng.uniform(0.9, 1.1, (n, n)).astype(np.float32)
-    return x, a, b
-
-
-def chain(x, a, b):
-    """The timed chain, written once for every engine with a PyTorch-like API."""
-    y = x
-    for i in range(N_OPS):
-        k = i % 3
-        if k == 0:
-            y = y + a
-        elif k == 1:
-            y = y * b
-        else:
-            y = y.tanh()
-    return y
+# N_OPS and chain are re-exported: registry labels the workload with wo.N_OPS
+__all__ = ["N_OPS", "chain", "make_chain", "make_scaling"]
 
 
 def _grad_tensors(lib, arrays):
@@ -46,7 +28,7 @@ def make_chain(engine: str, n: int) -> tuple[Callable, Callable]:
             import autograd_core as lib
         else:
             import torch as lib
-        x, a, b = _grad_tensors(lib, _inputs(n))
+        x, a, b = _grad_tensors(lib, inputs(n))
 
         def step():
             x.grad = a.grad = b.grad = None
@@ -54,8 +36,6 @@ def make_chain(engine: str, n: int) -> tuple[Callable, Callable]:
             return x.grad
 
         return step, lambda: [step().numpy()]
-    from . import engines
-
     make = {"numpy": engines.chain_numpy_floor, "mygrad": engines.chain_mygrad, "hips": engines.chain_hips,
             "micrograd": engines.chain_micrograd, "tinygrad": engines.chain_tinygrad}.get(engine)
     if make is None:
@@ -67,9 +47,7 @@ def make_scaling(engine: str, n_ops: int) -> tuple[Callable, Callable]:
     """A chain of n_ops alternating y * 1.0001 and y + 0.001 on a (4, 4) tensor, then sum().backward():
     the backward pass's time per op should not grow with the graph."""
     if engine not in ("ag", "torch"):
-        from .engines import Unsupported
-
-        raise Unsupported("graph-size scaling is measured for autograd_core and PyTorch")
+        raise engines.Unsupported("graph-size scaling is measured for autograd_core and PyTorch")
     if engine == "ag":
         import autograd_core as lib
     else:

@@ -10,6 +10,15 @@ import numpy as np
 import pytest
 
 import autograd_core as ag
+from autograd_core import _engine
+
+
+@pytest.fixture(autouse=True, params=["fast_loop", "general_loop"])
+def backward_loop(request, monkeypatch):
+    """Every engine test runs through both backward loops: the fast one inlines the grad-table write
+    and the release of saved data, so the two must agree on every behaviour tested here."""
+    monkeypatch.setattr(_engine, "FORCE_GENERAL_LOOP", request.param == "general_loop")
+    return request.param
 
 
 def t64(*shape, rng=None, rg=True):

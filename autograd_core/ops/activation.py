@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import _dual as D
 from .._function import Function
 from .._tensor import Tensor
+
+__all__ = [  # the public functions (ag.<name>); Tensor methods are declared in METHODS below
+    "relu", "leaky_relu", "elu", "softplus", "hardtanh",
+]
 
 
 class Relu(Function):
     """y = max(x, 0);  gx = g where x > 0, else 0   (0 at x = 0)"""
+
+    fresh_grads = True
 
     def forward(self, x):
         self.mask = x > 0
@@ -18,11 +23,13 @@ class Relu(Function):
 
     def backward(self, g):
         # masked (PyTorch's threshold_backward): an inf/nan g where x <= 0 gives 0, not nan
-        return D.masked(g, self.mask)
+        return self.xp.masked(g, self.mask)
 
 
 class LeakyRelu(Function):
     """y = x if x > 0 else a x;  gx = g * (1 if x > 0 else a)"""
+
+    fresh_grads = True
 
     def forward(self, x, negative_slope):
         self.slope = negative_slope
@@ -30,7 +37,7 @@ class LeakyRelu(Function):
         return np.where(self.mask, x, x * negative_slope)
 
     def backward(self, g):
-        return D.where(self.mask, g, g * self.slope)
+        return self.xp.where(self.mask, g, g * self.slope)
 
     def attrs(self):
         return {"negative_slope": self.slope} if self.slope != 0.01 else {}
@@ -39,6 +46,7 @@ class LeakyRelu(Function):
 class Elu(Function):
     """y = x if x > 0 else a (e**x - 1);  gx = g if x > 0 else g a e**x"""
 
+    fresh_grads = True
     saves_inputs = True  # the input, as PyTorch: the output may then be modified in place
 
     def forward(self, x, alpha):
@@ -48,7 +56,8 @@ class Elu(Function):
 
     def backward(self, g):
         (x,) = self.saved()
-        return D.where(self.mask, g, g * self.alpha * np.exp(D.where(self.mask, 0.0, x)))
+        xp = self.xp
+        return xp.where(self.mask, g, g * self.alpha * xp.exp(xp.where(self.mask, 0.0, x)))
 
     def attrs(self):
         return {"alpha": self.alpha} if self.alpha != 1.0 else {}
@@ -57,6 +66,7 @@ class Elu(Function):
 class Softplus(Function):
     """y = log(1 + e**(b x)) / b (linear above the threshold);  gx = g * sigmoid(b x)"""
 
+    fresh_grads = True
     saves_inputs = True
 
     def forward(self, x, beta, threshold):
@@ -67,7 +77,8 @@ class Softplus(Function):
 
     def backward(self, g):
         (x,) = self.saved()
-        return D.where(self.linear, g, g * D.sigmoid(x * self.beta))
+        xp = self.xp
+        return xp.where(self.linear, g, g * xp.sigmoid(x * self.beta))
 
     def attrs(self):
         out = {}
@@ -81,13 +92,15 @@ class Softplus(Function):
 class Hardtanh(Function):
     """y = clip(x, lo, hi);  gx = g where lo < x < hi (and at nan, as in PyTorch), else 0"""
 
+    fresh_grads = True
+
     def forward(self, x, min_val, max_val):
         self.lo, self.hi = min_val, max_val
         self.mask = ~((x <= min_val) | (x >= max_val))
         return np.clip(x, min_val, max_val)
 
     def backward(self, g):
-        return D.masked(g, self.mask)
+        return self.xp.masked(g, self.mask)
 
     def attrs(self):
         return {"min_val": self.lo, "max_val": self.hi} if (self.lo, self.hi) != (-1.0, 1.0) else {}
@@ -118,3 +131,7 @@ def hardtanh(x: Tensor, min_val: float = -1.0, max_val: float = 1.0) -> Tensor:
     if min_val > max_val:
         raise ValueError(f"hardtanh: min_val ({min_val}) cannot be greater than max_val ({max_val})")
     return Hardtanh.apply(x, min_val=min_val, max_val=max_val)
+
+
+# ---------------------------------------------------------------------- declarations
+METHODS = {"relu": relu}

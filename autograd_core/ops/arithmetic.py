@@ -10,9 +10,13 @@ from typing import Any
 
 import numpy as np
 
-from .. import _dual as D
 from .._function import Function
 from .._tensor import Tensor
+from .shape import to_dtype
+
+__all__ = [  # the public functions (ag.<name>); Tensor methods are declared in METHODS below
+    "add", "sub", "mul", "div", "remainder", "pow", "neg", "matmul",
+]
 
 _F32 = np.dtype(np.float32)
 _BOOL_SUB = ("Subtraction, the `-` operator, with a bool tensor is not supported. If you are trying to invert a "
@@ -44,6 +48,7 @@ class Sub(Function):
 class Mul(Function):
     """out = a * b;  ga = g * b,  gb = g * a"""
 
+    fresh_grads = True
     saves_inputs = True
 
     def forward(self, a, b):
@@ -62,6 +67,7 @@ class Mul(Function):
 class Div(Function):
     """out = a / b;  ga = g / b,  gb = -(g / b) * (a / b)"""
 
+    fresh_grads = True
     saves_inputs = True
 
     def forward(self, a, b):
@@ -116,15 +122,15 @@ class Remainder(Function):
         gb = None
         if self.needs_input_grad(1):
             a, b = self.saved()
-            if self._create:
-                a, b = a.data if isinstance(a, Tensor) else a, b.data if isinstance(b, Tensor) else b
-            gb = -g * np.floor_divide(a, b)  # a constant: its own derivative is zero almost everywhere
+            # floor(a / b) is a constant: its own derivative is zero almost everywhere
+            gb = -g * np.floor_divide(self.xp.value(a), self.xp.value(b))
         return g, gb
 
 
 class Pow(Function):
     """out = a ** b;  ga = g * b * a**(b-1),  gb = g * out * log(a)"""
 
+    fresh_grads = True
     saves_inputs = True
 
     def forward(self, a, b):
@@ -132,21 +138,19 @@ class Pow(Function):
 
     def backward(self, g):
         a, b = self.saved()
+        xp = self.xp
         ga = gb = None
         if self.needs_input_grad(0):
-            if isinstance(b, (int, float)):
+            if isinstance(b, (int, float)):  # a Python exponent (not a branch on ndarray vs Tensor)
                 # PyTorch's rule: exponent 0 gives gradient 0 (not 0 * a**-1 = nan at a == 0).
                 ga = g * 0.0 if b == 0 else g * b * a ** (b - 1)
             else:
-                bd = b.data if isinstance(b, Tensor) else b
-                ga = D.where(bd == 0, 0.0, g * b * a ** (b - 1))
+                ga = xp.where(xp.value(b) == 0, 0.0, g * b * a ** (b - 1))
         if self.needs_input_grad(1):
-            ad = a.data if isinstance(a, Tensor) else np.asarray(a)
-            bd = b.data if isinstance(b, Tensor) else np.asarray(b)
             # d/db a**b = a**b log a; at a == 0 with b >= 0 PyTorch defines it as 0.
-            zero = (ad == 0) & (bd >= 0)
-            safe_a = D.where(zero, 1.0, a) if zero.any() else a
-            gb = D.where(zero, 0.0, g * (safe_a**b) * np.log(safe_a))
+            zero = (xp.value(a) == 0) & (xp.value(b) >= 0)
+            safe_a = xp.where(zero, 1.0, a) if zero.any() else a
+            gb = xp.where(zero, 0.0, g * (safe_a**b) * xp.log(safe_a))
         return ga, gb
 
 
@@ -166,6 +170,7 @@ class Neg(Function):
 class Matmul(Function):
     """out = a @ b;  ga = g @ b^T,  gb = a^T @ g (1-D operands promoted as in numpy)"""
 
+    fresh_grads = True
     saves_inputs = True
 
     def forward(self, a, b):
@@ -178,6 +183,7 @@ class Matmul(Function):
 
     def backward(self, g):
         a, b = self.saved()
+        xp = self.xp
         na, nb = self.nd
         need_a, need_b = self.needs_input_grad(0), self.needs_input_grad(1)
         ga = gb = None
@@ -186,17 +192,17 @@ class Matmul(Function):
             gb = g * a if need_b else None
         elif na == 1:  # (n) @ (..., n, p) -> (..., p)
             if need_a:
-                ga = D.squeeze(b @ D.unsqueeze(g, -1), -1)
+                ga = xp.squeeze(b @ xp.unsqueeze(g, -1), -1)
             if need_b:
-                gb = D.unsqueeze(a, -1) * D.unsqueeze(g, -2)
+                gb = xp.unsqueeze(a, -1) * xp.unsqueeze(g, -2)
         elif nb == 1:  # (..., m, n) @ (n) -> (..., m)
             if need_a:
-                ga = D.unsqueeze(g, -1) * b
+                ga = xp.unsqueeze(g, -1) * b
             if need_b:
-                gb = D.squeeze(D.mT(a) @ D.unsqueeze(g, -1), -1)
+                gb = xp.squeeze(xp.mT(a) @ xp.unsqueeze(g, -1), -1)
         else:
-            ga = g @ D.mT(b) if need_a else None
-            gb = D.mT(a) @ g if need_b else None
+            ga = g @ xp.mT(b) if need_a else None
+            gb = xp.mT(a) @ g if need_b else None
         return ga, gb
 
 
@@ -218,8 +224,6 @@ _CATEGORY = {"b": 0, "u": 1, "i": 1, "f": 2, "c": 3}
 def _cast(t: Tensor, dt: np.dtype) -> Any:
     """t in dtype dt: recorded (a differentiable cast) when t requires grad, else a plain array."""
     if t._rg:
-        from .shape import to_dtype
-
         return to_dtype(t, dt)
     return t.data.astype(dt)
 
@@ -376,3 +380,59 @@ def matmul(a: Tensor, b: Tensor) -> Tensor:
         raise RuntimeError(
             f"matmul: batch dimensions of shapes {list(sa)} and {list(sb)} do not broadcast"
         ) from None
+
+
+# ---------------------------------------------------------------------- operators and declarations
+_ADD, _MUL, _SUB = Add.apply, Mul.apply, Sub.apply
+
+
+def __add__(self: Tensor, other: Any) -> Tensor:
+    # Fast path for the common same-dtype case; _binary handles promotion and errors.
+    if isinstance(other, Tensor) and other.data.dtype is self.data.dtype:
+        try:
+            return _ADD(self, other)
+        except ValueError:  # shapes do not broadcast: _binary raises the explanatory error
+            pass
+    return _binary(Add, self, other)
+
+
+def __sub__(self: Tensor, other: Any) -> Tensor:
+    if isinstance(other, Tensor) and other.data.dtype is self.data.dtype:
+        try:
+            return _SUB(self, other)
+        except ValueError:
+            pass
+    return _binary(Sub, self, other)
+
+
+def __mul__(self: Tensor, other: Any) -> Tensor:
+    if isinstance(other, Tensor) and other.data.dtype is self.data.dtype:
+        try:
+            return _MUL(self, other)
+        except ValueError:
+            pass
+    return _binary(Mul, self, other)
+
+
+def __rtruediv__(self: Tensor, other: Any) -> Tensor:
+    if not isinstance(other, Tensor):
+        other = Tensor(np.asarray(other)) if isinstance(other, (list, np.ndarray)) else other
+    return _binary(Div, other, self)
+
+
+METHODS = {
+    "__add__": __add__, "__radd__": lambda self, other: _binary(Add, other, self),
+    "__sub__": __sub__, "__rsub__": lambda self, other: _binary(Sub, other, self),
+    "__mul__": __mul__, "__rmul__": lambda self, other: _binary(Mul, other, self),
+    "__truediv__": div, "__rtruediv__": __rtruediv__,
+    "__pow__": pow, "__rpow__": lambda self, other: _binary(Pow, other, self),
+    "__matmul__": matmul, "__rmatmul__": lambda self, other: matmul(other, self),
+    "__floordiv__": lambda self, other: div(self, other, rounding_mode="floor"),
+    "__rfloordiv__": lambda self, other: div(other, self, rounding_mode="floor"),
+    "__mod__": remainder, "__rmod__": lambda self, other: remainder(other, self),
+    "__neg__": neg, "__pos__": lambda self: self,
+    "add": add, "sub": sub, "mul": mul, "div": div, "remainder": remainder, "pow": pow, "neg": neg, "matmul": matmul,
+}
+# numpy ufuncs applied to Tensors (np.add(t, 1)) record these ops
+UFUNCS = {np.add: add, np.subtract: sub, np.multiply: mul, np.true_divide: div, np.power: pow, np.negative: neg,
+          np.matmul: matmul, np.square: lambda x: mul(x, x), np.positive: lambda x: x}

@@ -6,14 +6,22 @@ from typing import Any
 
 import numpy as np
 
-from .. import _dual as D
 from .._function import Function
 from .._tensor import Tensor, _make
+from .._xp import define
+from .arithmetic import _binary, _promote
 from .unary import sign_nan0
+
+__all__ = [  # the public functions (ag.<name>); Tensor methods are declared in METHODS below
+    "where", "maximum", "minimum", "clamp", "clip", "eq", "ne", "lt", "le", "gt", "ge", "sign", "isnan", "isfinite",
+    "allclose", "equal",
+]
 
 
 class Where(Function):
     """out = where(c, a, b);  ga = where(c, g, 0),  gb = where(c, 0, g)"""
+
+    fresh_grads = True
 
     def forward(self, cond, a, b):
         self.cond = cond
@@ -21,8 +29,9 @@ class Where(Function):
 
     def backward(self, g):
         c = self.cond
-        ga = D.where(c, g, 0.0) if self.needs_input_grad(1) else None
-        gb = D.where(c, 0.0, g) if self.needs_input_grad(2) else None
+        xp = self.xp
+        ga = xp.where(c, g, 0.0) if self.needs_input_grad(1) else None
+        gb = xp.where(c, 0.0, g) if self.needs_input_grad(2) else None
         return None, ga, gb
 
 
@@ -33,13 +42,10 @@ def _weights(a: np.ndarray, b: np.ndarray, loses: np.ufunc, dtype: np.dtype) -> 
     return (~loses(a, b) - tie).astype(dtype), (~loses(b, a) - tie).astype(dtype)
 
 
-def _share(g: Any, w: np.ndarray) -> Any:
-    """g * w where w > 0, exactly 0 elsewhere (an inf/nan g of the losing side gives 0, as in PyTorch)."""
-    return D.masked(g, w)
-
-
 class Maximum(Function):
     """out = max(a, b);  ga = g * ([not a < b] - [a == b] / 2),  gb = g * ([not b < a] - [a == b] / 2)"""
+
+    fresh_grads = True
 
     def forward(self, a, b):
         out = np.maximum(a, b)
@@ -47,11 +53,13 @@ class Maximum(Function):
         return out
 
     def backward(self, g):
-        return _share(g, self.wa), _share(g, self.wb)
+        return self.xp.masked(g, self.wa), self.xp.masked(g, self.wb)  # a losing side's inf/nan g: 0
 
 
 class Minimum(Function):
     """out = min(a, b);  ga = g * ([not a > b] - [a == b] / 2),  gb = g * ([not b > a] - [a == b] / 2)"""
+
+    fresh_grads = True
 
     def forward(self, a, b):
         out = np.minimum(a, b)
@@ -59,11 +67,13 @@ class Minimum(Function):
         return out
 
     def backward(self, g):
-        return _share(g, self.wa), _share(g, self.wb)
+        return self.xp.masked(g, self.wa), self.xp.masked(g, self.wb)  # a losing side's inf/nan g: 0
 
 
 class Clamp(Function):
     """y = clip(x, lo, hi);  gx = g * (lo <= x <= hi)"""
+
+    fresh_grads = True
 
     def forward(self, x, lo, hi):
         self.lo, self.hi = lo, hi
@@ -77,7 +87,7 @@ class Clamp(Function):
         return out
 
     def backward(self, g):
-        return D.masked(g, self.mask)  # an inf/nan g outside the bounds gives 0, as in PyTorch
+        return self.xp.masked(g, self.mask)  # an inf/nan g outside the bounds gives 0, as in PyTorch
 
     def attrs(self):
         return {k: v for k, v in (("min", self.lo), ("max", self.hi)) if v is not None}
@@ -95,8 +105,6 @@ def where(condition: Any, input: Any, other: Any) -> Tensor:  # noqa: A002 - PyT
             f"where expected condition to be a boolean tensor, but got a tensor with dtype {cond.dtype.name} "
             "(compare first, e.g. x > 0, or convert with .bool())"
         )
-    from .arithmetic import _promote
-
     input, other = _promote(input, other) if isinstance(input, Tensor) or isinstance(other, Tensor) else (
         input, other)
     if not isinstance(input, Tensor) and not isinstance(other, Tensor):
@@ -106,15 +114,11 @@ def where(condition: Any, input: Any, other: Any) -> Tensor:  # noqa: A002 - PyT
 
 def maximum(a: Tensor, b: Any) -> Tensor:
     """Elementwise maximum (ties split the gradient evenly)."""
-    from .arithmetic import _binary
-
     return _binary(Maximum, a, b)
 
 
 def minimum(a: Tensor, b: Any) -> Tensor:
     """Elementwise minimum (ties split the gradient evenly)."""
-    from .arithmetic import _binary
-
     return _binary(Minimum, a, b)
 
 
@@ -178,7 +182,7 @@ class Sign(Function):
         return x.copy() if x.dtype == np.bool_ else sign_nan0(np.asarray(x))
 
     def backward(self, g):
-        return D.zeros_like(g)
+        return self.xp.zeros_like(g)
 
 
 def sign(x: Tensor) -> Tensor:
@@ -201,3 +205,46 @@ def allclose(a: Any, b: Any, rtol: float = 1e-05, atol: float = 1e-08, equal_nan
 def equal(a: Tensor, b: Tensor) -> bool:
     """True if both have the same shape and elements."""
     return bool(np.array_equal(_data(a), _data(b)))
+
+
+# ---------------------------------------------------------------------- xp: selection in backwards
+def _masked_np(g: np.ndarray, w: np.ndarray) -> np.ndarray:
+    # A multiplication (SIMD; np.where on a random mask is ~10x slower), redone as a select only when
+    # g holds inf or nan.
+    out = g * w
+    if not np.isfinite(out).all():
+        out = np.where(w > 0, out, 0).astype(out.dtype, copy=False)
+    return out
+
+
+define("where", np.where, lambda cond, a, b: Where.apply(cond, a, b))
+define("maximum", np.maximum, lambda a, b: maximum(a, b))
+# xp.masked(g, w) = g * w where w > 0 and exactly 0 elsewhere (w: a bool mask or nonnegative weights):
+# PyTorch's masked gradients, where an inf/nan g at a cut-off element gives 0, not 0 * inf = nan.
+define("masked", _masked_np, lambda g, w: Where.apply(w > 0, g * w, 0.0))
+
+
+# ---------------------------------------------------------------------- declarations
+def _where_method(self: Tensor, condition: Any, other: Any) -> Tensor:
+    """x.where(condition, other): x where condition holds, else other."""
+    return where(condition, self, other)
+
+
+def masked_fill(self: Tensor, mask: Any, value: Any) -> Tensor:
+    """value where mask holds, else self."""
+    return where(mask, value, self)
+
+
+def _t(x: Any) -> Tensor:
+    return x if isinstance(x, Tensor) else Tensor(np.asarray(x))
+
+
+METHODS = {
+    "__eq__": eq, "__ne__": ne, "__lt__": lt, "__le__": le, "__gt__": gt, "__ge__": ge,
+    "eq": eq, "ne": ne, "lt": lt, "le": le, "gt": gt, "ge": ge, "clamp": clamp, "clip": clamp,
+    "maximum": maximum, "minimum": minimum, "sign": sign, "isnan": isnan, "isfinite": isfinite, "equal": equal,
+    "allclose": allclose, "where": _where_method, "masked_fill": masked_fill,
+}
+UFUNCS = {np.maximum: maximum, np.minimum: minimum, np.greater: gt, np.greater_equal: ge, np.less: lt,
+          np.less_equal: le, np.equal: eq, np.not_equal: ne, np.sign: lambda x: sign(_t(x)),
+          np.isnan: lambda x: isnan(_t(x)), np.isfinite: lambda x: isfinite(_t(x))}

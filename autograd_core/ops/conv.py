@@ -13,7 +13,6 @@ from typing import Any
 
 import numpy as np
 
-from .. import _dual as D
 from .._function import Function
 from .._tensor import Tensor
 from ..kernels import get as kernel
@@ -106,6 +105,7 @@ def conv_grad_weight(x: np.ndarray, gy: np.ndarray, g: ConvGeom) -> np.ndarray:
 class Conv2d(Function):
     """y[n,k] = sum_{c,i,j} w[k,c,i,j] x_pad[n,c,s*o+d*i];  gx = conv_transpose(gy, w),  gw = corr(x, gy)"""
 
+    fresh_grads = True
     saves_inputs = True
 
     def forward(self, x, w, geom):
@@ -114,8 +114,8 @@ class Conv2d(Function):
 
     def backward(self, gy):
         x, w = self.saved()
-        gx = D.dual_apply(Conv2dGradInput, gy, w, geom=self.geom) if self.needs_input_grad(0) else None
-        gw = D.dual_apply(Conv2dGradWeight, x, gy, geom=self.geom) if self.needs_input_grad(1) else None
+        gx = self.xp.apply(Conv2dGradInput, gy, w, geom=self.geom) if self.needs_input_grad(0) else None
+        gw = self.xp.apply(Conv2dGradWeight, x, gy, geom=self.geom) if self.needs_input_grad(1) else None
         return gx, gw
 
     def attrs(self):
@@ -125,6 +125,7 @@ class Conv2d(Function):
 class Conv2dGradInput(Function):
     """gx = conv_transpose2d(gy, w);  d/dgy = conv2d(ggx, w),  d/dw = corr(ggx, gy)"""
 
+    fresh_grads = True
     saves_inputs = True
 
     def forward(self, gy, w, geom):
@@ -133,8 +134,8 @@ class Conv2dGradInput(Function):
 
     def backward(self, ggx):
         gy, w = self.saved()
-        dgy = D.dual_apply(Conv2d, ggx, w, geom=self.geom) if self.needs_input_grad(0) else None
-        dw = D.dual_apply(Conv2dGradWeight, ggx, gy, geom=self.geom) if self.needs_input_grad(1) else None
+        dgy = self.xp.apply(Conv2d, ggx, w, geom=self.geom) if self.needs_input_grad(0) else None
+        dw = self.xp.apply(Conv2dGradWeight, ggx, gy, geom=self.geom) if self.needs_input_grad(1) else None
         return dgy, dw
 
     def attrs(self):
@@ -144,6 +145,7 @@ class Conv2dGradInput(Function):
 class Conv2dGradWeight(Function):
     """gw = sum_n corr(x, gy);  d/dx = conv_transpose2d(gy, ggw),  d/dgy = conv2d(x, ggw)"""
 
+    fresh_grads = True
     saves_inputs = True
 
     def forward(self, x, gy, geom):
@@ -152,8 +154,8 @@ class Conv2dGradWeight(Function):
 
     def backward(self, ggw):
         x, gy = self.saved()
-        dx = D.dual_apply(Conv2dGradInput, gy, ggw, geom=self.geom) if self.needs_input_grad(0) else None
-        dgy = D.dual_apply(Conv2d, x, ggw, geom=self.geom) if self.needs_input_grad(1) else None
+        dx = self.xp.apply(Conv2dGradInput, gy, ggw, geom=self.geom) if self.needs_input_grad(0) else None
+        dgy = self.xp.apply(Conv2d, x, ggw, geom=self.geom) if self.needs_input_grad(1) else None
         return dx, dgy
 
     def attrs(self):

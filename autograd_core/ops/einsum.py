@@ -7,7 +7,6 @@ from typing import Any
 
 import numpy as np
 
-from .. import _dual as D
 from .._function import Function
 
 
@@ -31,7 +30,7 @@ class Diagonal(Function):
         return np.diagonal(x, offset, dim1, dim2).copy()  # numpy's view is read-only; PyTorch's is a view
 
     def backward(self, g):
-        return diag_embed_to(g, self.shape, self.offset, self.dim1, self.dim2)
+        return self.xp.apply(DiagEmbed, g, shape=tuple(self.shape), offset=self.offset, dim1=self.dim1, dim2=self.dim2)
 
     def attrs(self):
         return {k: v for k, v in (("offset", self.offset), ("dim1", self.dim1), ("dim2", self.dim2))
@@ -49,14 +48,12 @@ class DiagEmbed(Function):
         return out
 
     def backward(self, g):
-        return D.dual_apply(Diagonal, g, offset=self.offset, dim1=self.dim1, dim2=self.dim2)
+        return self.xp.apply(Diagonal, g, offset=self.offset, dim1=self.dim1, dim2=self.dim2)
 
     def attrs(self):
         return {"offset": self.offset} if self.offset else {}
 
 
-def diag_embed_to(x: Any, shape: tuple[int, ...], offset: int, dim1: int, dim2: int) -> Any:
-    return D.dual_apply(DiagEmbed, x, shape=tuple(shape), offset=offset, dim1=dim1, dim2=dim2)
 
 
 class Einsum(Function):
@@ -83,7 +80,7 @@ class Einsum(Function):
             if not self.needs_input_grad(i):
                 grads.append(None)
                 continue
-            grads.append(_einsum_operand_grad(g, out, xs, ins, i))
+            grads.append(_einsum_operand_grad(self.xp, g, out, xs, ins, i))
         return tuple(grads)
 
     def attrs(self):
@@ -95,7 +92,7 @@ def _optimize(xs: Any) -> bool:
     return len(xs) > 2 or sum(int(np.prod(x.shape)) for x in xs) > 4096
 
 
-def _einsum_operand_grad(g: Any, out: str, xs: Any, ins: tuple, i: int) -> Any:
+def _einsum_operand_grad(xp: Any, g: Any, out: str, xs: Any, ins: tuple, i: int) -> Any:
     sub = ins[i]
     others = [(s, x) for j, (s, x) in enumerate(zip(ins, xs)) if j != i]
     available = set(out).union(*[set(s) for s, _ in others])
@@ -118,10 +115,4 @@ def _einsum_operand_grad(g: Any, out: str, xs: Any, ins: tuple, i: int) -> Any:
             operands.append(np.ones(sizes[c], dtype=xs[i].dtype))
             subs.append(c)
         target.append(c)
-    return einsum_spec((tuple(subs), "".join(target)), operands)
-
-
-def einsum_spec(spec: tuple, operands: list) -> Any:
-    if any(D.is_tensor(x) for x in operands):
-        return Einsum.apply(*operands, spec=spec)
-    return np.einsum(",".join(spec[0]) + "->" + spec[1], *operands, optimize=_optimize(operands))
+    return xp.apply(Einsum, *operands, spec=(tuple(subs), "".join(target)))

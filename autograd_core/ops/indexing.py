@@ -6,9 +6,13 @@ from typing import Any
 
 import numpy as np
 
-from .. import _dual as D
 from .._function import Function
 from .._tensor import Tensor
+from .shape import reshape
+
+__all__ = [  # the public functions (ag.<name>); Tensor methods are declared in METHODS below
+    "gather",
+]
 
 
 class SplitIndex:
@@ -122,6 +126,7 @@ def normalize_index(idx: Any, ndim: int | None = None) -> tuple[Any, bool]:
 class GetItem(Function):
     """y = x[idx];  gx = zeros_like(x) with g added at idx (repeated indices accumulate)"""
 
+    fresh_grads = True
     is_view = True
 
     def forward(self, x, index, basic):
@@ -129,7 +134,7 @@ class GetItem(Function):
         return take(x, index)
 
     def backward(self, g):
-        return D.index_add_zeros(self.shape, self.index, g, self.basic)
+        return self.xp.apply(IndexAddZeros, g, shape=self.shape, index=self.index, basic=self.basic)
 
     def attrs(self):
         return {"index": _index_repr(self.index)}
@@ -155,7 +160,7 @@ class IndexAddZeros(Function):
         return index_add_into_zeros(shape, index, g, basic)
 
     def backward(self, gy):
-        return GetItem.apply(gy, index=self.index, basic=self.basic) if D.is_tensor(gy) else take(gy, self.index)
+        return self.xp.apply(GetItem, gy, index=self.index, basic=self.basic)
 
 
 class SetItem(Function):
@@ -177,13 +182,9 @@ class SetItem(Function):
         idx = self.index
         gx = gv = None
         if self.needs_input_grad(0):
-            if D.is_tensor(g):
-                gx = SetItem.apply(g, 0.0, index=idx)
-            else:
-                gx = g.copy()
-                put(gx, idx, 0)
+            gx = self.xp.apply(SetItem, g, 0.0, index=idx)  # g with zeros where v was written
         if self.needs_input_grad(1):
-            gv = g[idx] if D.is_tensor(g) else take(g, idx)
+            gv = self.xp.apply(GetItem, g, index=idx, basic=False)
             if self.lead:  # back to the value's own rank (the engine then sums the broadcast away)
                 gv = gv.reshape((1,) * self.lead + tuple(gv.shape))
         return gx, gv
@@ -210,12 +211,14 @@ def scatter_add_along(out: np.ndarray, index: np.ndarray, g: np.ndarray, axis: i
 class Gather(Function):
     """y[i] = x[i with i_dim replaced by index[i]] (y has index's shape);  gx = scatter_add(zeros_like(x), index, g)"""
 
+    fresh_grads = True
+
     def forward(self, x, index, dim):
         self.shape, self.index, self.dim = x.shape, index, dim
         return x[_along(index, dim)]
 
     def backward(self, g):
-        return D.scatter_zeros(self.shape, self.index, g, self.dim)
+        return self.xp.apply(ScatterAddZeros, g, shape=self.shape, index=self.index, dim=self.dim)
 
     def attrs(self):
         return {"dim": self.dim}
@@ -229,7 +232,7 @@ class ScatterAddZeros(Function):
         return scatter_add_along(np.zeros(shape, dtype=g.dtype), index, g, dim)
 
     def backward(self, gy):
-        return D.gather(gy, self.index, self.dim)
+        return self.xp.apply(Gather, gy, index=self.index, dim=self.dim)
 
 
 def _index_repr(index: Any) -> str:
@@ -258,12 +261,12 @@ def getitem(x: Tensor, idx: Any) -> Tensor:
         raise IndexError(f"index {_index_repr(index)} is invalid for a tensor of shape {list(x.shape)}: {e}") from None
 
 
-def gather_(input: Tensor, dim: int, index: Any) -> Tensor:  # noqa: A002 - PyTorch's name
-    """torch.gather(input, dim, index): PyTorch's argument order (``gather`` below is the internal one)."""
-    return gather(input, index, dim)
+def gather(input: Tensor, dim: int, index: Any) -> Tensor:  # noqa: A002 - PyTorch's name
+    """torch.gather(input, dim, index): out[i][j] = input[index[i][j]][j] for dim=0 (likewise for other dims)."""
+    return gather_along(input, index, dim)
 
 
-def gather(x: Tensor, index: Any, dim: int) -> Tensor:
+def gather_along(x: Tensor, index: Any, dim: int) -> Tensor:
     """out[i][j] = x[index[i][j]][j] for dim=0 (likewise for other dims): ``index``'s shape, no broadcasting."""
     index = np.asarray(index.data if isinstance(index, Tensor) else index)
     if index.dtype.kind not in "iu":
@@ -292,8 +295,15 @@ def gather(x: Tensor, index: Any, dim: int) -> Tensor:
             bad = lo if lo < 0 else hi
             raise RuntimeError(f"gather(): index {bad} is out of bounds for dimension {dim} with size {xs[dim]}")
     if x.ndim == 0 or index.ndim == 0:
-        from .shape import reshape
-
         out = Gather.apply(reshape(x, xs) if x.ndim == 0 else x, index=index.reshape(ishape), dim=dim)
         return reshape(out, index.shape) if index.ndim == 0 else out
     return Gather.apply(x, index=index, dim=dim)
+
+
+def _gather_method(self: Tensor, dim: int, index: Any) -> Tensor:
+    """x.gather(dim, index)"""
+    return gather_along(self, index, dim)
+
+
+# ---------------------------------------------------------------------- declarations
+METHODS = {"__getitem__": getitem, "gather": _gather_method}

@@ -12,7 +12,6 @@ from typing import Any
 
 import numpy as np
 
-from .. import _dual as D
 from .._function import Function
 
 # ---------------------------------------------------------------------- helpers
@@ -80,35 +79,33 @@ def _eye(n: int, dtype: Any) -> np.ndarray:
     return np.eye(n, dtype=dtype)
 
 
-def _diag_mat(v: Any) -> Any:
+def _diag_mat(xp: Any, v: Any) -> Any:
     """Batch of diagonal matrices with ``v`` (..., n) on the diagonal."""
     n = v.shape[-1]
-    return D.unsqueeze(v, -1) * _eye(n, v.dtype)
+    return xp.unsqueeze(v, -1) * _eye(n, v.dtype)
 
 
 def _tril_mask(n: int, k: int, dtype: Any) -> np.ndarray:
     return np.tril(np.ones((n, n), dtype=dtype), k)
 
 
-def _rows(x: Any, v: Any) -> Any:
+def _rows(xp: Any, x: Any, v: Any) -> Any:
     """diag(v) @ x: scale row i of each matrix by v_i."""
-    return D.unsqueeze(v, -1) * x
+    return xp.unsqueeze(v, -1) * x
 
 
-def _cols(x: Any, v: Any) -> Any:
+def _cols(xp: Any, x: Any, v: Any) -> Any:
     """x @ diag(v): scale column j of each matrix by v_j."""
-    return x * D.unsqueeze(v, -2)
+    return x * xp.unsqueeze(v, -2)
 
 
-def _scalar_to_mat(s: Any) -> Any:
-    return D.unsqueeze(D.unsqueeze(s, -1), -1)
+def _scalar_to_mat(xp: Any, s: Any) -> Any:
+    return xp.unsqueeze(xp.unsqueeze(s, -1), -1)
 
 
-def _is_const_zero(g: Any) -> bool:
+def _is_const_zero(xp: Any, g: Any) -> bool:
     """A cotangent that is identically zero and carries no graph (an unused output): skip its terms."""
-    if D.is_tensor(g):
-        return not g.requires_grad and not np.any(g.data)
-    return not np.any(g)
+    return not getattr(g, "requires_grad", False) and not np.any(xp.value(g))
 
 
 def inv_array(a: np.ndarray, op: str) -> np.ndarray:
@@ -131,13 +128,14 @@ class Inv(Function):
         return inv_array(a, "linalg.inv")
 
     def backward(self, g):
-        yt = D.mT(self.saved_output())
+        xp = self.xp
+        yt = xp.mT(self.saved_output())
         return -(yt @ g @ yt)
 
 
-def inv(a: Any) -> Any:
+def inv(xp: Any, a: Any) -> Any:
     """A^-1 on arrays or Tensors (the grad-op helper used by other backwards)."""
-    return D.dual_apply(Inv, a)
+    return xp.apply(Inv, a)
 
 
 class Det(Function):
@@ -150,19 +148,20 @@ class Det(Function):
         return np.linalg.det(a)
 
     def backward(self, g):
+        xp = self.xp
         (a,) = self.saved()
         d = self.saved_output()
-        d_arr = d.data if D.is_tensor(d) else d
-        if np.all(d_arr != 0):
-            return _scalar_to_mat(g * d) * D.mT(inv(a))
-        if D.is_tensor(a) or D.is_tensor(g):
+        if np.all(xp.value(d) != 0):
+            return _scalar_to_mat(xp, g * d) * xp.mT(inv(xp, a))
+        # the cofactor matrix comes from an SVD (numpy only): the one branch on the kind of backward here
+        if xp.records:
             raise LinAlgError(
                 f"linalg.det: the second derivative at a singular matrix (input {list(a.shape)}) is not "
                 "implemented: det's gradient there is the cofactor matrix, computed from an SVD that is not "
                 "differentiated again. Fix: perturb the input off the singular set, or use "
                 "create_graph=False"
             )
-        return _scalar_to_mat(g) * cofactor(a)
+        return _scalar_to_mat(xp, g) * cofactor(a)
 
 
 def cofactor(a: np.ndarray) -> np.ndarray:
@@ -186,15 +185,15 @@ class Slogdet(Function):
         return sign, logabs
 
     def backward(self, g_sign, g_logabs):
+        xp = self.xp
         (a,) = self.saved()
-        a_arr = a.data if D.is_tensor(a) else a
         try:
-            a_inv = inv(a)
+            a_inv = inv(xp, a)
         except LinAlgError:
-            raise singular_error("linalg.slogdet (backward)", a_arr,
+            raise singular_error("linalg.slogdet (backward)", xp.value(a),
                                  "log|det A| = -inf at a singular matrix and has no gradient there; add a "
                                  "ridge term lam * I before taking slogdet/logdet") from None
-        return _scalar_to_mat(g_logabs) * D.mT(a_inv)
+        return _scalar_to_mat(xp, g_logabs) * xp.mT(a_inv)
 
 
 # ---------------------------------------------------------------------- solves
@@ -217,14 +216,15 @@ class Solve(Function):
         return True, False  # B's value enters no gradient (X, the saved output, stands for it)
 
     def backward(self, g):
+        xp = self.xp
         a = self.saved()[0]
-        gb = solve(D.mT(a), g)
-        ga = -(gb @ D.mT(self.saved_output())) if self.needs_input_grad(0) else None
+        gb = solve(xp, xp.mT(a), g)
+        ga = -(gb @ xp.mT(self.saved_output())) if self.needs_input_grad(0) else None
         return ga, gb
 
 
-def solve(a: Any, b: Any) -> Any:
-    return D.dual_apply(Solve, a, b)
+def solve(xp: Any, a: Any, b: Any) -> Any:
+    return xp.apply(Solve, a, b)
 
 
 def _tri(a: Any, upper: bool, unit: bool) -> Any:
@@ -260,13 +260,14 @@ class SolveTriangular(Function):
         return True, False  # B's value enters no gradient (X, the saved output, stands for it)
 
     def backward(self, g):
+        xp = self.xp
         a = self.saved()[0]
         x = self.saved_output()
-        at = D.mT(a)
-        gb = solve_triangular(at, g, not self.upper, self.left, self.unit)
+        at = xp.mT(a)
+        gb = solve_triangular(xp, at, g, not self.upper, self.left, self.unit)
         ga = None
         if self.needs_input_grad(0):
-            full = -(gb @ D.mT(x)) if self.left else -(D.mT(x) @ gb)
+            full = -(gb @ xp.mT(x)) if self.left else -(xp.mT(x) @ gb)
             n = a.shape[-1]
             mask = _tril_mask(n, -1 if self.unit else 0, a.dtype)
             ga = full * (mask.T if self.upper else mask)
@@ -276,8 +277,8 @@ class SolveTriangular(Function):
         return {"upper": self.upper, "left": self.left, **({"unitriangular": True} if self.unit else {})}
 
 
-def solve_triangular(a: Any, b: Any, upper: bool, left: bool = True, unitriangular: bool = False) -> Any:
-    return D.dual_apply(SolveTriangular, a, b, upper=upper, left=left, unitriangular=unitriangular)
+def solve_triangular(xp: Any, a: Any, b: Any, upper: bool, left: bool = True, unitriangular: bool = False) -> Any:
+    return xp.apply(SolveTriangular, a, b, upper=upper, left=left, unitriangular=unitriangular)
 
 
 # ---------------------------------------------------------------------- factorisations
@@ -296,12 +297,13 @@ class Cholesky(Function):
             raise not_pd_error("linalg.cholesky", a) from None
 
     def backward(self, g):
+        xp = self.xp
         lo = self.saved_output()
         n = lo.shape[-1]
-        p = (D.mT(lo) @ g) * _tril_mask(n, 0, g.dtype)
-        p = 0.5 * (p + D.mT(p * _tril_mask(n, -1, g.dtype)))  # symmetric, diagonal halved
-        p = solve_triangular(D.mT(lo), p, upper=True, left=True)
-        return solve_triangular(lo, p, upper=False, left=False)
+        p = (xp.mT(lo) @ g) * _tril_mask(n, 0, g.dtype)
+        p = 0.5 * (p + xp.mT(p * _tril_mask(n, -1, g.dtype)))  # symmetric, diagonal halved
+        p = solve_triangular(xp, xp.mT(lo), p, upper=True, left=True)
+        return solve_triangular(xp, lo, p, upper=False, left=False)
 
 
 class QR(Function):
@@ -320,6 +322,7 @@ class QR(Function):
         return q, r
 
     def backward(self, gq, gr):
+        xp = self.xp
         if self.mode == "r":
             raise RuntimeError(
                 "linalg.qr: the derivative of linalg.qr depends on Q, which is not computed when mode='r'. "
@@ -333,25 +336,25 @@ class QR(Function):
         q, r = self.saved_outputs()
         m, n = self.m, self.n
         if m >= n:
-            return _qr_backward_tall(q, r, gq, gr)
+            return _qr_backward_tall(xp, q, r, gq, gr)
         # A = [X | Y] with X square: R = [R_X | Q^T Y], and Y only enters through R_Y = Q^T Y
         y = self.saved()[0][..., :, m:]
         gr_x, gr_y = gr[..., :, :m], gr[..., :, m:]
         gy = q @ gr_y
-        gx = _qr_backward_tall(q, r[..., :, :m], gq + y @ D.mT(gr_y), gr_x)
-        return D.cat([gx, gy], -1)
+        gx = _qr_backward_tall(xp, q, r[..., :, :m], gq + y @ xp.mT(gr_y), gr_x)
+        return xp.cat([gx, gy], -1)
 
     def attrs(self):
         return {"mode": self.mode} if self.mode != "reduced" else {}
 
 
-def _qr_backward_tall(q: Any, r: Any, gq: Any, gr: Any) -> Any:
+def _qr_backward_tall(xp: Any, q: Any, r: Any, gq: Any, gr: Any) -> Any:
     n = r.shape[-1]
-    m_ = r @ D.mT(gr) - D.mT(gq) @ q
+    m_ = r @ xp.mT(gr) - xp.mT(gq) @ q
     low = m_ * _tril_mask(n, 0, m_.dtype)
-    copyltu = low + D.mT(m_ * _tril_mask(n, -1, m_.dtype))
+    copyltu = low + xp.mT(m_ * _tril_mask(n, -1, m_.dtype))
     b = gq + q @ copyltu
-    return solve_triangular(D.mT(r), b, upper=False, left=False)  # b R^-T
+    return solve_triangular(xp, xp.mT(r), b, upper=False, left=False)  # b R^-T
 
 
 class Eigh(Function):
@@ -366,14 +369,15 @@ class Eigh(Function):
         return w, v
 
     def backward(self, gw, gv):
+        xp = self.xp
         w, v = self.saved_outputs()
-        inner = _diag_mat(gw)
-        if not _is_const_zero(gv):
-            vtgv = D.mT(v) @ gv
+        inner = _diag_mat(xp, gw)
+        if not _is_const_zero(xp, gv):
+            vtgv = xp.mT(v) @ gv
             n = w.shape[-1]
-            e = D.unsqueeze(w, -2) - D.unsqueeze(w, -1) + _eye(n, w.dtype)  # 1 on the diagonal: skew is 0 there
-            inner = inner + 0.5 * (vtgv - D.mT(vtgv)) / e
-        return v @ inner @ D.mT(v)
+            e = xp.unsqueeze(w, -2) - xp.unsqueeze(w, -1) + _eye(n, w.dtype)  # 1 on the diagonal: skew is 0 there
+            inner = inner + 0.5 * (vtgv - xp.mT(vtgv)) / e
+        return v @ inner @ xp.mT(v)
 
     def attrs(self):
         return {"UPLO": self.uplo} if self.uplo != "L" else {}
@@ -392,6 +396,7 @@ class SVD(Function):
         return u, s, vh
 
     def backward(self, gu, gs, gvh):
+        xp = self.xp
         u, s, vh = self.saved_outputs()
         m, n = self.m, self.n
         if self.full and m != n:
@@ -400,24 +405,24 @@ class SVD(Function):
                 "extra singular vectors are not unique). Fix: use full_matrices=False"
             )
         k = s.shape[-1]
-        no_u, no_v = _is_const_zero(gu), _is_const_zero(gvh)
-        inner = _diag_mat(gs)
+        no_u, no_v = _is_const_zero(xp, gu), _is_const_zero(xp, gvh)
+        inner = _diag_mat(xp, gs)
         if not (no_u and no_v):
             s2 = s * s
-            f = D.unsqueeze(s2, -2) - D.unsqueeze(s2, -1) + _eye(k, s.dtype)  # s_j^2 - s_i^2; 1 on the diagonal
+            f = xp.unsqueeze(s2, -2) - xp.unsqueeze(s2, -1) + _eye(k, s.dtype)  # s_j^2 - s_i^2; 1 on the diagonal
             off = 1.0 - _eye(k, s.dtype)
             if not no_u:
-                utgu = D.mT(u) @ gu
-                inner = inner + _cols((utgu - D.mT(utgu)) * off / f, s)
+                utgu = xp.mT(u) @ gu
+                inner = inner + _cols(xp, (utgu - xp.mT(utgu)) * off / f, s)
             if not no_v:
-                v, gv = D.mT(vh), D.mT(gvh)
-                vtgv = D.mT(v) @ gv
-                inner = inner + _rows((vtgv - D.mT(vtgv)) * off / f, s)
+                v, gv = xp.mT(vh), xp.mT(gvh)
+                vtgv = xp.mT(v) @ gv
+                inner = inner + _rows(xp, (vtgv - xp.mT(vtgv)) * off / f, s)
         ga = u @ inner @ vh
         if not no_u and m > k:
-            ga = ga + _cols(gu - u @ (D.mT(u) @ gu), 1.0 / s) @ vh
+            ga = ga + _cols(xp, gu - u @ (xp.mT(u) @ gu), 1.0 / s) @ vh
         if not no_v and n > k:
-            ga = ga + u @ _rows(gvh - (gvh @ D.mT(vh)) @ vh, 1.0 / s)
+            ga = ga + u @ _rows(xp, gvh - (gvh @ xp.mT(vh)) @ vh, 1.0 / s)
         return ga
 
     def attrs(self):

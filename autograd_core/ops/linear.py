@@ -6,7 +6,6 @@ import math
 
 import numpy as np
 
-from .. import _dual as D
 from .._function import Function
 from .._tensor import Tensor
 from .arithmetic import _c_name  # PyTorch's C++ dtype names, as its messages print them
@@ -15,6 +14,7 @@ from .arithmetic import _c_name  # PyTorch's C++ dtype names, as its messages pr
 class Linear(Function):
     """y = x @ W^T + b;  gx = g @ W,  gW = g^T @ x (over all leading dims),  gb = sum of g over leading dims"""
 
+    fresh_grads = True
     saves_inputs = True
 
     def forward(self, x, w, b=None):
@@ -36,7 +36,7 @@ class Linear(Function):
             rows = math.prod(g.shape[:-1])  # not -1: that cannot be inferred at size 0
             g2 = g.reshape(rows, g.shape[-1])
             if self.needs_input_grad(1):
-                gw = D.mT(g2) @ x.reshape(rows, x.shape[-1])
+                gw = g2.T @ x.reshape(rows, x.shape[-1])
             if need_b:
                 gb = g2.sum(0)
         return (gx, gw, gb) if len(self.next_functions) == 3 else (gx, gw)

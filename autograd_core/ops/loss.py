@@ -24,12 +24,13 @@ class BinaryCrossEntropy(Function):
 
     def backward(self, g):
         x, y = self.saved()
+        xp = self.xp
         # PyTorch's rule: finite at x = 0 and x = 1 (where the clamped log's slope would be 0/0)
-        gx = g * (x - y) / np.maximum(x * (1 - x), _EPS) if self.needs_input_grad(0) else None
+        gx = g * (x - y) / xp.maximum(x * (1 - x), _EPS) if self.needs_input_grad(0) else None
         gy = None
         if self.needs_input_grad(1):
             with np.errstate(divide="ignore"):
-                gy = g * (np.maximum(np.log1p(-x), -100) - np.maximum(np.log(x), -100))
+                gy = g * (xp.maximum(xp.log1p(-x), -100) - xp.maximum(xp.log(x), -100))
         return gx, gy
 
 

@@ -12,11 +12,11 @@ from typing import Any
 
 import numpy as np
 
-from .. import _dual as D
 from .._function import Function
 from .._tensor import Tensor, _make
 from ..kernels import get as kernel
 from .conv import _pair, out_size
+from .shape import cat
 
 PoolGeom = namedtuple("PoolGeom", "h w kh kw sh sw ph pw dh dw ho wo ceil_mode count_include_pad divisor")
 
@@ -35,13 +35,15 @@ def _run(name: str, a: np.ndarray, *args: Any) -> Any:
 class MaxPool2d(Function):
     """y = max over each window;  gx = scatter of g into each window's argmax"""
 
+    fresh_grads = True
+
     def forward(self, x, geom):
         g = self.geom = geom
         vals, self.idx = _run("max_pool_forward", x, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw, g.ho, g.wo)
         return vals
 
     def backward(self, gy):
-        return D.dual_apply(MaxPoolScatter, gy, idx=self.idx, hw=(self.geom.h, self.geom.w))
+        return self.xp.apply(MaxPoolScatter, gy, idx=self.idx, hw=(self.geom.h, self.geom.w))
 
     def attrs(self):
         return _pool_attrs(self.geom)
@@ -55,7 +57,7 @@ class MaxPoolScatter(Function):
         return _run("max_pool_backward", g, idx, hw[0], hw[1])
 
     def backward(self, ggx):
-        return D.dual_apply(MaxPoolGather, ggx, idx=self.idx, hw=self.hw)
+        return self.xp.apply(MaxPoolGather, ggx, idx=self.idx, hw=self.hw)
 
 
 class MaxPoolGather(Function):
@@ -74,11 +76,13 @@ class MaxPoolGather(Function):
         return flat.reshape(n, c, ho, wo)
 
     def backward(self, g):
-        return D.dual_apply(MaxPoolScatter, g, idx=self.idx, hw=self.hw)
+        return self.xp.apply(MaxPoolScatter, g, idx=self.idx, hw=self.hw)
 
 
 class AvgPool2d(Function):
     """y = window sum / divisor;  gx = g / divisor spread over each window"""
+
+    fresh_grads = True
 
     def forward(self, x, geom):
         g = self.geom = geom
@@ -86,7 +90,7 @@ class AvgPool2d(Function):
                     g.divisor)
 
     def backward(self, gy):
-        return D.dual_apply(AvgPool2dTranspose, gy, geom=self.geom)
+        return self.xp.apply(AvgPool2dTranspose, gy, geom=self.geom)
 
     def attrs(self):
         return _pool_attrs(self.geom)
@@ -101,7 +105,7 @@ class AvgPool2dTranspose(Function):
                     g.divisor)
 
     def backward(self, ggx):
-        return D.dual_apply(AvgPool2d, ggx, geom=self.geom)
+        return self.xp.apply(AvgPool2d, ggx, geom=self.geom)
 
 
 def _pool_attrs(g: PoolGeom) -> dict[str, Any]:
@@ -201,6 +205,6 @@ def adaptive_avg_pool2d(input: Tensor, output_size: Any) -> Tensor:
         for i in range(oh):
             h0, h1 = (i * h) // oh, -(-((i + 1) * h) // oh)
             cells = [x[:, :, h0:h1, (j * w) // ow:-(-((j + 1) * w) // ow)].mean(dim=(2, 3)) for j in range(ow)]
-            rows.append(D.cat([c.unsqueeze(-1) for c in cells], -1).unsqueeze(-2))
-        y = D.cat(rows, -2)
+            rows.append(cat([c.unsqueeze(-1) for c in cells], -1).unsqueeze(-2))
+        y = cat(rows, -2)
     return y.squeeze(0) if unbatched else y

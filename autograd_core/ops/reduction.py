@@ -8,35 +8,19 @@ from typing import Any
 
 import numpy as np
 
-from .. import _dual as D
 from .._function import Function
 from .._tensor import Tensor, _make
-from .indexing import gather
+from .._xp import define
+from ._dims import normalize_dims
+from .compare import maximum, minimum
+from .indexing import gather_along
+
+__all__ = [  # the public functions (ag.<name>); Tensor methods are declared in METHODS below
+    "sum", "mean", "var", "std", "amax", "amin", "argmax", "argmin", "max", "min", "logsumexp", "prod", "norm",
+    "cumsum",
+]
 
 MaxResult = namedtuple("MaxResult", ["values", "indices"])
-
-
-def normalize_dims(dim: Any, ndim: int, op: str) -> tuple[int, ...] | None:
-    """Turn int / tuple / None into a sorted tuple of non-negative axes (None = all)."""
-    if dim is None:
-        return None
-    dims = (dim,) if isinstance(dim, (int, np.integer)) else tuple(dim)
-    if len(dims) == 0:
-        return None
-    out = []
-    n = builtins.max(ndim, 1)
-    lo, hi = -n, n - 1
-    for d in dims:
-        d = int(d)
-        if not lo <= d <= hi:
-            raise IndexError(
-                f"{op}: Dimension out of range (expected to be in range of [{lo}, {hi}], but got {d})"
-            )
-        d = d % n if ndim else 0
-        if d in out:
-            raise RuntimeError(f"{op}: dim {d} appears multiple times in the list of dims")
-        out.append(d)
-    return tuple(sorted(out)) if ndim else None
 
 
 def _kshape(shape: tuple[int, ...], axes: tuple[int, ...] | None) -> tuple[int, ...]:
@@ -62,7 +46,7 @@ class _Reduce(Function):
         self.kshape = _kshape(x.shape, axes)
 
     def _expand(self, g: Any) -> Any:
-        return D.expand(g.reshape(self.kshape), self.shape)
+        return self.xp.expand(g.reshape(self.kshape), self.shape)
 
     def attrs(self) -> dict[str, Any]:
         out: dict[str, Any] = {}
@@ -154,9 +138,10 @@ class Std(_Moment):
     def backward(self, g):
         (x,) = self.saved()
         y = self.saved_output()
-        zero = (y.data if D.is_tensor(y) else y) == 0
-        y_safe = D.where(zero, 1.0, y)  # double-where: no inf in the unused branch
-        return self._var_grad(D.where(zero, 0.0, g / (y_safe * 2)), x)
+        xp = self.xp
+        zero = xp.value(y) == 0
+        y_safe = xp.where(zero, 1.0, y)  # double-where: no inf in the unused branch
+        return self._var_grad(xp.where(zero, 0.0, g / (y_safe * 2)), x)
 
 
 class _Extreme(_Reduce):
@@ -177,7 +162,7 @@ class _Extreme(_Reduce):
 
     def backward(self, g):
         if self.select:
-            return D.masked(self._expand(g), self.w)  # non-extremes get 0 even from an inf/nan g
+            return self.xp.masked(self._expand(g), self.w)  # non-extremes get 0 even from an inf/nan g
         return self._expand(g) * self.w
 
 
@@ -228,7 +213,7 @@ class LogSumExp(_Reduce):
     def backward(self, g):
         (x,) = self.saved()
         y = self.saved_output()
-        return self._expand(g) * np.exp(x - y.reshape(self.kshape))
+        return self._expand(g) * self.xp.exp(x - y.reshape(self.kshape))
 
 
 class Prod(_Reduce):
@@ -244,9 +229,8 @@ class Prod(_Reduce):
         (x,) = self.saved()
         if _count(self.shape, self.axes) == 1:
             return self._expand(g)  # the product of no other elements is 1 (even where x is nan or inf)
-        xd = x.data if D.is_tensor(x) else x
-        if not (xd == 0).any():
-            return self._expand(g) * (D.prod(x, self.axes, True) / x)
+        if not (self.xp.value(x) == 0).any():
+            return self._expand(g) * (self.xp.prod(x, self.axes, True) / x)
         return self._expand(g) * self._others_with_zeros(x)
 
     def _others_with_zeros(self, x):
@@ -256,12 +240,13 @@ class Prod(_Reduce):
         nd = len(self.shape)
         axes = self.axes if self.axes is not None else tuple(range(nd))
         perm = [a for a in range(nd) if a not in axes] + list(axes)
-        xp = D.permute(x, perm) if perm != list(range(nd)) else x
-        lead = xp.shape[: nd - len(axes)]
+        xp = self.xp
+        xt = xp.permute(x, perm) if perm != list(range(nd)) else x
+        lead = xt.shape[: nd - len(axes)]
         n = _count(self.shape, axes)
-        rows = D.expand(D.unsqueeze(xp.reshape(lead + (n,)), -2), lead + (n, n))
-        others = D.prod(D.where(np.eye(n, dtype=bool), 1.0, rows), -1, False).reshape(xp.shape)
-        return D.permute(others, tuple(np.argsort(perm))) if perm != list(range(nd)) else others
+        rows = xp.expand(xp.unsqueeze(xt.reshape(lead + (n,)), -2), lead + (n, n))
+        others = xp.prod(xp.where(np.eye(n, dtype=bool), 1.0, rows), -1, False).reshape(xt.shape)
+        return xp.permute(others, tuple(np.argsort(perm))) if perm != list(range(nd)) else others
 
 
 class Norm(_Reduce):
@@ -280,17 +265,18 @@ class Norm(_Reduce):
     def backward(self, g):
         (x,) = self.saved()
         y = self.saved_output().reshape(self.kshape)
-        zero = (y.data if D.is_tensor(y) else y) == 0
-        y_safe = D.where(zero, 1.0, y)
+        xp = self.xp
+        zero = xp.value(y) == 0
+        y_safe = xp.where(zero, 1.0, y)
         g = self._expand(g)
         if self.p == 2:
-            return D.where(zero, 0.0, g * x / y_safe)
+            return xp.where(zero, 0.0, g * x / y_safe)
         p = self.p
-        xd = x.data if D.is_tensor(x) else x
+        xd = xp.value(x)
         # double where on x too: in an all-zero slice |x|**(p-1) is inf for p < 1, and its derivative in the
         # unused branch would turn the zero weight into nan under create_graph
-        x_safe = D.where(np.broadcast_to(zero, xd.shape), 1.0, x) if zero.any() else x
-        return D.where(zero, 0.0, g * np.sign(xd) * np.abs(x_safe) ** (p - 1) / y_safe ** (p - 1))
+        x_safe = xp.where(np.broadcast_to(zero, xd.shape), 1.0, x) if zero.any() else x
+        return xp.where(zero, 0.0, g * np.sign(xd) * xp.abs(x_safe) ** (p - 1) / y_safe ** (p - 1))
 
     def attrs(self):
         out = super().attrs()
@@ -308,7 +294,8 @@ class CumSum(Function):
 
     def backward(self, g):
         d = self.dim
-        return D.flip(D.cumsum(D.flip(g, (d,)), d), (d,))
+        xp = self.xp
+        return xp.flip(xp.cumsum(xp.flip(g, (d,)), d), (d,))
 
     def attrs(self):
         return {"dim": self.dim}
@@ -435,8 +422,6 @@ def argmin(x: Tensor, dim: Any = None, keepdim: bool = False, *, axis: Any = Non
 
 
 def _max_min(x: Tensor, dim: Any, keepdim: bool, other: Any, largest: bool) -> Any:
-    from .compare import maximum, minimum
-
     if isinstance(dim, Tensor):
         other, dim = dim, None
     if other is not None:
@@ -450,7 +435,7 @@ def _max_min(x: Tensor, dim: Any, keepdim: bool, other: Any, largest: bool) -> A
     if x.shape[d] == 0:
         raise IndexError(f"{op}(): Expected reduction dim {d} to have non-zero size.")
     idx = (np.argmax if largest else np.argmin)(x.data, axis=d, keepdims=True)
-    values = gather(x, idx, d)
+    values = gather_along(x, idx, d)
     if not keepdim:
         values = values.squeeze(d)
         idx = np.squeeze(idx, d)
@@ -522,3 +507,15 @@ def cumsum(x: Tensor, dim: int, *, axis: Any = None) -> Tensor:
     if x.ndim == 0:
         return x.clone()
     return CumSum.apply(x, dim=d)
+
+
+# ---------------------------------------------------------------------- xp: reductions in backwards
+define("prod", lambda x, axis, keepdims: np.prod(x, axis=axis, keepdims=keepdims),
+       lambda x, axis, keepdims: Prod.apply(x, axes=normalize_dims(axis, len(x.shape), "prod"), keepdim=keepdims))
+define("cumsum", lambda x, axis: np.cumsum(x, axis=axis),
+       lambda x, axis: CumSum.apply(x, dim=axis % builtins.max(len(x.shape), 1)))
+
+
+# ---------------------------------------------------------------------- declarations
+METHODS = {"sum": sum, "mean": mean, "var": var, "std": std, "amax": amax, "amin": amin, "max": max, "min": min,
+           "argmax": argmax, "argmin": argmin, "logsumexp": logsumexp, "prod": prod, "norm": norm, "cumsum": cumsum}

@@ -8,10 +8,15 @@ from typing import Any
 
 import numpy as np
 
-from .. import _dual as D
 from .._function import Function, register_view
 from .._tensor import Tensor, _make
-from .reduction import normalize_dims
+from .._xp import define
+from ._dims import normalize_dims
+
+__all__ = [  # the public functions (ag.<name>); Tensor methods are declared in METHODS below
+    "broadcast_to", "cat", "chunk", "clone", "concat", "expand", "flatten", "flip", "pad", "permute", "repeat",
+    "reshape", "split", "squeeze", "stack", "t", "transpose", "unbind", "unsqueeze", "view",
+]
 
 
 class Reshape(Function):
@@ -40,7 +45,7 @@ class Permute(Function):
         return np.transpose(x, dims)
 
     def backward(self, g):
-        return D.permute(g, tuple(np.argsort(self.dims)))
+        return self.xp.permute(g, tuple(np.argsort(self.dims)))
 
     def attrs(self):
         return {"dims": self.dims}
@@ -60,7 +65,7 @@ class Expand(Function):
         return np.broadcast_to(x, shape)
 
     def backward(self, g):
-        return D.sum_to(g, self.in_shape)
+        return self.xp.sum_to(g, self.in_shape)
 
 
 class Repeat(Function):
@@ -91,7 +96,7 @@ class Cat(Function):
         return np.concatenate(xs, axis=dim)
 
     def backward(self, g):
-        return D.split(g, self.sizes, self.dim)
+        return self.xp.split(g, self.sizes, self.dim)
 
     def attrs(self):
         return {"dim": self.dim} if self.dim else {}
@@ -107,7 +112,7 @@ class Split(Function):
         return tuple(np.split(x, np.cumsum(sizes)[:-1], axis=dim))
 
     def backward(self, *grads):
-        return D.cat(grads, self.dim)
+        return self.xp.cat(grads, self.dim)
 
     def attrs(self):
         return {"dim": self.dim} if self.dim else {}
@@ -121,7 +126,7 @@ class Flip(Function):
         return np.flip(x, dims).copy()  # PyTorch's flip copies; a view would alias x
 
     def backward(self, g):
-        return D.flip(g, self.dims)
+        return self.xp.flip(g, self.dims)
 
     def attrs(self):
         return {"dims": self.dims}
@@ -136,9 +141,7 @@ class Pad(Function):
 
     def backward(self, g):
         neg = tuple((-b, -a) for b, a in self.pads)
-        if D.is_tensor(g):
-            return Pad.apply(g, pads=neg, value=0.0)
-        return _pad_array(g, neg, 0.0)
+        return self.xp.apply(Pad, g, pads=neg, value=0.0)
 
     def attrs(self):
         return {"pad": self.pads}
@@ -172,7 +175,7 @@ class Cast(Function):
         return x.astype(dtype)
 
     def backward(self, g):
-        return D.cast(g, self.src)
+        return self.xp.cast(g, self.src)
 
     def attrs(self):
         return {"dtype": self.dst.name}
@@ -480,3 +483,84 @@ def to_dtype(x: Tensor, dtype: Any) -> Tensor:
         return _make(x.data.astype(dt), None, False)
     return Cast.apply(x, dtype=dt)
 
+
+
+# ---------------------------------------------------------------------- xp: the shape functions backwards use
+# Tensor twins go through the op classes directly: under create_graph a saved input may be a plain
+# array (a constant operand), which the public functions would not accept.
+def _axis(ndim: int, axis: int) -> int:
+    return axis % ndim if ndim else 0
+
+
+def _unsqueeze_t(x: Any, axis: int) -> Tensor:
+    nd = np.ndim(x.data if isinstance(x, Tensor) else x) + 1
+    d = _axis(nd, axis)
+    return Reshape.apply(x, shape=x.shape[:d] + (1,) + x.shape[d:])
+
+
+def _squeeze_t(x: Any, axis: int) -> Tensor:
+    d = _axis(len(x.shape), axis)
+    return Reshape.apply(x, shape=x.shape[:d] + x.shape[d + 1:])
+
+
+def _mT_t(x: Any) -> Tensor:
+    dims = list(range(len(x.shape)))
+    dims[-2], dims[-1] = dims[-1], dims[-2]
+    return Permute.apply(x, dims=tuple(dims))
+
+
+define("expand", np.broadcast_to, lambda x, shape: Expand.apply(x, shape=tuple(shape)))
+define("permute", np.transpose, lambda x, axes: Permute.apply(x, dims=tuple(axes)))
+define("mT", lambda x: np.swapaxes(x, -1, -2), _mT_t)  # swap the last two axes
+define("unsqueeze", np.expand_dims, _unsqueeze_t)
+define("squeeze", np.squeeze, _squeeze_t)
+define("flip", np.flip, lambda x, axes: Flip.apply(x, dims=tuple(axes)))
+define("cat", lambda xs, axis: np.concatenate(xs, axis=axis), lambda xs, axis: Cat.apply(*xs, dim=axis))
+define("split", lambda x, sizes, axis: tuple(np.split(x, np.cumsum(sizes)[:-1], axis=axis)),
+       lambda x, sizes, axis: Split.apply(x, sizes=tuple(sizes), dim=axis))
+define("cast", lambda x, dtype: x if x.dtype == dtype else x.astype(dtype),
+       lambda x, dtype: x if x.dtype == dtype else Cast.apply(x, dtype=np.dtype(dtype)))
+
+
+# ---------------------------------------------------------------------- declarations
+def to(self: Tensor, *args: Any, **kwargs: Any) -> Tensor:
+    """``to(dtype)``, ``to('cpu')``, ``to(other_tensor)``; returns self when nothing changes."""
+    dtype = kwargs.pop("dtype", None)
+    for a in args:
+        if isinstance(a, Tensor):
+            dtype = a.dtype
+        elif isinstance(a, str) or a is None:
+            if a not in (None, "cpu"):
+                raise RuntimeError(f"device {a!r} is not available: autograd_core runs on the CPU only")
+        else:
+            dtype = a
+    device = kwargs.pop("device", None)
+    if device not in (None, "cpu"):
+        raise RuntimeError(f"device {device!r} is not available: autograd_core runs on the CPU only")
+    return self if dtype is None else to_dtype(self, dtype)
+
+
+def contiguous(self: Tensor) -> Tensor:
+    """self if C-contiguous, else a contiguous copy (recorded)."""
+    return self if self.data.flags.c_contiguous else clone(self)
+
+
+def _T(self: Tensor) -> Tensor:
+    return permute(self, tuple(range(self.ndim - 1, -1, -1))) if self.ndim > 1 else self
+
+
+def _mT(self: Tensor) -> Tensor:
+    return transpose(self, -2, -1)
+
+
+METHODS: dict[str, Any] = {
+    "reshape": reshape, "view": view, "flatten": flatten, "squeeze": squeeze, "unsqueeze": unsqueeze,
+    "transpose": transpose, "permute": permute, "t": t, "expand": expand, "expand_as": expand_as,
+    "broadcast_to": broadcast_to, "repeat": repeat, "split": split, "chunk": chunk, "unbind": unbind, "flip": flip,
+    "clone": clone, "contiguous": contiguous, "to": to, "cpu": lambda self: self,
+    "float": lambda self: to_dtype(self, np.float32), "double": lambda self: to_dtype(self, np.float64),
+    "half": lambda self: to_dtype(self, np.float16), "long": lambda self: to_dtype(self, np.int64),
+    "int": lambda self: to_dtype(self, np.int32), "bool": lambda self: to_dtype(self, np.bool_),
+    "type_as": lambda self, other: to_dtype(self, other.dtype),
+    "T": property(_T), "mT": property(_mT),
+}

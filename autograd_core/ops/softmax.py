@@ -6,7 +6,11 @@ import numpy as np
 
 from .._function import Function
 from .._tensor import Tensor
-from .reduction import normalize_dims
+from ._dims import normalize_dims
+
+__all__ = [  # the public functions (ag.<name>); Tensor methods are declared in METHODS below
+    "softmax", "log_softmax",
+]
 
 
 class Softmax(Function):
@@ -41,7 +45,7 @@ class LogSoftmax(Function):
 
     def backward(self, g):
         y = self.saved_output()
-        return g - np.exp(y) * g.sum(axis=self.dim, keepdims=True)
+        return g - self.xp.exp(y) * g.sum(axis=self.dim, keepdims=True)
 
     def attrs(self):
         return {"dim": self.dim}
@@ -70,3 +74,7 @@ def log_softmax(x: Tensor, dim: int | None = None) -> Tensor:
     if x.ndim == 0:
         return LogSoftmax.apply(x.reshape(1), dim=0).reshape(())
     return LogSoftmax.apply(x, dim=d)
+
+
+# ---------------------------------------------------------------------- declarations
+METHODS = {"softmax": softmax, "log_softmax": log_softmax}

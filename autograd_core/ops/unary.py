@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from .._function import Function
 from .._tensor import Tensor
+from .._xp import define
 from ..kernels import get as kernel
+
+__all__ = [  # the public functions (ag.<name>); Tensor methods are declared in METHODS below
+    "exp", "log", "log1p", "expm1", "sqrt", "rsqrt", "abs", "sin", "cos", "tanh", "erf", "sigmoid",
+]
 
 # Integer and bool inputs compute in float32 (PyTorch's default dtype; numpy would pick float64):
 # each forward below casts them first (they never require grad, so no backward sees them). Written
@@ -31,6 +38,7 @@ def stable_sigmoid(x: np.ndarray) -> np.ndarray:
 class Exp(Function):
     """y = exp(x);  gx = g * y"""
 
+    fresh_grads = True
     saves_output = True
 
     def forward(self, x):
@@ -45,6 +53,7 @@ class Exp(Function):
 class Log(Function):
     """y = log(x);  gx = g / x"""
 
+    fresh_grads = True
     saves_inputs = True
 
     def forward(self, x):
@@ -60,6 +69,7 @@ class Log(Function):
 class Log1p(Function):
     """y = log(1 + x);  gx = g / (1 + x)"""
 
+    fresh_grads = True
     saves_inputs = True
 
     def forward(self, x):
@@ -75,6 +85,7 @@ class Log1p(Function):
 class Expm1(Function):
     """y = exp(x) - 1;  gx = g * (y + 1)"""
 
+    fresh_grads = True
     saves_output = True
 
     def forward(self, x):
@@ -89,6 +100,7 @@ class Expm1(Function):
 class Sqrt(Function):
     """y = sqrt(x);  gx = g / (2 y)   (inf at 0, as in PyTorch)"""
 
+    fresh_grads = True
     saves_output = True
 
     def forward(self, x):
@@ -103,6 +115,7 @@ class Sqrt(Function):
 class Rsqrt(Function):
     """y = 1 / sqrt(x);  gx = -g * y**3 / 2"""
 
+    fresh_grads = True
     saves_output = True
 
     def forward(self, x):
@@ -118,6 +131,8 @@ class Rsqrt(Function):
 class Abs(Function):
     """y = |x|;  gx = g * sign(x)   (0 at x = 0: the minimum-norm subgradient; 0 at nan, as in PyTorch)"""
 
+    fresh_grads = True
+
     def forward(self, x):
         self.sign = sign_nan0(x)
         return np.abs(x)
@@ -129,6 +144,7 @@ class Abs(Function):
 class Sin(Function):
     """y = sin(x);  gx = g * cos(x)"""
 
+    fresh_grads = True
     saves_inputs = True
 
     def forward(self, x):
@@ -138,12 +154,13 @@ class Sin(Function):
 
     def backward(self, g):
         (x,) = self.saved()
-        return g * np.cos(x)
+        return g * self.xp.cos(x)
 
 
 class Cos(Function):
     """y = cos(x);  gx = -g * sin(x)"""
 
+    fresh_grads = True
     saves_inputs = True
 
     def forward(self, x):
@@ -153,12 +170,13 @@ class Cos(Function):
 
     def backward(self, g):
         (x,) = self.saved()
-        return -g * np.sin(x)
+        return -g * self.xp.sin(x)
 
 
 class Tanh(Function):
     """y = tanh(x);  gx = g * (1 - y**2)"""
 
+    fresh_grads = True
     saves_output = True
 
     def forward(self, x):
@@ -174,6 +192,7 @@ class Tanh(Function):
 class Sigmoid(Function):
     """y = 1 / (1 + exp(-x));  gx = g * y * (1 - y)"""
 
+    fresh_grads = True
     saves_output = True
 
     def forward(self, x):
@@ -189,6 +208,7 @@ class Sigmoid(Function):
 class Erf(Function):
     """y = erf(x);  gx = g * 2/sqrt(pi) * exp(-x**2)"""
 
+    fresh_grads = True
     saves_inputs = True
 
     def forward(self, x):
@@ -200,7 +220,7 @@ class Erf(Function):
 
     def backward(self, g):
         (x,) = self.saved()
-        return g * (2.0 / np.sqrt(np.pi)) * np.exp(-(x * x))
+        return g * (2.0 / math.sqrt(math.pi)) * self.xp.exp(-(x * x))
 
 
 def exp(x: Tensor) -> Tensor:
@@ -262,3 +282,22 @@ def sigmoid(x: Tensor) -> Tensor:
     """Logistic sigmoid 1 / (1 + e**-x), overflow-free."""
     return Sigmoid.apply(x)
 
+
+
+# ---------------------------------------------------------------------- xp: the functions backwards use
+define("exp", np.exp, exp)
+define("log", np.log, log)
+define("log1p", np.log1p, log1p)
+define("sqrt", np.sqrt, sqrt)
+define("abs", np.abs, abs)
+define("sin", np.sin, sin)
+define("cos", np.cos, cos)
+define("tanh", np.tanh, tanh)
+define("sigmoid", stable_sigmoid, sigmoid)
+
+
+# ---------------------------------------------------------------------- declarations
+METHODS = {"exp": exp, "log": log, "log1p": log1p, "expm1": expm1, "sqrt": sqrt, "rsqrt": rsqrt, "abs": abs,
+           "__abs__": abs, "sin": sin, "cos": cos, "tanh": tanh, "sigmoid": sigmoid, "erf": erf}
+UFUNCS = {np.exp: exp, np.log: log, np.log1p: log1p, np.expm1: expm1, np.sqrt: sqrt, np.absolute: abs,
+          np.sin: sin, np.cos: cos, np.tanh: tanh}

@@ -138,6 +138,8 @@ class Tensor:
         """Cosine."""
     def tanh(self) -> Tensor:
         """Hyperbolic tangent."""
+    def atan(self) -> Tensor:
+        """arctan(x), in (-pi/2, pi/2)."""
     def sigmoid(self) -> Tensor:
         """Logistic sigmoid 1 / (1 + e**-x), overflow-free."""
     def erf(self) -> Tensor:

@@ -344,6 +344,15 @@ for _name, _gen in (
     )
 
 op(
+    "atan",
+    op=lambda a: a.atan(),
+    ref=np.arctan,
+    torch=lambda a: a.atan(),
+    samples=_unary_samples(lambda rng, *s: 2 * _r(rng, *s)),
+    covers=("Atan",),
+    fuzz=("normal", None),
+)
+op(
     "rsqrt",
     op=lambda a: a.rsqrt(),
     ref=lambda a: 1 / np.sqrt(a),

@@ -12,7 +12,7 @@ from .._xp import define
 from ..kernels import get as kernel
 
 __all__ = [  # the public functions (ag.<name>); Tensor methods are declared in METHODS below
-    "exp", "log", "log1p", "expm1", "sqrt", "rsqrt", "abs", "sin", "cos", "tanh", "erf", "sigmoid",
+    "exp", "log", "log1p", "expm1", "sqrt", "rsqrt", "abs", "sin", "cos", "tanh", "atan", "erf", "sigmoid",
 ]
 
 # Integer and bool inputs compute in float32 (PyTorch's default dtype; numpy would pick float64):
@@ -189,6 +189,22 @@ class Tanh(Function):
         return g * (1 - y * y)
 
 
+class Atan(Function):
+    """y = atan(x);  gx = g / (1 + x**2)"""
+
+    fresh_grads = True
+    saves_inputs = True
+
+    def forward(self, x):
+        if type(x) is np.ndarray and x.dtype.kind in "iub":
+            x = x.astype(_F32)
+        return np.arctan(x)
+
+    def backward(self, g):
+        (x,) = self.saved()
+        return g / (x * x + 1)
+
+
 class Sigmoid(Function):
     """y = 1 / (1 + exp(-x));  gx = g * y * (1 - y)"""
 
@@ -273,6 +289,11 @@ def tanh(x: Tensor) -> Tensor:
     return Tanh.apply(x)
 
 
+def atan(x: Tensor) -> Tensor:
+    """arctan(x), in (-pi/2, pi/2)."""
+    return Atan.apply(x)
+
+
 def erf(x: Tensor) -> Tensor:
     """Gauss error function 2/sqrt(pi) * integral_0^x exp(-t**2) dt."""
     return Erf.apply(x)
@@ -298,6 +319,6 @@ define("sigmoid", stable_sigmoid, sigmoid)
 
 # ---------------------------------------------------------------------- declarations
 METHODS = {"exp": exp, "log": log, "log1p": log1p, "expm1": expm1, "sqrt": sqrt, "rsqrt": rsqrt, "abs": abs,
-           "__abs__": abs, "sin": sin, "cos": cos, "tanh": tanh, "sigmoid": sigmoid, "erf": erf}
+           "__abs__": abs, "sin": sin, "cos": cos, "tanh": tanh, "atan": atan, "sigmoid": sigmoid, "erf": erf}
 UFUNCS = {np.exp: exp, np.log: log, np.log1p: log1p, np.expm1: expm1, np.sqrt: sqrt, np.absolute: abs,
-          np.sin: sin, np.cos: cos, np.tanh: tanh}
+          np.sin: sin, np.cos: cos, np.tanh: tanh, np.arctan: atan}

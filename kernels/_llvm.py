@@ -3,9 +3,10 @@
 Each is a plain-Python function (what runs under NUMBA_DISABLE_JIT, or when called from Python) with a
 numba overload that emits the LLVM instruction in compiled code.
 
-numba's cache keys a kernel on its own source file only: after editing this file, clear the cache
-(``NUMBA_CACHE_DIR`` or the ``__pycache__`` folders of ``kernels/``) so the kernels that call these
-helpers are compiled again.
+numba alone keys a cached kernel on its own source file only, so the kernels that call these helpers
+would keep stale machine code after an edit here; they are cached with ``_cache.cached_njit``, whose cache
+folder is named after a digest of every file of ``kernels/`` (this one included): edit it and the next
+process compiles them again, no cache to clear by hand.
 """
 
 from __future__ import annotations

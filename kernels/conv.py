@@ -10,14 +10,15 @@ scatter-adds columns back into an (N, C, H, W) array.
 from __future__ import annotations
 
 import numpy as np
-from numba import njit, prange, uint64
+from numba import prange, uint64
 
 from ._arrays import kernel_array
+from ._cache import cached_njit
 
-_JIT = dict(cache=True, parallel=True, error_model="numpy")
+_JIT = dict(parallel=True, error_model="numpy")
 
 
-@njit(cache=True, error_model="numpy")
+@cached_njit(error_model="numpy")
 def _span(wo, w, sw, pw, off):
     """Output columns ox whose input column ox*sw + off - pw lies inside [0, w): lo <= hi <= wo.
 
@@ -33,7 +34,7 @@ def _span(wo, w, sw, pw, off):
 # keeps the short inner copies scalar (measured 2x slower on the LeNet shapes).
 
 
-@njit(cache=True, error_model="numpy")
+@cached_njit(error_model="numpy")
 def _copy_rows(src, s0, sstep, sw, dst, d0, dstep, nrows, ncols):
     """dst[d0 + r*dstep + t] = src[s0 + r*sstep + t*sw] for r < nrows, t < ncols."""
     for r in range(uint64(nrows)):
@@ -48,7 +49,7 @@ def _copy_rows(src, s0, sstep, sw, dst, d0, dstep, nrows, ncols):
                 dst[d + t] = src[s + t * usw]
 
 
-@njit(cache=True, error_model="numpy")
+@cached_njit(error_model="numpy")
 def _add_rows(src, s0, sstep, dst, d0, dstep, sw, nrows, ncols):
     """dst[d0 + r*dstep + t*sw] += src[s0 + r*sstep + t] for r < nrows, t < ncols."""
     for r in range(uint64(nrows)):
@@ -63,7 +64,7 @@ def _add_rows(src, s0, sstep, dst, d0, dstep, sw, nrows, ncols):
                 dst[d + t * usw] += src[s + t]
 
 
-@njit(**_JIT)
+@cached_njit(**_JIT)
 def _im2col_numba(x, kh, kw, sh, sw, ph, pw, dh, dw, ho, wo, cols):
     n, c, h, w = x.shape
     xf, cf = x.reshape(-1), cols.reshape(-1)
@@ -95,7 +96,7 @@ def _im2col_numba(x, kh, kw, sh, sw, ph, pw, dh, dw, ho, wo, cols):
     return cols
 
 
-@njit(**_JIT)
+@cached_njit(**_JIT)
 def _col2im_numba(cols, kh, kw, sh, sw, ph, pw, dh, dw, ho, wo, x):
     n, c, h, w = x.shape
     xf, cf = x.reshape(-1), cols.reshape(-1)

@@ -11,12 +11,13 @@ written with streaming stores (see _STREAM_BYTES).
 from __future__ import annotations
 
 import numpy as np
-from numba import njit, prange, uint64
+from numba import prange, uint64
 
 from ._arrays import kernel_array
+from ._cache import cached_njit
 from ._llvm import fma, store_fence, stream_copy
 
-_JIT = dict(cache=True, parallel=True, error_model="numpy")
+_JIT = dict(parallel=True, error_model="numpy")
 
 
 _BLOCK = 1024  # columns of one channel summed at a time: two float64 rows of partial sums stay in L1
@@ -38,7 +39,7 @@ _STREAM_BYTES = 1 << 21
 # numba checks every signed index for wraparound, and that check keeps loops scalar.
 
 
-@njit(cache=True, error_model="numpy")
+@cached_njit(error_model="numpy")
 def _moments(a, base, n, stride, sz, shift, ps, pq):
     """sum(a - shift) and sum((a - shift)**2) over one channel."""
     s = q = 0.0
@@ -69,7 +70,7 @@ def _moments(a, base, n, stride, sz, shift, ps, pq):
     return s, q
 
 
-@njit(cache=True, error_model="numpy")
+@cached_njit(error_model="numpy")
 def _co_sums(g, x, base, n, stride, sz, mu, ps, pq):
     """sum(g) and sum(g * (x - mu)) over one channel.
 
@@ -113,7 +114,7 @@ def _co_sums(g, x, base, n, stride, sz, mu, ps, pq):
 # wake-up, which dominates at (64, 256).
 
 
-@njit(cache=True, error_model="numpy")
+@cached_njit(error_model="numpy")
 def _slab_sums(a, b, n, w, j0, j1, sa, sb, ps, pq):
     """For columns j0 <= j < j1 of flat (N, W) arrays a, b: ps[j] = sum_i (a[i, j] - sa[j]) and
     pq[j] = sum_i (a[i, j] - sa[j]) * (b[i, j] - sb[j])."""
@@ -140,7 +141,7 @@ def _slab_sums(a, b, n, w, j0, j1, sa, sb, ps, pq):
             pq[j] = fma(d, np.float64(b[o + j]) - sb[j], pq[j])
 
 
-@njit(cache=True, error_model="numpy")
+@cached_njit(error_model="numpy")
 def _channel_total(ps, pq, lo, hi):
     """sum(ps[lo:hi]) and sum(pq[lo:hi]), the columns added in order."""
     s = q = 0.0
@@ -150,7 +151,7 @@ def _channel_total(ps, pq, lo, hi):
     return s, q
 
 
-@njit(cache=True, error_model="numpy")
+@cached_njit(error_model="numpy")
 def _slab_affine(g, x, n, w, j0, j1, pa, pm, pb, pc, out):
     """out[i, j] = g[i, j] pa[j] + (x[i, j] - pm[j]) pb[j] + pc[j] for columns j0 <= j < j1 (g None: no g term)."""
     for i in range(n):
@@ -168,7 +169,7 @@ def _slab_affine(g, x, n, w, j0, j1, pa, pm, pb, pc, out):
 # (pixel values, un-normalised features). The rounding mean - mx goes into the constant.
 
 
-@njit(cache=True, error_model="numpy")
+@cached_njit(error_model="numpy")
 def _channel_stats(x, ch, s, q, shift, m, eps, gamma, beta, rmean, rvar, momentum, mean, invstd):
     """From channel ch's shifted sums: store mean and invstd, update the running statistics in place
     (as PyTorch's native kernel: the unbiased variance goes in); -> (mx, a, c) in x's dtype for
@@ -189,7 +190,7 @@ def _channel_stats(x, ch, s, q, shift, m, eps, gamma, beta, rmean, rvar, momentu
     return mx, x.dtype.type(gm * inv), x.dtype.type(bt + (np.float64(mx) - mu) * gm * inv)
 
 
-@njit(cache=True, error_model="numpy")
+@cached_njit(error_model="numpy")
 def _channel_grads(x, ch, sg, sgxc, m, mean, invstd, gamma, dgamma, dbeta):
     """From channel ch's sum(g) and sum(g (x - mean)): store dgamma, dbeta; -> (A, mx, B, C) in x's dtype
     for dx = A g + B (x - mx) + C, the rearranged scale * (m g - sg - xhat sgx), scale = gamma invstd / m."""
@@ -203,7 +204,7 @@ def _channel_grads(x, ch, sg, sgxc, m, mean, invstd, gamma, dgamma, dbeta):
     return x.dtype.type(scale * m), mx, x.dtype.type(b), x.dtype.type(b * (np.float64(mx) - mu) - scale * sg)
 
 
-@njit(cache=True, error_model="numpy")
+@cached_njit(error_model="numpy")
 def _affine(g, x, o, w, ca, mx, cb, cc, out, p):
     """out[p + k] = g[o + k] ca + (x[o + k] - mx) cb + cc for k < w (g None: no g term)."""
     if g is None:
@@ -214,7 +215,7 @@ def _affine(g, x, o, w, ca, mx, cb, cc, out, p):
             out[p + k] = g[o + k] * ca + (x[o + k] - mx) * cb + cc
 
 
-@njit(cache=True, error_model="numpy")
+@cached_njit(error_model="numpy")
 def _write_channel(g, x, n, stride, base, sz, ca, mx, cb, cc, out, buf, stream):
     """_affine over one channel's n rows of sz elements (at base + i * stride); with stream, each
     block of a row goes through buf (in L1) and on to out with streaming stores."""
@@ -231,7 +232,7 @@ def _write_channel(g, x, n, stride, base, sz, ca, mx, cb, cc, out, buf, stream):
         store_fence()
 
 
-@njit(**_JIT)
+@cached_njit(**_JIT)
 def _bn_fwd(x, gamma, beta, eps, y, rmean, rvar, momentum, stream):
     n, c, sz = x.shape
     m = n * sz
@@ -252,7 +253,7 @@ def _bn_fwd(x, gamma, beta, eps, y, rmean, rvar, momentum, stream):
     return y, mean, invstd
 
 
-@njit(**_JIT)
+@cached_njit(**_JIT)
 def _bn_fwd_narrow(x, gamma, beta, eps, y, rmean, rvar, momentum):
     """_bn_fwd for narrow x: one task per group of channels, see _slab_sums."""
     n, c, sz = x.shape
@@ -277,7 +278,7 @@ def _bn_fwd_narrow(x, gamma, beta, eps, y, rmean, rvar, momentum):
     return y, mean, invstd
 
 
-@njit(**_JIT)
+@cached_njit(**_JIT)
 def _bn_bwd(g, x, mean, invstd, gamma, dx, stream):
     n, c, sz = x.shape
     m = n * sz
@@ -293,7 +294,7 @@ def _bn_bwd(g, x, mean, invstd, gamma, dx, stream):
     return dx, dgamma, dbeta
 
 
-@njit(**_JIT)
+@cached_njit(**_JIT)
 def _bn_bwd_narrow(g, x, mean, invstd, gamma, dx):
     """_bn_bwd for narrow x."""
     n, c, sz = x.shape

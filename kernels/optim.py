@@ -6,7 +6,9 @@ the same arithmetic in the same order (so both agree with PyTorch's single-tenso
 
 from __future__ import annotations
 
-from numba import njit, prange
+from numba import prange
+
+from ._cache import cached_njit
 
 _PARALLEL_MIN = 1 << 15  # below this many elements a thread launch costs more than it saves
 
@@ -23,8 +25,8 @@ def _sgd_body(p, g, buf, lr, mu, damp, wd, nesterov, maximize, first):
         p[i] = p[i] - lr * gi
 
 
-_sgd_par = njit(cache=True, parallel=True, error_model="numpy")(_sgd_body)
-_sgd_ser = njit(cache=True, error_model="numpy")(_sgd_body)
+_sgd_par = cached_njit(parallel=True, error_model="numpy")(_sgd_body)
+_sgd_ser = cached_njit(error_model="numpy")(_sgd_body)
 
 
 def sgd_step_numba(p, g, buf, lr, mu, damp, wd, nesterov, maximize, first):

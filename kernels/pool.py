@@ -10,14 +10,15 @@ padded input when ``count_include_pad``, to the real input otherwise, or ``divis
 from __future__ import annotations
 
 import numpy as np
-from numba import njit, prange, uint64
+from numba import prange, uint64
 
 from ._arrays import kernel_array
+from ._cache import cached_njit
 
-_JIT = dict(cache=True, parallel=True, error_model="numpy")
+_JIT = dict(parallel=True, error_model="numpy")
 
 
-@njit(**_JIT)
+@cached_njit(**_JIT)
 def _max_fwd(x, kh, kw, sh, sw, ph, pw, dh, dw, vals, idx):
     """General case: padding, dilation, ceil_mode windows that hang over the edge, NaN.
 
@@ -55,7 +56,7 @@ def _max_fwd(x, kh, kw, sh, sw, ph, pw, dh, dw, vals, idx):
 # (no NaN test, no bounds test), which LLVM turns into branch-free code: 4-10x faster than the
 # general kernel. NaN is detected afterwards from a per-plane sum of the window values, and such
 # input falls back to the general kernel, so NaN still propagates exactly as PyTorch's does.
-@njit(**_JIT)
+@cached_njit(**_JIT)
 def _max_fwd_2x2(x, vals, idx):
     n, c, h, w = x.shape
     _, _, ho, wo = vals.shape
@@ -82,7 +83,7 @@ def _max_fwd_2x2(x, vals, idx):
     return finite.all()
 
 
-@njit(**_JIT)
+@cached_njit(**_JIT)
 def _max_fwd_inside(x, kh, kw, sh, sw, dh, dw, vals, idx):
     n, c, h, w = x.shape
     _, _, ho, wo = vals.shape
@@ -108,7 +109,7 @@ def _max_fwd_inside(x, kh, kw, sh, sw, dh, dw, vals, idx):
     return finite.all()
 
 
-@njit(**_JIT)
+@cached_njit(**_JIT)
 def _max_bwd(g, idx, gx):
     n, c, ho, wo = g.shape
     hw = uint64(gx.shape[2])
@@ -124,7 +125,7 @@ def _max_bwd(g, idx, gx):
     return gx
 
 
-@njit(cache=True, error_model="numpy")
+@cached_njit(error_model="numpy")
 def _avg_window(oy, ox, h, w, kh, kw, sh, sw, ph, pw, count_include_pad, divisor_override):
     """Clipped window bounds and PyTorch's divisor for output (oy, ox) of average pooling."""
     y0 = oy * sh - ph
@@ -142,7 +143,7 @@ def _avg_window(oy, ox, h, w, kh, kw, sh, sw, ph, pw, count_include_pad, divisor
     return ya, yb, xa, xb, d
 
 
-@njit(**_JIT)
+@cached_njit(**_JIT)
 def _avg_fwd(x, kh, kw, sh, sw, ph, pw, count_include_pad, divisor_override, out):
     n, c, h, w = x.shape
     _, _, ho, wo = out.shape
@@ -160,7 +161,7 @@ def _avg_fwd(x, kh, kw, sh, sw, ph, pw, count_include_pad, divisor_override, out
     return out
 
 
-@njit(**_JIT)
+@cached_njit(**_JIT)
 def _avg_bwd(g, kh, kw, sh, sw, ph, pw, count_include_pad, divisor_override, gx):
     n, c, ho, wo = g.shape
     _, _, h, w = gx.shape

@@ -5,10 +5,11 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numba import njit
+
+from ._cache import cached_njit
 
 
-@njit(cache=True, error_model="numpy")
+@cached_njit(error_model="numpy")
 def _erf_numba(xf, of):
     for i in range(xf.size):
         of[i] = math.erf(xf[i])

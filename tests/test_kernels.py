@@ -736,3 +736,271 @@ def test_conv_layer_arguments_refused_like_torch():
         ag.nn.Conv2d(3, 4, -1)
     with pytest.raises(RuntimeError, match=r"conv2d: non-positive stride is not supported"):
         ag.nn.Conv2d(3, 4, 3, stride=0)(ag.ones(1, 3, 5, 5))
+
+
+# ---------------------------------------------------------------------- the kernel cache, keyed on all of kernels/
+# numba keys a cached kernel on its own file only; kernels._cache names the cache folder after a digest of every
+# kernels/*.py, so an edit of any (the _llvm.py intrinsics included) recompiles. These tests run real processes.
+KERNELS_DIR = ROOT / "kernels"
+# erf (serial), im2col (parallel) and BatchNorm's _moments, whose sums call _llvm.fma
+_CACHE_PROBE = (
+    "import numpy as np\n"
+    "from {pkg} import _cache, conv, norm, special\n"
+    "x = np.arange(8.0)\n"
+    "special.erf_numba(x)\n"
+    "conv.im2col_numba(x.reshape(1, 2, 2, 2), 2, 2, 1, 1, 0, 0, 1, 1, 1, 1)\n"
+    "s, q = norm._moments(x, 0, 2, 4, 4, 0.0, np.empty(4), np.empty(4))\n"
+    "print('digest', _cache.digest())\n"
+    "print('moments', s, q)\n"
+    "for f in (special._erf_numba, conv._im2col_numba, norm._moments):\n"
+    "    print('stats', f.__name__, sum(f.stats.cache_hits.values()), sum(f.stats.cache_misses.values()))\n"
+)
+
+
+def _needs_jit() -> None:
+    """Skip a cache test where numba compiles nothing: under NUMBA_DISABLE_JIT there is no machine code to cache."""
+    from numba.core import config
+
+    if config.DISABLE_JIT:
+        pytest.skip("NUMBA_DISABLE_JIT=1: numba compiles nothing, so there is no kernel cache to test")
+
+
+def _probe(cache_dir: Path, pkg: str = "autograd_core.kernels", pythonpath: Path | None = None) -> dict:
+    """Run _CACHE_PROBE in a fresh process with NUMBA_CACHE_DIR=cache_dir; its digest, moments and cache stats."""
+    env = dict(os.environ, NUMBA_CACHE_DIR=str(cache_dir))
+    if pythonpath is not None:
+        env["PYTHONPATH"] = str(pythonpath)
+    r = subprocess.run([sys.executable, "-c", _CACHE_PROBE.format(pkg=pkg)], cwd=cache_dir.parent, env=env,
+                       capture_output=True, text=True, timeout=600)
+    assert r.returncode == 0, r.stdout + r.stderr[-3000:]
+    out: dict = {"stats": {}}
+    for line in r.stdout.splitlines():
+        key, *rest = line.split()
+        if key == "stats":
+            out["stats"][rest[0]] = (int(rest[1]), int(rest[2]))  # (cache hits, cache misses)
+        elif key == "moments":
+            out["moments"] = (float(rest[0]), float(rest[1]))
+        else:
+            out[key] = rest[0]
+    return out
+
+
+def test_kernel_cache_digest_changes_with_every_kernel_source() -> None:
+    """One changed byte in any kernels/*.py (the _llvm.py intrinsics, _cache.py itself, a file no kernel
+    imports), an added file or a renamed one gives another digest; the same texts give the same one."""
+    from autograd_core.kernels import _cache
+
+    sources = _cache.read_sources(KERNELS_DIR)
+    assert {"_llvm.py", "_cache.py", "conv.py", "norm.py", "pool.py", "optim.py", "special.py"} <= set(sources)
+    base = _cache.sources_digest(sources)
+    assert base == _cache.digest()  # what this process's kernels are cached under
+    assert len(base) == 16 and int(base, 16) >= 0
+    assert _cache.sources_digest(dict(sources)) == base
+    seen = {base}
+    for name, text in sources.items():
+        edited = _cache.sources_digest({**sources, name: text + b"\n# edited\n"})
+        assert edited not in seen, name
+        seen.add(edited)
+    assert _cache.sources_digest({**sources, "extra.py": b""}) not in seen
+    renamed = {("_llvm2.py" if k == "_llvm.py" else k): v for k, v in sources.items()}
+    assert _cache.sources_digest(renamed) not in seen
+    # field boundaries count: moving bytes from one file's end to the next file's start changes it too
+    assert _cache.sources_digest({"a.py": b"xy", "b.py": b"z"}) != _cache.sources_digest({"a.py": b"x", "b.py": b"yz"})
+
+
+def test_cached_njit_caches_under_the_digest_and_restores_cache_dir(tmp_path: Path,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """A function decorated while the kernel sources read differently (_llvm.py edited) caches under that
+    digest's folder; numba.config.CACHE_DIR is the user's again afterwards, also when decoration raises, so
+    the user's own cache=True functions stay where they were."""
+    _needs_jit()
+    import numba
+    from autograd_core.kernels import _cache
+
+    user = tmp_path / "user-cache"
+    monkeypatch.setattr(numba.config, "CACHE_DIR", str(user))
+    sources = _cache.read_sources(KERNELS_DIR)
+    edited = _cache.sources_digest({**sources, "_llvm.py": sources["_llvm.py"] + b"\n# edited\n"})
+    assert edited != _cache.digest()
+    monkeypatch.setattr(_cache, "digest", lambda: edited)
+
+    def add_one(x: float) -> float:
+        return x + 1.0
+
+    disp = _cache.cached_njit(error_model="numpy")(add_one)
+    assert numba.config.CACHE_DIR == str(user)
+    folder = user / f"autograd_core-{edited}"
+    assert Path(disp.stats.cache_path).is_relative_to(folder)
+    assert disp(1.0) == 2.0 and list(folder.rglob("*add_one*.nbi"))
+    # a second decoration with other options gets another folder: numba's index ignores the options
+    par = _cache.cached_njit(parallel=True, error_model="numpy")(add_one)
+    assert Path(par.stats.cache_path).is_relative_to(folder) and par.stats.cache_path != disp.stats.cache_path
+    with pytest.raises(TypeError):  # cache is not an option of cached_njit: numba.njit gets it twice
+        _cache.cached_njit(cache=False)(add_one)
+    assert numba.config.CACHE_DIR == str(user)
+    mine = numba.njit(cache=True)(add_one)
+    assert Path(mine.stats.cache_path).is_relative_to(user) and not Path(mine.stats.cache_path).is_relative_to(folder)
+    # numba unable to write our folder (a file where it goes) falls back to one keyed on this file alone:
+    # cached_njit compiles without a cache instead
+    (folder / _cache._options_tag({"fastmath": False})).write_text("not a folder")
+    blocked = _cache.cached_njit(fastmath=False)(add_one)
+    assert blocked.stats.cache_path is None and blocked(2.0) == 3.0
+    assert numba.config.CACHE_DIR == str(user)
+
+
+def test_kernel_cache_root_without_numba_cache_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No NUMBA_CACHE_DIR: kernels/__pycache__/numba-<digest>; where that cannot be created, the user cache
+    folder; where neither can, None (the kernels then compile without a cache, never from a stale one)."""
+    from autograd_core.kernels import _cache
+
+    kdir, home = tmp_path / "kernels", tmp_path / "home"
+    kdir.mkdir()
+    monkeypatch.setattr(_cache, "_HERE", kdir)
+    monkeypatch.setattr(_cache, "_user_cache_home", lambda: home)
+    assert _cache.cache_dir("", "0" * 16) == kdir / "__pycache__" / f"numba-{'0' * 16}"
+    (kdir / "__pycache__").rename(kdir / "moved")
+    (kdir / "__pycache__").write_text("a file where the folder would be")
+    assert _cache.cache_dir("", "1" * 16) == home / "autograd_core" / f"numba-{'1' * 16}"
+    home.mkdir(exist_ok=True)
+    (home / "autograd_core").rename(home / "moved")
+    (home / "autograd_core").write_text("a file as well")
+    assert _cache.cache_dir("", "2" * 16) is None
+    assert _cache.cache_dir(str(tmp_path / "nc"), "3" * 16) == tmp_path / "nc" / f"autograd_core-{'3' * 16}"
+
+
+def test_stale_kernel_cache_folders_are_pruned_safely(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Only <prefix>-<16 hex> folders of other digests unused past the grace period go: not the current
+    one, not a recent one (a process may still run that code), not other names, files or symlinks; numba's
+    old in-tree *.nbi/*.nbc files of kernels/ go after the same grace, .pyc files stay."""
+    import time
+
+    from autograd_core.kernels import _cache
+
+    old = 0.0  # mtime of the epoch: unused for decades
+    parent = tmp_path / "root"
+    names = {"stale": "numba-" + "a" * 16, "recent": "numba-" + "b" * 16, "keep": "numba-" + "c" * 16,
+             "other": "numba-notadigest", "short": "numba-" + "d" * 15, "prefix": "autograd_core-" + "e" * 16}
+    for key, name in names.items():
+        (parent / name / "sub").mkdir(parents=True)
+        if key != "recent":
+            os.utime(parent / name, (old, old))
+    (parent / ("numba-" + "f" * 16)).write_text("a file")
+    target = tmp_path / "target"
+    target.mkdir()
+    os.utime(target, (old, old))
+    (parent / ("numba-" + "1" * 16)).symlink_to(target, target_is_directory=True)
+    os.utime(parent / ("numba-" + "1" * 16), (old, old), follow_symlinks=False)
+    removed = _cache.prune(parent, "numba", names["keep"], 3600.0)
+    assert removed == [names["stale"]]
+    left = {p.name for p in parent.iterdir()}
+    assert left == set(names.values()) - {names["stale"]} | {"numba-" + "f" * 16, "numba-" + "1" * 16}
+    assert target.is_dir()
+    # through cache_dir: the in-tree root also loses numba's own (pre-digest) cache files once stale
+    kdir = tmp_path / "kernels"
+    pyc = kdir / "__pycache__"
+    pyc.mkdir(parents=True)
+    for name in ("conv._span-20.py311.nbi", "conv._span-20.py311.1.nbc", "conv.cpython-311.pyc"):
+        (pyc / name).write_bytes(b"")
+        os.utime(pyc / name, (old, old))
+    (pyc / "norm._moments-41.py311.nbi").write_bytes(b"")  # recent: kept
+    (pyc / ("numba-" + "a" * 16)).mkdir()
+    os.utime(pyc / ("numba-" + "a" * 16), (old, old))
+    monkeypatch.setattr(_cache, "_HERE", kdir)
+    assert _cache.cache_dir("", "9" * 16) == pyc / ("numba-" + "9" * 16)
+    assert {p.name for p in pyc.iterdir()} == {"conv.cpython-311.pyc", "norm._moments-41.py311.nbi",
+                                                "numba-" + "9" * 16}
+    assert (pyc / ("numba-" + "9" * 16)).stat().st_mtime > time.time() - 600  # marked in use
+
+
+def test_kernel_cache_is_written_under_the_digest_and_loaded_by_the_next_process(tmp_path: Path) -> None:
+    """A fresh process compiles and writes every kernel's index under NUMBA_CACHE_DIR/autograd_core-<digest>
+    of the current sources (nothing elsewhere); a second process loads all of them: hits, no compiles."""
+    _needs_jit()
+    from autograd_core.kernels import _cache
+
+    cache = tmp_path / "numba-cache"
+    cold = _probe(cache)
+    want = _cache.sources_digest(_cache.read_sources(KERNELS_DIR))
+    assert cold["digest"] == want
+    assert [p.name for p in cache.iterdir()] == [f"autograd_core-{want}"]
+    index = {p.name.split("-")[0] for p in (cache / f"autograd_core-{want}").rglob("*.nbi")}
+    assert {"special._erf_numba", "conv._im2col_numba", "norm._moments"} <= index
+    assert all(hits == 0 and misses >= 1 for hits, misses in cold["stats"].values()), cold
+    warm = _probe(cache)
+    assert warm["digest"] == want and warm["moments"] == cold["moments"]
+    assert all(hits >= 1 and misses == 0 for hits, misses in warm["stats"].values()), warm
+
+
+def test_editing_llvm_helpers_recompiles_the_kernels_that_call_them(tmp_path: Path) -> None:
+    """The bug this cache fixes, end to end on a copy of the kernels package (it imports nothing else of
+    autograd_core): change _llvm.fma's compiled form and the next process runs the new code in
+    norm._moments, whose own file did not change. With numba's per-file key it ran the stale machine code."""
+    _needs_jit()
+    import shutil
+
+    pkg = tmp_path / "pkg" / "kernels_copy"
+    pkg.mkdir(parents=True)
+    for src in KERNELS_DIR.glob("*.py"):
+        shutil.copy2(src, pkg / src.name)
+    cache = tmp_path / "numba-cache"
+    first = _probe(cache, "kernels_copy", pkg.parent)
+    assert first["moments"] == (28.0, 140.0)  # sum and sum of squares of 0..7
+    again = _probe(cache, "kernels_copy", pkg.parent)
+    assert again["stats"]["_moments"] == (1, 0) and again["digest"] == first["digest"]
+    llvm = pkg / "_llvm.py"
+    text = llvm.read_text()
+    fused = "return lambda a, b, c: _llvm_fma(a, b, c)"
+    assert fused in text
+    llvm.write_text(text.replace(fused, "return lambda a, b, c: c  # product dropped: the sums of squares are 0"))
+    edited = _probe(cache, "kernels_copy", pkg.parent)
+    assert edited["digest"] != first["digest"]
+    assert edited["stats"]["_moments"] == (0, 1)  # compiled afresh
+    assert edited["moments"] == (28.0, 0.0)  # and the new fma is what runs
+    both = {f"autograd_core-{first['digest']}", f"autograd_core-{edited['digest']}"}
+    assert {p.name for p in cache.iterdir()} == both  # the old folder is another digest's, left for pruning
+
+
+def test_parallel_and_serial_sgd_kernels_do_not_share_a_cache_entry(tmp_path: Path) -> None:
+    """optim compiles one Python function twice (parallel and serial). numba's cache index ignores the
+    options, so with one folder the parallel kernel loaded the serial one's machine code, in the first
+    process already; each option set now has its own folder: two compiles cold, two loads warm."""
+    _needs_jit()
+    code = (
+        "import numpy as np\n"
+        "from autograd_core.kernels import optim\n"
+        "z = np.zeros(4)\n"
+        "for f in (optim._sgd_ser, optim._sgd_par):\n"
+        "    f(z, z, z.copy(), 0.1, 0.9, 0.0, 0.0, False, False, False)\n"
+        "    print(sum(f.stats.cache_hits.values()), sum(f.stats.cache_misses.values()), f.stats.cache_path)\n"
+    )
+    env = dict(os.environ, NUMBA_CACHE_DIR=str(tmp_path))
+    runs = []
+    for _ in range(2):
+        r = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True,
+                           timeout=600)
+        assert r.returncode == 0, r.stderr[-3000:]
+        runs.append([line.split() for line in r.stdout.splitlines()])
+    (ser_cold, par_cold), (ser_warm, par_warm) = runs
+    assert ser_cold[:2] == par_cold[:2] == ["0", "1"], runs  # both compiled: the parallel one was a hit
+    assert ser_warm[:2] == par_warm[:2] == ["1", "0"], runs
+    assert ser_cold[2] != par_cold[2]
+
+
+def test_disable_jit_writes_no_kernel_cache(tmp_path: Path) -> None:
+    """Under NUMBA_DISABLE_JIT=1 the decorated kernels are the Python functions themselves and no cache
+    folder is made (nor is numba.config.CACHE_DIR left changed)."""
+    code = (
+        "import inspect\n"
+        "import numpy as np\n"
+        "from numba.core import config\n"
+        "from autograd_core.kernels import conv, norm, optim, pool, special\n"
+        "assert all(inspect.isfunction(f) for f in (conv._im2col_numba, norm._moments, optim._sgd_par,"
+        " pool._max_fwd, special._erf_numba))\n"
+        "assert np.allclose(special.erf_numba(np.zeros(3)), 0.0)\n"
+        "print(config.CACHE_DIR)\n"
+    )
+    env = dict(os.environ, NUMBA_DISABLE_JIT="1", NUMBA_CACHE_DIR=str(tmp_path / "cache"))
+    r = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr[-3000:]
+    assert r.stdout.strip() == str(tmp_path / "cache")
+    assert not (tmp_path / "cache").exists()

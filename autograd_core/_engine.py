@@ -124,22 +124,20 @@ def _loop_fast(order: list[Function], table: dict, leaf_grads: dict, owned: set,
         edges = node.next_functions
         if len(res) != len(edges):
             _check_arity(node, res)
-        fresh = node.fresh_grads
         for (child, idx), gi, inp in zip(edges, res, inputs):
             if child is None or gi is None:
                 continue
             d = inp.data
             if gi.shape != d.shape or gi.dtype != d.dtype:
                 gi = _fix_grad(node, _edge_index(gi, res), gi, inp, False)
-                fresh_i = True  # a sum or a cast just made
-            else:
-                fresh_i = fresh
-            # ---- inlined _send(table, leaf_grads, owned, child, idx, gi, fresh_i)
+                _send(table, leaf_grads, owned, child, idx, gi, True)  # a sum or a cast it just made
+                continue
+            # ---- inlined _send(table, leaf_grads, owned, child, idx, gi, node.fresh_grads)
             if isinstance(child, Tensor):
                 prev = leaf_grads.get(child)
                 if prev is None:
                     leaf_grads[child] = gi
-                    if fresh_i:
+                    if node.fresh_grads:
                         owned.add(child)
                 else:
                     leaf_grads[child] = prev + gi

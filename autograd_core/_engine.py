@@ -127,7 +127,7 @@ def _loop_fast(order: list[Function], table: dict, leaf_grads: dict, owned: set,
         for (child, idx), gi, inp in zip(edges, res, inputs):
             if child is None or gi is None:
                 continue
-            d = inp.data
+            d = inp._data
             if gi.shape != d.shape or gi.dtype != d.dtype:
                 gi = _fix_grad(node, _edge_index(gi, res), gi, inp, False)
                 _send(table, leaf_grads, owned, child, idx, gi, True)  # a sum or a cast it just made
@@ -198,7 +198,7 @@ def _loop_general(order: list[Function], table: dict, leaf_grads: dict, owned: s
                 continue
             inp = node_inputs[i]
             fresh_i = fresh
-            if create_graph or gi.shape != inp.data.shape or gi.dtype != inp.data.dtype:
+            if create_graph or gi.shape != inp._data.shape or gi.dtype != inp._data.dtype:
                 fixed = _fix_grad(node, i, gi, inp, create_graph)
                 fresh_i = fresh or (fixed is not gi and not create_graph)
                 gi = fixed
@@ -341,7 +341,7 @@ _seq_of = operator.attrgetter("_seq")
 # ---------------------------------------------------------------------- per-node steps
 def _seed(t: Tensor, g: Any, i: int, create_graph: bool) -> Any:
     if g is None:
-        if t.data.size != 1:
+        if t._data.size != 1:
             raise RuntimeError(
                 "grad can be implicitly created only for scalar outputs "
                 f"(output {i} has shape {list(t.shape)}; pass gradient=... of that shape, "
@@ -350,7 +350,7 @@ def _seed(t: Tensor, g: Any, i: int, create_graph: bool) -> Any:
         arr = np.ones(t.shape, dtype=t.dtype)
         return _make(arr, None, False) if create_graph else arr
     if isinstance(g, Tensor):
-        arr = g.data
+        arr = g._data
     else:
         arr = np.asarray(g, dtype=t.dtype)
     if arr.shape != t.shape:
@@ -381,7 +381,7 @@ def _run_hooks(hooks: list, g: Any, create_graph: bool) -> Any:
                     f"hook {getattr(hook, '__name__', hook)!r} has changed the size of value: expected "
                     f"{list(np.shape(g))}, got {list(res.shape)}"
                 )
-            g = res if create_graph else res.data
+            g = res if create_graph else res._data
     return g
 
 
@@ -394,16 +394,16 @@ def _fix_grad(node: Function, i: int, gi: Any, inp: Tensor, create_graph: bool) 
     """Undo broadcasting (once per edge) and restore the input's dtype; name the op on failure."""
     if create_graph and not isinstance(gi, Tensor):
         gi = _make(np.asarray(gi), None, False)
-    if gi.shape != inp.data.shape:
+    if gi.shape != inp._data.shape:
         try:
-            gi = sum_to(gi, inp.data.shape)
+            gi = sum_to(gi, inp._data.shape)
         except ValueError:
             raise RuntimeError(
                 f"Function {node.name()} returned an invalid gradient at index {i} - got "
-                f"{list(gi.shape)} but expected shape compatible with {list(inp.data.shape)}"
+                f"{list(gi.shape)} but expected shape compatible with {list(inp._data.shape)}"
             ) from None
-    if gi.dtype != inp.data.dtype:
-        gi = gi.to(inp.data.dtype) if isinstance(gi, Tensor) else np.asarray(gi).astype(inp.data.dtype)
+    if gi.dtype != inp._data.dtype:
+        gi = gi.to(inp._data.dtype) if isinstance(gi, Tensor) else np.asarray(gi).astype(inp._data.dtype)
     return gi
 
 
@@ -431,7 +431,7 @@ def _call_backward(node: Function, grads: tuple, create_graph: bool) -> tuple:
             finally:
                 del node.xp
         else:
-            arrays = tuple(g.data for g in grads)
+            arrays = tuple(g._data for g in grads)
             res = node.backward(*arrays)
             res = res if type(res) is tuple else (res,)
             needs = any(g._rg for g in grads) or any(
@@ -448,7 +448,7 @@ def _anomaly_backward(node: Function, res: tuple) -> None:
     for k, r in enumerate(res):
         if r is None:
             continue
-        arr = r.data if isinstance(r, Tensor) else np.asarray(r)
+        arr = r._data if isinstance(r, Tensor) else np.asarray(r)
         if arr.dtype.kind in "fc" and np.isnan(arr).any():
             raise RuntimeError(
                 f"Function '{node.name()}' returned nan values in its {k}th output."
@@ -520,16 +520,16 @@ def _accumulate(t: Tensor, g: Any, create_graph: bool, owned: bool = False) -> N
             t._grad = g if t._grad is None else t._grad + g
             return
         if isinstance(g, Tensor):
-            g = g.data
+            g = g._data
             owned = False
-        dt = t.data.dtype
+        dt = t._data.dtype
         if t._grad is None:
             if owned and type(g) is np.ndarray and g.dtype == dt and g.flags.writeable and g.flags.c_contiguous:
                 t._grad = _make(g, None, False)
             else:
                 t._grad = _make(np.array(g, dtype=dt, copy=True), None, False)
         else:
-            t._grad = _make(np.asarray(t._grad.data + g, dtype=dt), None, False)
+            t._grad = _make(np.asarray(t._grad._data + g, dtype=dt), None, False)
 
 
 # ---------------------------------------------------------------------- observers
@@ -623,6 +623,6 @@ def grad(
                        accumulate=False, allow_unused=allow_unused)
     assert res is not None
     if materialize_grads:
-        res = [_make(np.zeros_like(t.data), None, False) if g is None else g for g, t in zip(res, inputs)]
+        res = [_make(np.zeros_like(t._data), None, False) if g is None else g for g, t in zip(res, inputs)]
     return tuple(res)
 

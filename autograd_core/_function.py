@@ -94,7 +94,7 @@ class Function:
         rg = False
         for a in inputs:
             if isinstance(a, Tensor):
-                arrays.append(a.data)
+                arrays.append(a._data)
                 if a._rg:
                     rg = True
                     gf = a.grad_fn
@@ -112,7 +112,7 @@ class Function:
         if type(out) is not np.ndarray:
             out = np.asarray(out)
         t = _new(Tensor)
-        t.data = out
+        t._data = out
         t._vc = vc = [0]
         if rg:
             t._rg = True
@@ -265,7 +265,7 @@ def _link_view(t: Tensor, src: Any, out: np.ndarray) -> None:
     if not isinstance(src, Tensor):
         return
     base = out.base
-    if base is not None and (base is src.data or base is src.data.base):
+    if base is not None and (base is src._data or base is src._data.base):
         t._vc = src._vc
         register_view(t, src._base if src._base is not None else src)
         if src._multi_view is not None:
@@ -285,7 +285,7 @@ def register_view(t: Tensor, root: Tensor) -> None:
 
 
 def _describe(a: Any, arr: np.ndarray | None = None) -> str:
-    arr = a.data if arr is None else arr
+    arr = a._data if arr is None else arr
     return f"[{arr.dtype.name} {list(arr.shape)}]"
 
 
@@ -317,9 +317,9 @@ def _anomaly_forward(fn: Function, cls: type, outs: tuple, inputs: tuple, rg: bo
     for k, o in enumerate(outs):
         if o.dtype.kind in "fc" and not np.all(np.isfinite(o)):
             bad = [i for i, a in enumerate(inputs)
-                   if isinstance(a, Tensor) and a.data.dtype.kind in "fc" and not np.all(np.isfinite(a.data))]
+                   if isinstance(a, Tensor) and a._data.dtype.kind in "fc" and not np.all(np.isfinite(a._data))]
             shapes = ", ".join(
-                f"{a.data.dtype.name}{list(a.data.shape)}" if isinstance(a, Tensor) else repr(a) for a in inputs
+                f"{a._data.dtype.name}{list(a._data.shape)}" if isinstance(a, Tensor) else repr(a) for a in inputs
             )
             what = "nan" if np.isnan(o).any() else "inf"
             if bad:

@@ -140,7 +140,7 @@ def _regenerate_views(root: Tensor, skip: Tensor | None) -> None:
         if v._multi_view is not None:
             _stale(v, root)
             continue
-        pos = view_positions(root.data, v.data)
+        pos = view_positions(root._data, v._data)
         if pos is None:
             raise RuntimeError(
                 f"an in-place op changed a tensor of shape {list(root.shape)} that has a live view of shape "
@@ -169,7 +169,7 @@ def _check_leaf(t: Tensor) -> None:
 
 def _write(t: Tensor, value: np.ndarray, op: str) -> None:
     """Copy ``value`` into ``t``'s memory and bump its version."""
-    dst = t.data
+    dst = t._data
     if np.shape(value) != dst.shape:
         raise RuntimeError(
             f"{op}: output with shape {list(dst.shape)} doesn't match the broadcast shape "
@@ -195,22 +195,22 @@ def apply_inplace(t: Tensor, cls: type, op: str, *args: Any, **kwargs: Any) -> T
     """Run op ``cls`` on (t, *args) and store the result in ``t``, recording it if needed."""
     record = _STATE.grad_enabled and (t._rg or any(isinstance(a, Tensor) and a._rg for a in args))
     if not record:
-        arrays = [a.data if isinstance(a, Tensor) else a for a in args]
+        arrays = [a._data if isinstance(a, Tensor) else a for a in args]
         ufunc = _UFUNC_OUT.get(cls)
-        if ufunc is not None and t.data.flags.writeable:
+        if ufunc is not None and t._data.flags.writeable:
             # Fast path (optimizer updates under no_grad): write straight into the memory.
             try:
-                ufunc(t.data, arrays[0], out=t.data, casting="same_kind")
+                ufunc(t._data, arrays[0], out=t._data, casting="same_kind")
             except (TypeError, ValueError):
                 pass  # fall through to the checked path for a precise error
             else:
                 bump_version(t)
                 return t
-        if cls is SetItem and t.data.flags.writeable:
-            put(t.data, kwargs["index"], arrays[0])
+        if cls is SetItem and t._data.flags.writeable:
+            put(t._data, kwargs["index"], arrays[0])
             bump_version(t)
             return t
-        out = object.__new__(cls).forward(t.data, *arrays, **kwargs)
+        out = object.__new__(cls).forward(t._data, *arrays, **kwargs)
         _write(t, out, op)
         return t
     _check_leaf(t)
@@ -220,7 +220,7 @@ def apply_inplace(t: Tensor, cls: type, op: str, *args: Any, **kwargs: Any) -> T
     base = t._base
     pos = None
     if base is not None:
-        pos = view_positions(base.data, t.data)
+        pos = view_positions(base._data, t._data)
         if pos is None:
             raise RuntimeError(
                 f"{op}: in-place modification of this view (shape {list(t.shape)}) of a tensor of shape "
@@ -228,25 +228,25 @@ def apply_inplace(t: Tensor, cls: type, op: str, *args: Any, **kwargs: Any) -> T
                 "(e.g. a broadcast/expanded view). Fix: clone() the view, or assign through the base "
                 "(base[idx] = value)."
             )
-    old = _make(t.data, t.grad_fn, t._rg, t._out_idx)
+    old = _make(t._data, t.grad_fn, t._rg, t._out_idx)
     if cls.saves_inputs:
         # The backward needs the value before the write: keep a private copy of it.
-        old.data = t.data.copy()
+        old._data = t._data.copy()
     else:
         old._vc = t._vc
     result = cls.apply(old, *args, **kwargs)
-    if result.data.shape != t.shape:
+    if result._data.shape != t.shape:
         raise RuntimeError(
             f"{op}: output with shape {list(t.shape)} doesn't match the broadcast shape "
             f"{list(result.shape)}"
         )
-    _write(t, result.data, op)
+    _write(t, result._data, op)
     t.grad_fn, t._rg = result.grad_fn, result._rg
     t.__dict__.pop("_out_idx", None)
     if base is not None:
         # the base's memory changed through t: its history becomes "old base with t's elements
         # replaced by the result" (PyTorch's CopySlices), so later reads of the base see the op
-        b_old = _make(base.data, base.grad_fn, base._rg, base._out_idx)
+        b_old = _make(base._data, base.grad_fn, base._rg, base._out_idx)
         new_base = ViewWrite.apply(b_old, result, pos=pos)
         base.grad_fn, base._rg = new_base.grad_fn, new_base._rg
         base.__dict__.pop("_out_idx", None)
@@ -320,7 +320,7 @@ def copy_(self: Tensor, src: Any) -> Tensor:
     if not isinstance(src, Tensor):
         src = np.asarray(src)
     try:
-        np.broadcast_shapes(np.shape(src.data if isinstance(src, Tensor) else src), self.shape)
+        np.broadcast_shapes(np.shape(src._data if isinstance(src, Tensor) else src), self.shape)
     except ValueError:
         raise RuntimeError(
             f"copy_: the source of shape {list(np.shape(src))} cannot be broadcast to the destination "

@@ -32,8 +32,8 @@ def _iter(self: Tensor) -> Any:
 
 def _logical(ufunc: Callable) -> Callable:
     def op(self: Tensor, other: Any) -> Tensor:
-        b = other.data if isinstance(other, Tensor) else other
-        return _make(np.asarray(ufunc(self.data, b)), None, False)
+        b = other._data if isinstance(other, Tensor) else other
+        return _make(np.asarray(ufunc(self._data, b)), None, False)
 
     return op
 
@@ -104,9 +104,9 @@ def __array_ufunc__(self: Tensor, ufunc: Any, method: str, *inputs: Any, **kwarg
             "from the graph. Use the autograd_core function of the same name if there is one, or "
             "call .detach() first if you do not need gradients."
         )
-    arrays = [x.data if isinstance(x, Tensor) else x for x in inputs]
+    arrays = [x._data if isinstance(x, Tensor) else x for x in inputs]
     if "out" in kwargs:
-        kwargs["out"] = tuple(o.data if isinstance(o, Tensor) else o for o in kwargs["out"])
+        kwargs["out"] = tuple(o._data if isinstance(o, Tensor) else o for o in kwargs["out"])
         for o in tensors:
             bump_version(o)
     res = getattr(ufunc, method)(*arrays, **kwargs)
@@ -120,7 +120,7 @@ METHODS: dict[str, Any] = {
     "__and__": _logical(np.bitwise_and), "__rand__": _logical(np.bitwise_and),
     "__or__": _logical(np.bitwise_or), "__ror__": _logical(np.bitwise_or),
     "__xor__": _logical(np.bitwise_xor), "__rxor__": _logical(np.bitwise_xor),
-    "__invert__": lambda self: _make(np.invert(self.data), None, False),
+    "__invert__": lambda self: _make(np.invert(self._data), None, False),
     "__array_ufunc__": __array_ufunc__,
     "backward": backward, "register_hook": register_hook, "retain_grad": retain_grad,
 }

@@ -33,8 +33,8 @@ class Tensor:
     # Only what every op touches is a slot; rarely-set state (grad, hooks, views, names) lives
     # in the instance __dict__ with the class attributes below as defaults, which keeps the
     # construction of a new tensor - paid on every op - to four writes.
-    __slots__ = ("data", "_rg", "grad_fn", "_vc", "__dict__", "__weakref__")
-    data: np.ndarray
+    __slots__ = ("_data", "_rg", "grad_fn", "_vc", "__dict__", "__weakref__")
+    _data: np.ndarray  # the values (t.numpy() / np.asarray(t) outside the package)
     _rg: bool  # requires_grad
     grad_fn: Any  # the Function node that made this tensor, or None
     _vc: list[int]  # the version counter, shared by the views of one storage
@@ -53,12 +53,26 @@ class Tensor:
     __hash__ = object.__hash__
 
     def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None) -> None:
-        self.data = _to_array(data, dtype, copy=False)
+        self._data = _to_array(data, dtype, copy=False)
         self._rg = False
         self.grad_fn = None
         self._vc = [0]
         if requires_grad:
             self.requires_grad = True
+
+    @property
+    def data(self) -> Tensor:
+        """A new leaf sharing this tensor's memory, cut from the graph (PyTorch's ``.data``).
+
+        Changes through it (``p.data.add_(u)``, ``m.bias.data.fill_(0)``) write the same memory without
+        being recorded or version-counted, as in PyTorch: what autograd saved is not checked against them.
+        """
+        return _make(self._data, None, False)
+
+    @data.setter
+    def data(self, value: Any) -> None:
+        # p.data = t swaps the values (any shape), keeping the tensor's identity, grad and graph role
+        self._data = value._data if isinstance(value, Tensor) else _to_array(value, None, copy=False)
 
     # ------------------------------------------------------------------ autograd state
     @property
@@ -75,10 +89,10 @@ class Tensor:
                 "computed variable in a subgraph that doesn't require differentiation use "
                 "var_no_grad = var.detach()."
             )
-        if value and self.data.dtype.kind not in _FLOAT_KINDS:
+        if value and self._data.dtype.kind not in _FLOAT_KINDS:
             raise RuntimeError(
                 "Only Tensors of floating point and complex dtype can require gradients "
-                f"(got dtype {_dtype_name(self.data.dtype)}; convert first with .float() or .double())"
+                f"(got dtype {_dtype_name(self._data.dtype)}; convert first with .float() or .double())"
             )
         self._rg = value
 
@@ -135,45 +149,45 @@ class Tensor:
     # ------------------------------------------------------------------ array attributes
     @property
     def shape(self) -> tuple[int, ...]:
-        return self.data.shape
+        return self._data.shape
 
     @property
     def ndim(self) -> int:
-        return self.data.ndim
+        return self._data.ndim
 
     @property
     def dtype(self) -> np.dtype:
-        return self.data.dtype
+        return self._data.dtype
 
     @property
     def device(self) -> str:
         return "cpu"
 
     def dim(self) -> int:
-        return self.data.ndim
+        return self._data.ndim
 
     def size(self, dim: int | None = None) -> Any:
         """Shape as a tuple, or the length of one dimension."""
         if dim is None:
-            return self.data.shape
-        return self.data.shape[dim]
+            return self._data.shape
+        return self._data.shape[dim]
 
     def numel(self) -> int:
-        return self.data.size
+        return self._data.size
 
     def nelement(self) -> int:
-        return self.data.size
+        return self._data.size
 
     def element_size(self) -> int:
-        return self.data.itemsize
+        return self._data.itemsize
 
     def is_floating_point(self) -> bool:
-        return self.data.dtype.kind == "f"
+        return self._data.dtype.kind == "f"
 
     def __len__(self) -> int:
-        if self.data.ndim == 0:
+        if self._data.ndim == 0:
             raise TypeError("len() of a 0-d tensor")
-        return self.data.shape[0]
+        return self._data.shape[0]
 
     # ------------------------------------------------------------------ conversions
     def _check_no_grad(self, what: str) -> None:
@@ -186,7 +200,7 @@ class Tensor:
         """The underlying ndarray (shares memory). Refused for tensors that require grad."""
         if not force:
             self._check_no_grad("numpy()")
-        return self.data
+        return self._data
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
         # np.asarray(t) must not silently detach a tensor that is part of a graph.
@@ -194,7 +208,7 @@ class Tensor:
             raise RuntimeError(
                 "Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead."
             )
-        arr = self.data
+        arr = self._data
         if dtype is not None and arr.dtype != np.dtype(dtype):
             return arr.astype(dtype)
         if copy:
@@ -203,15 +217,21 @@ class Tensor:
 
     def item(self) -> Any:
         """The value of a one-element tensor as a Python number."""
-        if self.data.size != 1:
+        if self._data.size != 1:
             raise RuntimeError(
-                f"a Tensor with {self.data.size} elements cannot be converted to Scalar "
+                f"a Tensor with {self._data.size} elements cannot be converted to Scalar "
                 "(item() needs exactly one element)"
             )
-        return self.data.item()
+        return self._data.item()
+
+    def __format__(self, spec: str) -> str:
+        # f"{loss:.4f}" of a 0-d tensor formats its value, as PyTorch does; other tensors take no format spec
+        if self._data.ndim == 0:
+            return self._data.item().__format__(spec)
+        return object.__format__(self, spec)
 
     def tolist(self) -> Any:
-        return self.data.tolist()
+        return self._data.tolist()
 
     def __float__(self) -> float:
         return float(self.item())
@@ -220,23 +240,23 @@ class Tensor:
         return int(self.item())
 
     def __index__(self) -> int:
-        if self.data.dtype.kind not in "iub" or self.data.size != 1:
+        if self._data.dtype.kind not in "iub" or self._data.size != 1:
             raise TypeError("only integer tensors of a single element can be converted to an index")
-        return int(self.data.item())
+        return int(self._data.item())
 
     def __bool__(self) -> bool:
-        if self.data.size != 1:
+        if self._data.size != 1:
             raise RuntimeError(
                 f"Boolean value of Tensor with more than one value is ambiguous (shape {self.shape})"
             )
-        return bool(self.data.item())
+        return bool(self._data.item())
 
     def detach(self) -> Tensor:
         """A new leaf sharing data and version counter, cut from the graph.
 
         Not a view for autograd (as in PyTorch): an in-place change of it modifies self's memory
         and version, so graphs that saved self notice, but self's history is not rewritten."""
-        t = _make(self.data, None, False)
+        t = _make(self._data, None, False)
         t._vc = self._vc
         return t
 
@@ -260,7 +280,7 @@ class Tensor:
         import copy
 
         new = object.__new__(type(self))
-        new.data = np.array(self.data, copy=True)
+        new._data = np.array(self._data, copy=True)
         new._rg = self._rg
         new.grad_fn = None
         new._vc = [0]
@@ -273,7 +293,7 @@ class Tensor:
 
     # ------------------------------------------------------------------ printing
     def __repr__(self) -> str:
-        arr = self.data
+        arr = self._data
         prefix = "tensor("
         if arr.size == 0:
             body = f"[], size={arr.shape}" if arr.ndim > 1 else "[]"
@@ -313,14 +333,14 @@ def _float_mode(arr: np.ndarray) -> str:
 def _to_array(data: Any, dtype: Any = None, copy: bool = True) -> np.ndarray:
     """ndarray for ``data``: Python floats become the default float dtype, ndarrays keep theirs."""
     if isinstance(data, Tensor):
-        arr = data.data
+        arr = data._data
     elif isinstance(data, np.ndarray):
         arr = data
     elif isinstance(data, np.generic):
         arr = np.asarray(data)
     else:
         if isinstance(data, (list, tuple)) and any(isinstance(d, Tensor) for d in data):
-            data = [d.data if isinstance(d, Tensor) else d for d in data]
+            data = [d._data if isinstance(d, Tensor) else d for d in data]
         arr = np.asarray(data)
         if arr.dtype == np.float64 and dtype is None:
             arr = arr.astype(_dtypes._default_float)  # Python floats are float32 (PyTorch's default)
@@ -351,7 +371,7 @@ _new = object.__new__
 def _make(data: np.ndarray, grad_fn: Any, requires_grad: bool, out_idx: int = 0) -> Tensor:
     """Fast internal constructor: no validation, ``data`` must already be an ndarray."""
     t = _new(Tensor)
-    t.data = data
+    t._data = data
     t._rg = requires_grad
     t.grad_fn = grad_fn
     t._vc = [0]
@@ -374,7 +394,7 @@ def bump_version(t: Tensor) -> None:
 
 # ---------------------------------------------------------------------- xp: values as constants
 def _value_t(x: Any) -> np.ndarray:
-    return x.data if isinstance(x, Tensor) else np.asarray(x)
+    return x._data if isinstance(x, Tensor) else np.asarray(x)
 
 
 # xp.value(x): the values of x as an ndarray, a constant (masks, signs, the points a piecewise

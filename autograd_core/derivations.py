@@ -68,7 +68,7 @@ class Derivation:
         engine = _grad(self.f(*ts), [ts[i] for i in self.wrt])
         want = self.formula(*xs)
         scale = max(float(np.max(np.abs(w))) for w in want) or 1.0
-        ag_err = max(float(np.max(np.abs(e.data - w))) for e, w in zip(engine, want)) / scale
+        ag_err = max(float(np.max(np.abs(e._data - w))) for e, w in zip(engine, want)) / scale
         # directional finite difference of the left-hand side
         dirs = []
         for i in self.wrt:
@@ -80,7 +80,7 @@ class Derivation:
             moved = list(xs)
             for i, d in zip(self.wrt, dirs):
                 moved[i] = xs[i] + sign * eps * d
-            return float(self.f(*[tensor(m) for m in moved]).data)
+            return float(self.f(*[tensor(m) for m in moved])._data)
 
         fd = (at(1.0) - at(-1.0)) / (2 * eps)
         lin = sum(float(np.sum(w * d)) for w, d in zip(want, dirs))

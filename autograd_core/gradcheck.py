@@ -31,13 +31,13 @@ def _numeric_dot(fn: Callable, inputs: tuple, us: list) -> float:
     total = 0.0
     for o, u in zip(outs, us):
         if u is not None:
-            total += float(np.sum(np.asarray(o.data, dtype=np.float64) * u))
+            total += float(np.sum(np.asarray(o._data, dtype=np.float64) * u))
     return total
 
 
 def _numeric_grad(fn: Callable, inputs: tuple, us: list, x: Tensor, eps: float) -> np.ndarray:
     # The input is perturbed in place, one element at a time (any memory layout).
-    arr = x.data
+    arr = x._data
     grad = np.zeros(arr.shape, dtype=np.float64)
     for idx in np.ndindex(arr.shape):
         orig = arr[idx]
@@ -51,7 +51,7 @@ def _numeric_grad(fn: Callable, inputs: tuple, us: list, x: Tensor, eps: float) 
 
 
 def _one_sided(fn: Callable, inputs: tuple, us: list, x: Tensor, j: int, eps: float) -> tuple[float, float]:
-    arr = x.data
+    arr = x._data
     idx = np.unravel_index(j, arr.shape) if arr.ndim else ()
     orig = arr[idx]
     f0 = _numeric_dot(fn, inputs, us)
@@ -134,7 +134,7 @@ def gradcheck(
             continue
         if grad_outputs is not None:
             g = grad_outputs[k]
-            us.append(np.asarray(g.data if isinstance(g, Tensor) else g, dtype=np.float64))
+            us.append(np.asarray(g._data if isinstance(g, Tensor) else g, dtype=np.float64))
         else:
             us.append(rng.standard_normal(o.shape))
     roots = [o for o, u in zip(outs, us) if u is not None and o.requires_grad]
@@ -146,7 +146,7 @@ def gradcheck(
     else:
         analytic = (None,) * len(targets)
     for k, x, ga in zip(diff, targets, analytic):
-        a = np.zeros(x.shape) if ga is None else np.asarray(ga.data, dtype=np.float64)
+        a = np.zeros(x.shape) if ga is None else np.asarray(ga._data, dtype=np.float64)
         n = _numeric_grad(fn, inputs, us, x, eps)
         if a.shape != n.shape:
             msg = (f"gradcheck: the gradient for input {k} has shape {list(a.shape)} but the input has "
@@ -194,7 +194,7 @@ def gradgradcheck(
     for k, o in enumerate(outs):
         if grad_outputs is not None:
             g = grad_outputs[k]
-            arr = np.array(g.data if isinstance(g, Tensor) else g, dtype=o.dtype)
+            arr = np.array(g._data if isinstance(g, Tensor) else g, dtype=o.dtype)
         else:
             arr = rng.standard_normal(o.shape).astype(o.dtype)
         us.append(_make(arr, None, False).requires_grad_(True))

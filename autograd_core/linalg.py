@@ -84,7 +84,7 @@ def logdet(A: Tensor) -> Tensor:
     """log det(A): nan where det(A) < 0, -inf where it is 0 (PyTorch's convention)."""
     sign, logabs = slogdet(A)
     with np.errstate(invalid="ignore", divide="ignore"):
-        return logabs + np.log(sign.data)
+        return logabs + np.log(sign._data)
 
 
 def _solve_shapes(op: str, a: Tensor, b: Tensor) -> bool:
@@ -399,7 +399,7 @@ _card("trace_product", "d tr(W A)/dW = A^T",
 _card("det", "d|K|/dK = |K| K^-T  (the cofactor matrix)", lambda r: (_wc(r),), lambda k: det(k),
       lambda k: (np.linalg.det(k) * np.linalg.inv(k).T,), source="seed 001, derivative of a determinant")
 _card("inv", "d<G, K^-1>/dK = -K^-T G K^-T   (from dK^-1 = -K^-1 dK K^-1)",
-      lambda r: (_wc(r), r.standard_normal((4, 4))), lambda k, g: _inner(g.data, inv(k)),
+      lambda r: (_wc(r), r.standard_normal((4, 4))), lambda k, g: _inner(g._data, inv(k)),
       lambda k, g: (-np.linalg.inv(k).T @ g @ np.linalg.inv(k).T,), source="seed 001, derivative of an inverse")
 _card("logdet", "d log|K|/dK = K^-T  (K^-1 for symmetric K)", lambda r: (_spd(r),), lambda k: logdet(k),
       lambda k: (np.linalg.inv(k).T,), symmetric=(0,), source="seed 001 homework, log|K|")
@@ -415,7 +415,7 @@ def _normal_equation_residual(t: np.ndarray, x: np.ndarray, y: np.ndarray) -> fl
     x_t, y_t = _new_tensor(x), _new_tensor(y)
     theta = solve(x_t.mT @ x_t, x_t.mT @ y_t).requires_grad_()
     (g,) = _grad(((x_t @ theta - y_t) ** 2).sum(), [theta])
-    return float(np.max(np.abs(g.data))) / float(np.max(np.abs(2 * x.T @ y)))
+    return float(np.max(np.abs(g._data))) / float(np.max(np.abs(2 * x.T @ y)))
 
 
 _card("normal_equation", "d||X t - y||^2/dt = 2 X^T (X t - y), which vanishes at t = (X^T X)^-1 X^T y",
@@ -429,11 +429,11 @@ _card("slogdet", "d log|det A|/dA = A^-T  (any non-singular A; the sign is piece
       lambda a: (np.linalg.inv(a).T,))
 _card("solve", "X = A^-1 B:  d<G, X>/dB = A^-T G,   d<G, X>/dA = -A^-T G X^T",
       lambda r: (_wc(r), r.standard_normal((4, 2)), r.standard_normal((4, 2))),
-      lambda a, b, g: _inner(g.data, solve(a, b)),
+      lambda a, b, g: _inner(g._data, solve(a, b)),
       lambda a, b, g: (-np.linalg.solve(a.T, g) @ np.linalg.solve(a, b).T, np.linalg.solve(a.T, g)), wrt=(0, 1))
 _card("solve_triangular", "X = tril(A)^-1 B:  d<G, X>/dA = -tril(A^-T G X^T),   d<G, X>/dB = A^-T G",
       lambda r: (_wc(r), r.standard_normal((4, 2)), r.standard_normal((4, 2))),
-      lambda a, b, g: _inner(g.data, solve_triangular(a, b, upper=False)),
+      lambda a, b, g: _inner(g._data, solve_triangular(a, b, upper=False)),
       lambda a, b, g: (-np.tril(np.linalg.solve(np.tril(a).T, g) @ np.linalg.solve(np.tril(a), b).T),
                        np.linalg.solve(np.tril(a).T, g)), wrt=(0, 1))
 
@@ -447,7 +447,7 @@ def _chol_formula(a: np.ndarray, g: np.ndarray) -> _derivations.Arrays:
 
 
 _card("cholesky", "A = L L^T:  d<G, L>/dA = sym(L^-T Phi(L^T G) L^-1),  Phi = lower triangle, halved diagonal",
-      lambda r: (_spd(r), r.standard_normal((4, 4))), lambda a, g: _inner(g.data, cholesky(a)),
+      lambda r: (_spd(r), r.standard_normal((4, 4))), lambda a, g: _inner(g._data, cholesky(a)),
       _chol_formula, symmetric=(0,))
 
 
@@ -460,9 +460,9 @@ def _qr_formula(a: np.ndarray, gq: np.ndarray, gr: np.ndarray) -> _derivations.A
 
 _card("qr", "A = QR (m >= n):  gA = [gQ + Q copyltu(R gR^T - gQ^T Q)] R^-T,  copyltu(M) = tril(M) + tril(M, -1)^T",
       lambda r: (r.standard_normal((5, 3)), r.standard_normal((5, 3)), r.standard_normal((3, 3))),
-      lambda a, gq, gr: _inner(gq.data, qr(a).Q) + _inner(gr.data, qr(a).R), _qr_formula)
+      lambda a, gq, gr: _inner(gq._data, qr(a).Q) + _inner(gr._data, qr(a).R), _qr_formula)
 _card("eigh", "d<g, eigenvalues(A)>/dA = V diag(g) V^T   (dw_i = v_i^T dA v_i)",
-      lambda r: (_sym(r), r.standard_normal(4)), lambda a, g: _inner(g.data, eigvalsh(a)),
+      lambda r: (_sym(r), r.standard_normal(4)), lambda a, g: _inner(g._data, eigvalsh(a)),
       lambda a, g: ((lambda w, v: (v * g) @ v.T)(*np.linalg.eigh(a)),), symmetric=(0,))
 
 
@@ -476,7 +476,7 @@ def _eigvec_formula(a: np.ndarray, gv: np.ndarray) -> _derivations.Arrays:
 
 _card("eigh_vectors", "d<G, V>/dA = V (skew(V^T G) / E) V^T,  E_ij = w_j - w_i  (distinct eigenvalues only)",
       lambda r: (_sym(r), r.standard_normal((4, 4))),
-      lambda a, g: _inner(g.data * _col_sign(eigh(a).eigenvectors.data), eigh(a).eigenvectors),
+      lambda a, g: _inner(g._data * _col_sign(eigh(a).eigenvectors._data), eigh(a).eigenvectors),
       lambda a, g: _eigvec_formula(a, g * _col_sign(np.linalg.eigh(a)[1])), symmetric=(0,))
 
 
@@ -487,7 +487,7 @@ def _col_sign(v: np.ndarray) -> np.ndarray:
 
 
 _card("svd", "d<g, singular values(A)>/dA = U diag(g) V^T   (ds_i = u_i^T dA v_i)",
-      lambda r: (r.standard_normal((5, 3)), r.standard_normal(3)), lambda a, g: _inner(g.data, svdvals(a)),
+      lambda r: (r.standard_normal((5, 3)), r.standard_normal(3)), lambda a, g: _inner(g._data, svdvals(a)),
       lambda a, g: ((lambda u, s, vh: (u * g) @ vh)(*np.linalg.svd(a, full_matrices=False)),))
 _card("nuclear_norm", "d||A||_*/dA = U V^T", lambda r: (r.standard_normal((4, 3)),),
       lambda a: matrix_norm(a, "nuc"), lambda a: ((lambda u, s, vh: u @ vh)(*np.linalg.svd(a, False)),))
@@ -498,16 +498,16 @@ _card("frobenius_norm", "d||A||_F/dA = A / ||A||_F", lambda r: (r.standard_norma
 _card("trace", "d tr(A)/dA = I", lambda r: (r.standard_normal((4, 4)),), lambda a: trace(a),
       lambda a: (np.eye(4),))
 _card("diagonal", "d<g, diag(A)>/dA = diag_embed(g)", lambda r: (r.standard_normal((4, 4)), r.standard_normal(4)),
-      lambda a, g: _inner(g.data, diagonal(a)), lambda a, g: (np.diag(g),))
+      lambda a, g: _inner(g._data, diagonal(a)), lambda a, g: (np.diag(g),))
 _card("outer", "d<G, x y^T>/dx = G y,   d<G, x y^T>/dy = G^T x",
       lambda r: (r.standard_normal(3), r.standard_normal(4), r.standard_normal((3, 4))),
-      lambda x, y, g: _inner(g.data, outer(x, y)), lambda x, y, g: (g @ y, g.T @ x), wrt=(0, 1))
+      lambda x, y, g: _inner(g._data, outer(x, y)), lambda x, y, g: (g @ y, g.T @ x), wrt=(0, 1))
 _card("einsum_matmul", "C = einsum('ij,jk->ik', A, B):  gA = einsum('ik,jk->ij', G, B) = G B^T,  gB = A^T G",
       lambda r: (r.standard_normal((3, 4)), r.standard_normal((4, 2)), r.standard_normal((3, 2))),
-      lambda a, b, g: _inner(g.data, einsum("ij,jk->ik", a, b)), lambda a, b, g: (g @ b.T, a.T @ g), wrt=(0, 1))
+      lambda a, b, g: _inner(g._data, einsum("ij,jk->ik", a, b)), lambda a, b, g: (g @ b.T, a.T @ g), wrt=(0, 1))
 _card("einsum_diagonal", "y = einsum('ii->i', A):  gA = einsum('i,ij->ij', g, I) (the gradient lives on the diagonal)",
       lambda r: (r.standard_normal((4, 4)), r.standard_normal(4)),
-      lambda a, g: _inner(g.data, einsum("ii->i", a)), lambda a, g: (np.diag(g),))
+      lambda a, g: _inner(g._data, einsum("ii->i", a)), lambda a, g: (np.diag(g),))
 
 
 # ---------------------------------------------------------------------- declarations

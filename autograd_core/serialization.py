@@ -49,7 +49,7 @@ class CheckpointError(RuntimeError):
 def _encode(obj: Any, arrays: dict, path: str) -> Any:
     if isinstance(obj, Tensor):
         key = f"t{len(arrays)}"
-        arrays[key] = obj.data
+        arrays[key] = obj._data
         return {"__tensor__": key, "requires_grad": bool(obj.requires_grad)}
     if isinstance(obj, np.ndarray):
         if obj.dtype.hasobject:
@@ -128,7 +128,7 @@ def _save_safetensors(obj: Any, path: str) -> None:
                         ".npz for nested data such as optimiser state")
     arrays = {}
     for k, v in obj.items():
-        a = v.data if isinstance(v, Tensor) else v
+        a = v._data if isinstance(v, Tensor) else v
         if np.dtype(a.dtype).newbyteorder("=") not in [np.dtype(t) for t in _ST_DTYPES.values()]:
             raise TypeError(f"save: {k!r} has dtype {a.dtype}, which safetensors cannot store; supported: "
                             f"{', '.join(np.dtype(t).name for t in _ST_DTYPES.values())} (or use .npz)")

@@ -34,7 +34,7 @@ def as_target(y: Any, n: int, name: str = "y") -> Tensor:
 
 def as_labels(y: Any) -> np.ndarray:
     """Class labels as a flat ndarray."""
-    return np.asarray(y.data if isinstance(y, Tensor) else y).reshape(-1)
+    return np.asarray(y._data if isinstance(y, Tensor) else y).reshape(-1)
 
 
 def take_rows(a: Any, idx: np.ndarray) -> Any:

@@ -27,7 +27,7 @@ class BootstrapInterval:
 
     def covers(self, values: Any) -> np.ndarray:
         """Whether each value lies inside its interval."""
-        v = np.asarray(values.data if isinstance(values, Tensor) else values)
+        v = np.asarray(values._data if isinstance(values, Tensor) else values)
         return (self.lower <= v) & (v <= self.upper)
 
 
@@ -49,7 +49,7 @@ def bootstrap_ci(make_estimator: Callable[[], Any], X: Any, y: Any, X_query: Any
             idx = rng.integers(0, n, n)
             est = make_estimator().fit(take_rows(X, idx), take_rows(y, idx))
             p = est.predict(X_query)
-            preds.append(np.asarray(p.data if isinstance(p, Tensor) else p, dtype=np.float64).reshape(-1))
+            preds.append(np.asarray(p._data if isinstance(p, Tensor) else p, dtype=np.float64).reshape(-1))
     preds_arr = np.stack(preds)
     tail = (1.0 - level) / 2.0
     lower, upper = np.percentile(preds_arr, [100 * tail, 100 * (1 - tail)], axis=0)

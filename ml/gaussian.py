@@ -91,5 +91,5 @@ class GaussianClassifier(ClassifierMixin):
         return self.joint_log_likelihood(X).softmax(1)
 
     def predict(self, X: Any) -> np.ndarray:
-        return self.classes_[np.argmax(self.joint_log_likelihood(X).data, axis=1)]
+        return self.classes_[np.argmax(self.joint_log_likelihood(X)._data, axis=1)]
 

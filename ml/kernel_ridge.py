@@ -86,8 +86,8 @@ class KernelRidge:
 
 
 def r2_score(y_true: Any, y_pred: Any) -> float:
-    yt = np.asarray(y_true.data if isinstance(y_true, Tensor) else y_true, dtype=np.float64)
-    yp = np.asarray(y_pred.data if isinstance(y_pred, Tensor) else y_pred, dtype=np.float64)
+    yt = np.asarray(y_true._data if isinstance(y_true, Tensor) else y_true, dtype=np.float64)
+    yp = np.asarray(y_pred._data if isinstance(y_pred, Tensor) else y_pred, dtype=np.float64)
     ss_res = ((yt - yp) ** 2).sum(0)
     ss_tot = ((yt - yt.mean(0)) ** 2).sum(0)
     return float(np.mean(1.0 - ss_res / ss_tot))

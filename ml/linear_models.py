@@ -58,7 +58,7 @@ class LinearRegression:
         a = _design(x, self.fit_intercept)
         if self.solver == "normal":
             d = a.shape[1]
-            if np.linalg.matrix_rank(a.data) < d:  # rounding can hide an exact singularity from the LU pivots
+            if np.linalg.matrix_rank(a._data) < d:  # rounding can hide an exact singularity from the LU pivots
                 raise ag.linalg.LinAlgError(
                     f"LinearRegression: X^T X ({d}x{d}) is singular (collinear or constant features, or fewer "
                     "samples than features); drop redundant columns or use KernelRidge / ridge (alpha > 0)")
@@ -143,7 +143,7 @@ class LogisticRegression(ClassifierMixin):
         else:
             theta, self.loss_history_, self.n_iter_ = gradient_descent(
                 objective, theta0, self.lr / a.shape[0], self.max_iter, self.tol)
-        w = theta.data.reshape(rows, d)
+        w = theta._data.reshape(rows, d)
         if self.fit_intercept:
             b = w[:, -1] - (w[:, -1].mean() if self._softmax else 0.0)
             w = w[:, :-1]
@@ -164,7 +164,7 @@ class LogisticRegression(ClassifierMixin):
         return ag.stack([1.0 - p, p], 1)
 
     def predict(self, X: Any) -> np.ndarray:
-        return self.classes_[np.argmax(self.predict_proba(X).data, axis=1)]
+        return self.classes_[np.argmax(self.predict_proba(X)._data, axis=1)]
 
 
 class SoftmaxRegression(LogisticRegression):

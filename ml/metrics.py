@@ -10,7 +10,7 @@ from autograd_core import Tensor
 
 
 def _np(a: Any) -> np.ndarray:
-    return np.asarray(a.data if isinstance(a, Tensor) else a)
+    return np.asarray(a._data if isinstance(a, Tensor) else a)
 
 
 def _pair(y_true: Any, y_pred: Any, fn: str) -> tuple[np.ndarray, np.ndarray]:

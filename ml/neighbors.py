@@ -64,7 +64,7 @@ class KNeighborsClassifier(ClassifierMixin):
         """(distances, indices) of the k nearest training points, nearest first (stable on ties)."""
         k = n_neighbors or self.n_neighbors
         with ag.no_grad():
-            d = pairwise_distances(X, self.X_fit_, self.metric, self.p).data
+            d = pairwise_distances(X, self.X_fit_, self.metric, self.p)._data
         idx = np.argsort(d, axis=1, kind="stable")[:, :k]
         return np.take_along_axis(d, idx, axis=1), idx
 

@@ -30,7 +30,7 @@ def _value_and_grad(f: Callable[[Tensor], Tensor], x: np.ndarray) -> tuple[float
     xt = ag.tensor(x, requires_grad=True)
     val = f(xt)
     (g,) = ag.grad(val, [xt])
-    return float(val.item()), g.data
+    return float(val.item()), g._data
 
 
 def newton(f: Callable[[Tensor], Tensor], x0: Tensor | np.ndarray, *, method: str = "exact", max_iter: int = 50,
@@ -42,7 +42,7 @@ def newton(f: Callable[[Tensor], Tensor], x0: Tensor | np.ndarray, *, method: st
     step until f decreases enough (Armijo), which the pure course update (line_search=False) omits."""
     if method not in ("exact", "cg"):
         raise ValueError(f"newton: method must be 'exact' or 'cg', got {method!r}")
-    x = np.array(x0.data if isinstance(x0, Tensor) else x0, dtype=np.float64)
+    x = np.array(x0._data if isinstance(x0, Tensor) else x0, dtype=np.float64)
     n = x.size
     history = []
     val, g = _value_and_grad(f, x)
@@ -52,17 +52,17 @@ def newton(f: Callable[[Tensor], Tensor], x0: Tensor | np.ndarray, *, method: st
         it += 1
         xt = ag.tensor(x)
         if method == "exact":
-            h = ag.functional.hessian(f, xt).data.reshape(n, n)
+            h = ag.functional.hessian(f, xt)._data.reshape(n, n)
             h = 0.5 * (h + h.T) + damping * np.eye(n)
             try:
-                d = ag.linalg.solve(ag.tensor(h), ag.tensor(g.reshape(-1))).data.reshape(x.shape)
+                d = ag.linalg.solve(ag.tensor(h), ag.tensor(g.reshape(-1)))._data.reshape(x.shape)
             except ag.linalg.LinAlgError:
                 raise ag.linalg.LinAlgError(
                     f"newton: the Hessian ({n}x{n}) is singular at iteration {it}; pass damping > 0 (e.g. 1e-6) "
                     "or use method='cg'") from None
         else:
             def hvp(v: np.ndarray, at: Tensor = xt) -> np.ndarray:
-                return ag.functional.hvp(f, at, ag.tensor(v))[1].data + damping * v
+                return ag.functional.hvp(f, at, ag.tensor(v))[1]._data + damping * v
 
             d = ag.linalg.cg(hvp, g, cg_iters or 2 * n, tol * 1e-2)
         if float(np.sum(d * g)) <= 0:  # not a descent direction (H not positive-definite here): use -g

@@ -45,7 +45,7 @@ def prelu(input: Tensor, weight: Tensor) -> Tensor:
                 f"{input.shape[1] if input.ndim > 1 else 1} channels (dim 1); use num_parameters=1 or C"
             )
         a = weight.reshape((1, -1) + (1,) * (input.ndim - 2))
-    pos = input.data > 0
+    pos = input._data > 0
     # double where: the slope's gradient sums x over the negative branch only (a * inf would give 0 * inf = nan)
     return ag.where(pos, input, a * ag.where(pos, 0.0, input))
 
@@ -92,7 +92,7 @@ def layer_norm(input: Tensor, normalized_shape: Sequence[int] | int, weight: Ten
 
 def embedding(input: Any, weight: Tensor, padding_idx: int | None = None) -> Tensor:
     """Rows of ``weight`` picked by integer indices; the row ``padding_idx`` receives no gradient."""
-    idx = np.asarray(input.data if isinstance(input, Tensor) else input)
+    idx = np.asarray(input._data if isinstance(input, Tensor) else input)
     if idx.dtype.kind not in "iu":
         raise RuntimeError(f"embedding: expected integer indices (Long/Int), got dtype {idx.dtype}; "
                            "convert with .long()")
@@ -111,7 +111,7 @@ def embedding(input: Any, weight: Tensor, padding_idx: int | None = None) -> Ten
 
 def one_hot(tensor: Tensor, num_classes: int = -1) -> Tensor:
     """int64 one-hot encoding with a trailing class dim."""
-    idx = np.asarray(tensor.data if isinstance(tensor, Tensor) else tensor)
+    idx = np.asarray(tensor._data if isinstance(tensor, Tensor) else tensor)
     if idx.dtype.kind not in "iu":
         raise RuntimeError("one_hot is only applicable to index tensor (integer dtype)")
     k = int(idx.max()) + 1 if num_classes < 0 else num_classes

@@ -88,7 +88,7 @@ def huber_loss(input: Tensor, target: Any, reduction: str = "mean", delta: float
         target = target.to(input.dtype)  # PyTorch's huber_loss keeps the input's dtype (its smooth_l1 promotes)
     d = input - target
     ad = ag.abs(d)
-    small = ad.data < delta
+    small = ad._data < delta
     # double where: the quadratic branch only sees the d it is chosen for (0 elsewhere), so where |d| is
     # large or inf its gradient is 0 * 0, not 0 * inf = nan (PyTorch: +-delta there)
     dq = ag.where(small, d, 0.0)
@@ -107,7 +107,7 @@ def smooth_l1_loss(input: Tensor, target: Any, reduction: str = "mean", beta: fl
     ad = ag.abs(d)
     if beta == 0:
         return _reduce(ad, reduction, "smooth_l1_loss")
-    small = ad.data < beta
+    small = ad._data < beta
     dq = ag.where(small, d, 0.0)  # double where: see huber_loss
     loss = ag.where(small, (0.5 / beta) * dq * dq, ad - 0.5 * beta)
     return _reduce(loss, reduction, "smooth_l1_loss")
@@ -128,11 +128,11 @@ def binary_cross_entropy(input: Tensor, target: Any, weight: Any = None, reducti
             f"{_TORCH_NAMES.get(str(input.dtype), input.dtype)}: the target is {target.dtype} and the input "
             f"{input.dtype}; convert the target with target.to(input.dtype)")
     # "not (0 <= v <= 1)" also catches NaN, which a min/max test lets through (PyTorch refuses NaN too)
-    if not ((input.data >= 0) & (input.data <= 1)).all():
+    if not ((input._data >= 0) & (input._data <= 1)).all():
         raise RuntimeError("binary_cross_entropy: all elements of input should be between 0 and 1 (got values "
                            "outside [0, 1] or NaN; pass probabilities, or use binary_cross_entropy_with_logits on "
                            "raw scores)")
-    if not ((target.data >= 0) & (target.data <= 1)).all():
+    if not ((target._data >= 0) & (target._data <= 1)).all():
         raise RuntimeError("binary_cross_entropy: all elements of target should be between 0 and 1 (got values "
                            "outside [0, 1] or NaN; targets are probabilities, e.g. 0/1 labels)")
     loss = binary_cross_entropy_elementwise(input, target)
@@ -179,7 +179,7 @@ def nll_loss(input: Tensor, target: Any, weight: Any = None, ignore_index: int =
     """-w[y] * input[y] over class dim 1 (0 for 1-D input); 'mean' divides by the summed weights."""
     _check_reduction(reduction, "nll_loss")
     cdim = _class_dim(input, "nll_loss")
-    t = np.asarray(target.data if isinstance(target, Tensor) else target)
+    t = np.asarray(target._data if isinstance(target, Tensor) else target)
     if t.dtype.kind not in "iu":
         raise RuntimeError(f"nll_loss: expected target of integer class indices (Long), got dtype {t.dtype}; "
                            "use .long(), or pass probabilities to cross_entropy")
@@ -192,7 +192,7 @@ def nll_loss(input: Tensor, target: Any, weight: Any = None, ignore_index: int =
         raise IndexError(f"nll_loss: Target {bad} is out of bounds: class indices must be in [0, {n_classes}) "
                          f"(or equal ignore_index={ignore_index})")
     w = np.ones(n_classes, dtype=input.dtype) if weight is None else np.asarray(
-        weight.data if isinstance(weight, Tensor) else weight, dtype=input.dtype)
+        weight._data if isinstance(weight, Tensor) else weight, dtype=input.dtype)
     if w.shape != (n_classes,):
         raise RuntimeError(f"nll_loss: weight should have {n_classes} elements (one per class), got shape "
                            f"{list(w.shape)}")
@@ -227,9 +227,9 @@ def cross_entropy(input: Tensor, target: Any, weight: Any = None, ignore_index: 
     cdim = _class_dim(input, "cross_entropy")
     n_classes = input.shape[cdim]
     logp = ag.log_softmax(input, dim=cdim)
-    t = target.data if isinstance(target, Tensor) else np.asarray(target)
+    t = target._data if isinstance(target, Tensor) else np.asarray(target)
     wshape = (n_classes,) + (1,) * (input.ndim - cdim - 1)
-    wc = None if weight is None else np.asarray(weight.data if isinstance(weight, Tensor) else weight,
+    wc = None if weight is None else np.asarray(weight._data if isinstance(weight, Tensor) else weight,
                                                 dtype=input.dtype)
     if t.dtype.kind == "f":  # class probabilities
         if tuple(t.shape) != tuple(input.shape):
@@ -267,7 +267,7 @@ def kl_div(input: Tensor, target: Any, reduction: str = "mean", log_target: bool
     if log_target:
         loss = ag.exp(target) * (target - input)
     else:
-        pos = target.data > 0
+        pos = target._data > 0
         safe = ag.where(pos, target, 1.0)
         loss = ag.where(pos, target * ag.log(safe), 0.0) - target * input
     if reduction == "batchmean":

@@ -17,7 +17,7 @@ from autograd_core._tensor import bump_version
 
 
 def _fill(tensor: Tensor, values: Any) -> Tensor:
-    tensor.data[...] = values
+    tensor._data[...] = values
     bump_version(tensor)  # an in-place change: saved copies of this tensor are now stale
     return tensor
 
@@ -135,7 +135,7 @@ def orthogonal_(tensor: Tensor, gain: float = 1.0) -> Tensor:
         raise ValueError(f"orthogonal_: only tensors with 2 or more dimensions are supported, got shape "
                          f"{list(tensor.shape)}")
     rows = tensor.shape[0]
-    cols = tensor.data.size // rows
+    cols = tensor._data.size // rows
     flat = ag.generator().standard_normal((rows, cols))
     if rows < cols:
         flat = flat.T

@@ -301,7 +301,7 @@ class Module:
             if set_to_none:
                 p.grad = None
             else:
-                p.grad.data[...] = 0  # in place, like PyTorch's grad.zero_()
+                p.grad._data[...] = 0  # in place, like PyTorch's grad.zero_()
 
     def apply(self, fn: Callable[[Module], Any]) -> Module:
         """Call fn on every submodule (children first) and on self; returns self."""
@@ -314,11 +314,11 @@ class Module:
         for m in self.modules():
             for reg in ("_parameters", "_buffers"):
                 for t in m.__dict__[reg].values():
-                    if t is None or t.data.dtype.kind != "f" or t.data.dtype == dt:
+                    if t is None or t._data.dtype.kind != "f" or t._data.dtype == dt:
                         continue
-                    t.data = t.data.astype(dt)  # in place: optimisers holding the parameter see the change
+                    t._data = t._data.astype(dt)  # in place: optimisers holding the parameter see the change
                     if t._grad is not None:
-                        t._grad = ag.tensor(t._grad.data.astype(dt))
+                        t._grad = ag.tensor(t._grad._data.astype(dt))
         return self
 
     def to(self, dtype: Any = None, *args: Any, **kwargs: Any) -> Module:
@@ -375,7 +375,7 @@ class Module:
             if k not in state_dict:
                 continue
             src = state_dict[k]
-            arr = src.data if isinstance(src, Tensor) else np.asarray(src)
+            arr = src._data if isinstance(src, Tensor) else np.asarray(src)
             if arr.dtype.kind not in "biuf":  # checked before copying anything: a failed load changes nothing
                 errors.append(f"While copying the parameter named \"{k}\", expected a numeric tensor from "
                               f"checkpoint but received dtype {arr.dtype}.")
@@ -393,9 +393,9 @@ class Module:
             for k, arr in arrays.items():
                 target = own[k]
                 if assign:
-                    target.data = np.array(arr, dtype=target.data.dtype, copy=True)
+                    target._data = np.array(arr, dtype=target._data.dtype, copy=True)
                 else:
-                    target.data[...] = arr  # in place: optimisers and views keep seeing this array
+                    target._data[...] = arr  # in place: optimisers and views keep seeing this array
                 bump_version(target)
         return IncompatibleKeys(missing, unexpected)
 

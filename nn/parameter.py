@@ -20,7 +20,7 @@ class Parameter(Tensor):
         if data is None:
             arr = np.empty(0, dtype=np.float32)
         elif isinstance(data, Tensor):
-            arr = data.data
+            arr = data._data
         else:
             arr = np.asarray(data)
         if arr.dtype.kind not in "fc" and requires_grad:

@@ -20,7 +20,7 @@ def _params(parameters: Any) -> list[Tensor]:
 def clip_grad_norm_(parameters: Any, max_norm: float, norm_type: float = 2.0,
                     error_if_nonfinite: bool = False) -> Tensor:
     """Scale all gradients together so their joint norm is at most max_norm; returns the norm before clipping."""
-    grads = [p.grad.data for p in _params(parameters) if p.grad is not None]
+    grads = [p.grad._data for p in _params(parameters) if p.grad is not None]
     if not grads:
         return ag.tensor(0.0)
     norm_type = float(norm_type)
@@ -44,7 +44,7 @@ def clip_grad_value_(parameters: Any, clip_value: float) -> None:
     """Clamp every gradient element into [-clip_value, clip_value] in place."""
     for p in _params(parameters):
         if p.grad is not None:
-            np.clip(p.grad.data, -clip_value, clip_value, out=p.grad.data)
+            np.clip(p.grad._data, -clip_value, clip_value, out=p.grad._data)
 
 
 def parameters_to_vector(parameters: Iterable[Tensor]) -> Tensor:
@@ -67,7 +67,7 @@ def vector_to_parameters(vec: Tensor, parameters: Iterable[Tensor]) -> None:
     i = 0
     for p in ps:
         n = p.numel()
-        p.data[...] = vec.data[i:i + n].reshape(p.shape)
+        p._data[...] = vec._data[i:i + n].reshape(p.shape)
         bump_version(p)
         i += n
 

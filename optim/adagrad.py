@@ -36,9 +36,9 @@ class Adagrad(Optimizer):
             st = self.state[p]
             st["step"] += 1
             if group["weight_decay"] != 0:
-                g = g + group["weight_decay"] * p.data
+                g = g + group["weight_decay"] * p._data
             clr = group["lr"] / (1 + (st["step"] - 1) * group["lr_decay"])
-            s = st["sum"].data
+            s = st["sum"]._data
             s += g * g
-            p.data -= clr * g / (np.sqrt(s) + group["eps"])
+            p._data -= clr * g / (np.sqrt(s) + group["eps"])
             self._touch(p)

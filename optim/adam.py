@@ -49,15 +49,15 @@ class Adam(Optimizer):
             t = st["step"]
             if wd != 0:
                 if self._decoupled:
-                    p.data *= 1 - lr * wd  # AdamW: decay the weights, not the gradient
+                    p._data *= 1 - lr * wd  # AdamW: decay the weights, not the gradient
                 else:
-                    g = g + wd * p.data
-            m, v = st["exp_avg"].data, st["exp_avg_sq"].data
+                    g = g + wd * p._data
+            m, v = st["exp_avg"]._data, st["exp_avg_sq"]._data
             m += (1 - b1) * (g - m)
             v *= b2
             v += (1 - b2) * g * g
             if group["amsgrad"]:
-                vmax = st["max_exp_avg_sq"].data
+                vmax = st["max_exp_avg_sq"]._data
                 np.maximum(vmax, v, out=vmax)
                 v = vmax
             if group.get("bias_correction", True):
@@ -66,7 +66,7 @@ class Adam(Optimizer):
             else:
                 step_size = lr
                 denom = np.sqrt(v) + eps
-            p.data -= step_size * m / denom
+            p._data -= step_size * m / denom
             self._touch(p)
 
 

@@ -53,7 +53,7 @@ class Newton(Optimizer):
         grads = ag.grad(loss, params, create_graph=True, retain_graph=True, allow_unused=True,
                         materialize_grads=True)
         flat_g = ag.cat([g.reshape(-1) for g in grads])
-        g = flat_g.data.astype(np.float64)
+        g = flat_g._data.astype(np.float64)
         if self.hessian == "cg":
             d = ag.linalg.cg(lambda v: self._hvp(flat_g, params, v) + group["damping"] * v, g, self.cg_iters)
         else:
@@ -62,7 +62,7 @@ class Newton(Optimizer):
         with ag.no_grad():
             for p in params:
                 k = p.numel()
-                p.data -= (group["lr"] * d[i:i + k]).reshape(p.shape).astype(p.dtype)
+                p._data -= (group["lr"] * d[i:i + k]).reshape(p.shape).astype(p.dtype)
                 self._touch(p)
                 i += k
 
@@ -71,7 +71,7 @@ class Newton(Optimizer):
         """H v = d<g, v>/dp: one more backward through the gradient's graph."""
         rows = ag.grad((flat_g * ag.tensor(v.astype(flat_g.dtype))).sum(), params, retain_graph=True,
                        allow_unused=True, materialize_grads=True)
-        return np.concatenate([r.data.reshape(-1) for r in rows]).astype(np.float64)
+        return np.concatenate([r._data.reshape(-1) for r in rows]).astype(np.float64)
 
     @staticmethod
     def _exact_step(flat_g: Any, params: list, damping: float) -> np.ndarray:
@@ -79,10 +79,10 @@ class Newton(Optimizer):
         hess = np.empty((n, n), dtype=np.float64)
         for i in range(n):
             rows = ag.grad(flat_g[i], params, retain_graph=True, allow_unused=True, materialize_grads=True)
-            hess[i] = np.concatenate([r.data.reshape(-1) for r in rows])
+            hess[i] = np.concatenate([r._data.reshape(-1) for r in rows])
         hess = 0.5 * (hess + hess.T)  # symmetric up to rounding; symmetrise before solving
         try:
-            return np.linalg.solve(hess + damping * np.eye(n), flat_g.data.astype(np.float64))
+            return np.linalg.solve(hess + damping * np.eye(n), flat_g._data.astype(np.float64))
         except np.linalg.LinAlgError as e:
             raise RuntimeError(f"Newton: the Hessian ({n}x{n}) is singular ({e}); pass damping > 0 (e.g. 1e-3) to "
                                "regularise it") from None

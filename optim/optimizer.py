@@ -106,7 +106,7 @@ class Optimizer:
                 if set_to_none:
                     p.grad = None
                 else:
-                    p.grad.data[...] = 0
+                    p.grad._data[...] = 0
 
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
         """One update of every parameter that has a gradient; ``closure`` re-evaluates and returns the loss."""
@@ -128,9 +128,9 @@ class Optimizer:
         """The gradient to use (negated when maximizing), or None when p has none."""
         if p.grad is None:
             return None
-        g = p.grad.data
-        if g.dtype != p.data.dtype:
-            g = g.astype(p.data.dtype)
+        g = p.grad._data
+        if g.dtype != p._data.dtype:
+            g = g.astype(p._data.dtype)
         return -g if group.get("maximize", False) else g
 
     @staticmethod
@@ -182,10 +182,10 @@ class Optimizer:
             entry = {}
             for k, v in st.items():
                 if isinstance(v, Tensor) or isinstance(v, np.ndarray):
-                    arr = v.data if isinstance(v, Tensor) else v
+                    arr = v._data if isinstance(v, Tensor) else v
                     if k != "step" and arr.dtype.kind == "f":
-                        arr = arr.astype(p.data.dtype)
-                    if k != "step" and arr.shape != p.data.shape and arr.ndim > 0:
+                        arr = arr.astype(p._data.dtype)
+                    if k != "step" and arr.shape != p._data.shape and arr.ndim > 0:
                         raise ValueError(f"load_state_dict: state {k!r} of parameter {i} has shape "
                                          f"{list(arr.shape)} but the parameter has shape {list(p.shape)}")
                     entry[k] = ag.tensor(np.array(arr, copy=True)) if k != "step" else (

@@ -40,21 +40,21 @@ class RMSprop(Optimizer):
                     st["grad_avg"] = ag.zeros_like(p)
             st["step"] += 1
             if group["weight_decay"] != 0:
-                g = g + group["weight_decay"] * p.data
-            v = st["square_avg"].data
+                g = g + group["weight_decay"] * p._data
+            v = st["square_avg"]._data
             v *= a
             v += (1 - a) * g * g
             if group["centered"]:
-                m = st["grad_avg"].data
+                m = st["grad_avg"]._data
                 m += (1 - a) * (g - m)
                 denom = np.sqrt(v - m * m) + group["eps"]
             else:
                 denom = np.sqrt(v) + group["eps"]
             if mu > 0:
-                buf = st["momentum_buffer"].data
+                buf = st["momentum_buffer"]._data
                 buf *= mu
                 buf += g / denom
-                p.data -= group["lr"] * buf
+                p._data -= group["lr"] * buf
             else:
-                p.data -= group["lr"] * g / denom
+                p._data -= group["lr"] * g / denom
             self._touch(p)

@@ -33,19 +33,19 @@ class SGD(Optimizer):
         for p in group["params"]:
             if p.grad is None:
                 continue
-            g = p.grad.data
+            g = p.grad._data
             st = self.state[p]
             buf = st.get("momentum_buffer")
             first = mu != 0 and buf is None
             if first:
                 buf = st["momentum_buffer"] = ag.zeros_like(p)
-            if p.data.flags.c_contiguous and g.dtype == p.data.dtype and g.flags.c_contiguous:
+            if p._data.flags.c_contiguous and g.dtype == p._data.dtype and g.flags.c_contiguous:
                 # one fused pass over weight, gradient and momentum buffer (kernels/optim.py)
-                flat_b = buf.data.reshape(-1) if mu != 0 else p.data.reshape(-1)
-                step(p.data.reshape(-1), g.reshape(-1), flat_b, lr, mu, damp, wd, group["nesterov"],
+                flat_b = buf._data.reshape(-1) if mu != 0 else p._data.reshape(-1)
+                step(p._data.reshape(-1), g.reshape(-1), flat_b, lr, mu, damp, wd, group["nesterov"],
                      group["maximize"], first)
             else:
                 # non-contiguous parameter or gradient of another dtype: the numpy formulation, in place
-                sgd_step_reference(p.data, g.astype(p.data.dtype), buf.data if mu != 0 else None, lr, mu, damp, wd,
+                sgd_step_reference(p._data, g.astype(p._data.dtype), buf._data if mu != 0 else None, lr, mu, damp, wd,
                                    group["nesterov"], group["maximize"], first)
             self._touch(p)

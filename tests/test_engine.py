@@ -118,7 +118,7 @@ def test_retain_graph_doubles_exactly():
     x = t64(3)
     y = (x.exp() * x).sum()
     y.backward(retain_graph=True)
-    g1 = x.grad.data.copy()
+    g1 = x.grad.numpy().copy()
     y.backward()
     np.testing.assert_array_equal(x.grad.data, 2 * g1)
 
@@ -249,7 +249,7 @@ def test_once_differentiable_function_raises_on_double_backward():
 def test_leaf_hook_can_replace_grad_and_be_removed():
     x = t64(3)
     seen = []
-    h = x.register_hook(lambda g: seen.append(g.data.copy()) or g * 2)
+    h = x.register_hook(lambda g: seen.append(g.numpy().copy()) or g * 2)
     (x * 3).sum().backward()
     np.testing.assert_array_equal(x.grad.data, np.full(3, 6.0))
     np.testing.assert_array_equal(seen[0], np.full(3, 3.0))
@@ -546,7 +546,7 @@ def test_gradient_buffers_kept_only_when_unshared():
     xi = ag.tensor(np.random.default_rng(5).standard_normal((2, 1, 5, 5)), requires_grad=True)
     wk = ag.tensor(np.random.default_rng(6).standard_normal((2, 1, 3, 3)), requires_grad=True)
     ag.nn.functional.conv2d(xi, wk, padding=1).sum().backward()
-    assert not np.shares_memory(xi.grad.data, wk.grad.data) and xi.grad.data.flags.writeable
+    assert not np.shares_memory(xi.grad.numpy(), wk.grad.numpy()) and xi.grad.numpy().flags.writeable
     # an observer holding the gradient keeps it from being taken over
     class Keep(ag.BackwardObserver):
         def on_leaf(self, t, g):

@@ -165,9 +165,9 @@ def test_nan_propagates_through_batch_norm_per_channel(shape):
     xt, rm, rv = ag.tensor(x, requires_grad=True), ag.zeros(3, dtype=ag.float64), ag.ones(3, dtype=ag.float64)
     y = F.batch_norm(xt, rm, rv, training=True)
     y.backward(ag.ones(*shape, dtype=ag.float64))
-    for a in (y.data[:, 0], xt.grad.data[:, 0], rm.data[:1], rv.data[:1]):
+    for a in (y.detach().numpy()[:, 0], xt.grad.numpy()[:, 0], rm.numpy()[:1], rv.numpy()[:1]):
         assert np.isnan(a).all()  # the NaN's channel: every output, gradient and running statistic
-    for a in (y.data[:, 1:], xt.grad.data[:, 1:], rm.data[1:], rv.data[1:]):
+    for a in (y.detach().numpy()[:, 1:], xt.grad.numpy()[:, 1:], rm.numpy()[1:], rv.numpy()[1:]):
         assert np.isfinite(a).all()  # the other channels are untouched
 
 
@@ -431,7 +431,7 @@ def test_dropout_is_inverted_and_seeded():
     x = ag.ones(1000, requires_grad=True)
     ag.manual_seed(0)
     y = F.dropout(x, p=0.25)
-    kept = y.data != 0
+    kept = y.detach().numpy() != 0
     assert 0.65 < kept.mean() < 0.85
     np.testing.assert_allclose(y.data[kept], 1 / 0.75)
     y.sum().backward()
@@ -643,14 +643,14 @@ def test_float16_computes_in_float32_and_returns_float16_like_torch(op):
     y = getattr(F, op)(*ours, **kw)
     ty = getattr(torch.nn.functional, op)(*theirs, **kw)
     assert y.dtype == np.float16 and str(ty.dtype) == "torch.float16"
-    np.testing.assert_allclose(y.data.astype(np.float32), ty.detach().float().numpy(), rtol=2e-2, atol=2e-2)
+    np.testing.assert_allclose(y.detach().numpy().astype(np.float32), ty.detach().float().numpy(), rtol=2e-2, atol=2e-2)
     g = rng.standard_normal(y.shape).astype(np.float16)
     y.backward(ag.tensor(g))
     ty.backward(torch.tensor(g))
     for a, t in zip(ours, theirs):
         if a is not None:
             assert a.grad.dtype == a.dtype
-            np.testing.assert_allclose(a.grad.data.astype(np.float32), t.grad.float().numpy(), rtol=3e-2, atol=3e-2)
+            np.testing.assert_allclose(a.grad.numpy().astype(np.float32), t.grad.float().numpy(), rtol=3e-2, atol=3e-2)
 
 
 def test_big_endian_input_is_byte_swapped_before_the_kernels():
@@ -668,7 +668,7 @@ def test_big_endian_input_is_byte_swapped_before_the_kernels():
         for dt in ("<f4", ">f4"):
             a, b = ag.tensor(x.astype(dt), requires_grad=True), ag.tensor(w.astype(dt), requires_grad=True)
             y = call(a, b)
-            y.backward(ag.tensor(np.cos(np.arange(y.data.size)).reshape(y.shape).astype(np.float32)))
+            y.backward(ag.tensor(np.cos(np.arange(y.numel())).reshape(y.shape).astype(np.float32)))
             results.append((y.data, a.grad.data) + ((b.grad.data,) if b.grad is not None else ()))
         for native, swapped in zip(*results):
             np.testing.assert_array_equal(native, swapped, err_msg=name)

@@ -102,7 +102,7 @@ def test_kernel_ridge_hyperparameters_are_learned_through_the_solve():
     assert hist[-1] < 0.5 * hist[0], hist[::10]
     assert isinstance(model.alpha, float) and isinstance(model.gamma, float)
     assert model.alpha < 5.0 and model.gamma < 20.0
-    assert np.mean((model.predict(xva).data - yva) ** 2) == pytest.approx(hist[-1], rel=0.2)
+    assert np.mean((model.predict(xva).numpy() - yva) ** 2) == pytest.approx(hist[-1], rel=0.2)
     with pytest.raises(ValueError, match="alpha must start at a positive number"):
         ml.KernelRidge(alpha=0.0).fit_hyperparameters(xtr, ytr, xva, yva)
 

@@ -106,9 +106,9 @@ def test_load_state_dict_errors_leave_the_model_unchanged():
 def test_load_state_dict_copies_in_place():
     m = nn.Linear(2, 2)
     w = m.weight
-    arr = w.data
+    arr = w._data
     m.load_state_dict({"weight": np.eye(2), "bias": np.zeros(2)})
-    assert m.weight is w and w.data is arr  # optimisers holding the parameter see the new values
+    assert m.weight is w and w._data is arr  # optimisers holding the parameter see the new values
     np.testing.assert_array_equal(arr, np.eye(2))
 
 

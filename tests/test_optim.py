@@ -271,7 +271,7 @@ def test_sgd_on_non_contiguous_parameters_uses_the_numpy_path_with_the_same_resu
     base = np.arange(6.0).reshape(2, 3)
     a = nn.Parameter(ag.tensor(np.asfortranarray(base)))  # non-contiguous (Fortran order)
     b = nn.Parameter(ag.tensor(base.copy()))
-    assert not a.data.flags.c_contiguous
+    assert not a.detach().numpy().flags.c_contiguous
     oa, ob = optim.SGD([a], lr=0.1, momentum=0.9, weight_decay=0.1), optim.SGD([b], lr=0.1, momentum=0.9,
                                                                                weight_decay=0.1)
     for _ in range(3):

@@ -16,7 +16,7 @@ def default_collate(batch: list) -> Any:
     """Stack a list of samples: tensors/arrays/numbers -> one tensor; tuples and dicts element-wise."""
     first = batch[0]
     if isinstance(first, Tensor):
-        return tensor(np.stack([b.data for b in batch]))
+        return tensor(np.stack([b._data for b in batch]))
     if isinstance(first, (np.ndarray, np.generic, int, float, bool)):
         return tensor(np.stack([np.asarray(b) for b in batch]))
     if isinstance(first, dict):
@@ -70,7 +70,7 @@ class DataLoader:
             if self.drop_last and len(idx) < self.batch_size:
                 return
             if fast:  # one fancy-index per tensor instead of a per-sample loop
-                yield tuple(tensor(t.data[idx]) for t in self.dataset.tensors)
+                yield tuple(tensor(t._data[idx]) for t in self.dataset.tensors)
             else:
                 samples = [self.dataset[int(i)] for i in idx]
                 yield (self.collate_fn or default_collate)(samples)

@@ -17,7 +17,7 @@ from .._tensor import Tensor
 
 
 def _batch(x: Any, op: str) -> tuple[np.ndarray, bool]:
-    a = x.data if isinstance(x, Tensor) else np.asarray(x)
+    a = x._data if isinstance(x, Tensor) else np.asarray(x)
     if a.ndim == 3:
         return a[None], True
     if a.ndim != 4:
@@ -85,7 +85,7 @@ class GaussianNoise:
         self.std, self.generator = std, generator
 
     def __call__(self, x: Any) -> Tensor:
-        a = x.data if isinstance(x, Tensor) else np.asarray(x)
+        a = x._data if isinstance(x, Tensor) else np.asarray(x)
         noise = (self.generator or _global_generator()).standard_normal(a.shape) * self.std
         return tensor((a + noise).astype(a.dtype))
 

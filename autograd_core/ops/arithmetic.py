@@ -225,7 +225,7 @@ def _cast(t: Tensor, dt: np.dtype) -> Any:
     """t in dtype dt: recorded (a differentiable cast) when t requires grad, else a plain array."""
     if t._rg:
         return to_dtype(t, dt)
-    return t.data.astype(dt)
+    return t._data.astype(dt)
 
 
 def _promote(a: Any, b: Any) -> tuple[Any, Any]:
@@ -238,14 +238,14 @@ def _promote(a: Any, b: Any) -> tuple[Any, Any]:
     ta = isinstance(a, Tensor)
     tb = isinstance(b, Tensor)
     if ta and tb:
-        da, db = a.data.dtype, b.data.dtype
+        da, db = a._data.dtype, b._data.dtype
         if da is db or da == db:
             return a, b
         ka, kb = da.kind, db.kind
         if ka == "f" and kb in "iub":
-            return a, b.data.astype(da)
+            return a, b._data.astype(da)
         if kb == "f" and ka in "iub":
-            return a.data.astype(db), b
+            return a._data.astype(db), b
         if _CATEGORY[ka] == _CATEGORY[kb] and (a.ndim == 0) != (b.ndim == 0):
             # a 0-d tensor of the same category does not widen a dimensioned one (float32 vector
             # + float64 scalar tensor is float32 in PyTorch; numpy would give float64)
@@ -254,20 +254,20 @@ def _promote(a: Any, b: Any) -> tuple[Any, Any]:
     if not (ta or tb):
         return a, b
     t, other = (a, b) if ta else (b, a)
-    if t.data.dtype.kind in "iub":
+    if t._data.dtype.kind in "iub":
         if isinstance(other, float) or (isinstance(other, np.ndarray) and other.dtype.kind == "f"):
             dt = _F32 if isinstance(other, float) else other.dtype
-            cast = t.data.astype(dt)
+            cast = t._data.astype(dt)
             return (cast, b) if ta else (a, cast)
     if isinstance(other, (list, tuple)):
-        other = np.asarray(other, dtype=t.data.dtype if t.data.dtype.kind == "f" else None)
+        other = np.asarray(other, dtype=t._data.dtype if t._data.dtype.kind == "f" else None)
         return (a, other) if ta else (other, b)
     return a, b
 
 
 def _binary(cls: type, a: Any, b: Any, **kwargs: Any) -> Tensor:
-    if not isinstance(b, Tensor) or not isinstance(a, Tensor) or a.data.dtype != b.data.dtype:
-        if cls is Sub and any(isinstance(t, Tensor) and t.data.dtype == np.bool_ for t in (a, b)):
+    if not isinstance(b, Tensor) or not isinstance(a, Tensor) or a._data.dtype != b._data.dtype:
+        if cls is Sub and any(isinstance(t, Tensor) and t._data.dtype == np.bool_ for t in (a, b)):
             raise RuntimeError(_BOOL_SUB)  # before promotion turns the mask into numbers
         a, b = _promote(a, b)
     try:
@@ -279,7 +279,7 @@ def _binary(cls: type, a: Any, b: Any, **kwargs: Any) -> Tensor:
 
 
 def _shape(x: Any) -> tuple:
-    return tuple(np.shape(x.data if isinstance(x, Tensor) else x))
+    return tuple(np.shape(x._data if isinstance(x, Tensor) else x))
 
 
 def _shape_error(op: str, a: Any, b: Any) -> str:
@@ -318,11 +318,11 @@ def div(a: Any, b: Any, *, rounding_mode: str | None = None) -> Tensor:
                 f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but found {rounding_mode!r}"
             )
         return _binary(DivRounded, a, b, mode=rounding_mode)
-    if isinstance(a, Tensor) and a.data.dtype.kind in "iub" and (
-        not isinstance(b, Tensor) or b.data.dtype.kind in "iub"
+    if isinstance(a, Tensor) and a._data.dtype.kind in "iub" and (
+        not isinstance(b, Tensor) or b._data.dtype.kind in "iub"
     ) and not isinstance(b, float):
         # True division of integers gives float32 in PyTorch (numpy: float64).
-        a = a.data.astype(_F32)
+        a = a._data.astype(_F32)
     return _binary(Div, a, b)
 
 
@@ -367,11 +367,11 @@ def matmul(a: Tensor, b: Tensor) -> Tensor:
             "last dimension of the first operand must equal the second-to-last (or only) dimension "
             "of the second. Fix: transpose one operand (x.T / x.mT) or check the layer sizes."
         )
-    if a.data.dtype != b.data.dtype:
+    if a._data.dtype != b._data.dtype:
         # numpy would promote; PyTorch refuses (a float64 batch into a float32 model is a bug to report)
         raise RuntimeError(
-            f"matmul: expected m1 and m2 to have the same dtype, but got: {_c_name(a.data.dtype)} != "
-            f"{_c_name(b.data.dtype)} (shapes {list(sa)} and {list(sb)}, dtypes {a.data.dtype} and {b.data.dtype}). "
+            f"matmul: expected m1 and m2 to have the same dtype, but got: {_c_name(a._data.dtype)} != "
+            f"{_c_name(b._data.dtype)} (shapes {list(sa)} and {list(sb)}, dtypes {a._data.dtype} and {b._data.dtype}). "
             f"Fix: cast one operand, e.g. b.to(a.dtype) or a.to(b.dtype)"
         )
     try:
@@ -388,7 +388,7 @@ _ADD, _MUL, _SUB = Add.apply, Mul.apply, Sub.apply
 
 def __add__(self: Tensor, other: Any) -> Tensor:
     # Fast path for the common same-dtype case; _binary handles promotion and errors.
-    if isinstance(other, Tensor) and other.data.dtype is self.data.dtype:
+    if isinstance(other, Tensor) and other._data.dtype is self._data.dtype:
         try:
             return _ADD(self, other)
         except ValueError:  # shapes do not broadcast: _binary raises the explanatory error
@@ -397,7 +397,7 @@ def __add__(self: Tensor, other: Any) -> Tensor:
 
 
 def __sub__(self: Tensor, other: Any) -> Tensor:
-    if isinstance(other, Tensor) and other.data.dtype is self.data.dtype:
+    if isinstance(other, Tensor) and other._data.dtype is self._data.dtype:
         try:
             return _SUB(self, other)
         except ValueError:
@@ -406,7 +406,7 @@ def __sub__(self: Tensor, other: Any) -> Tensor:
 
 
 def __mul__(self: Tensor, other: Any) -> Tensor:
-    if isinstance(other, Tensor) and other.data.dtype is self.data.dtype:
+    if isinstance(other, Tensor) and other._data.dtype is self._data.dtype:
         try:
             return _MUL(self, other)
         except ValueError:

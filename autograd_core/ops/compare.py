@@ -94,7 +94,7 @@ class Clamp(Function):
 
 
 def _data(x: Any) -> Any:
-    return x.data if isinstance(x, Tensor) else x
+    return x._data if isinstance(x, Tensor) else x
 
 
 def where(condition: Any, input: Any, other: Any) -> Tensor:  # noqa: A002 - PyTorch's names
@@ -131,9 +131,9 @@ def clamp(x: Tensor, min: float | None = None, max: float | None = None) -> Tens
         # where() routes g to the selected branch; at x == bound the gradient goes to x, as in PyTorch
         y = x if min is None else where(x < min, min, x)
         return y if max is None else where(y > max, max, y)
-    if isinstance(x, Tensor) and x.data.dtype.kind in "iub" and any(
-            isinstance(b, float) or (isinstance(b, Tensor) and b.data.dtype.kind == "f") for b in (min, max)):
-        x = x.data.astype(np.result_type(np.float32, *[_data(b) for b in (min, max) if isinstance(b, Tensor)]))
+    if isinstance(x, Tensor) and x._data.dtype.kind in "iub" and any(
+            isinstance(b, float) or (isinstance(b, Tensor) and b._data.dtype.kind == "f") for b in (min, max)):
+        x = x._data.astype(np.result_type(np.float32, *[_data(b) for b in (min, max) if isinstance(b, Tensor)]))
     return Clamp.apply(x, lo=_data(min), hi=_data(max))
 
 
@@ -191,11 +191,11 @@ def sign(x: Tensor) -> Tensor:
 
 
 def isnan(x: Tensor) -> Tensor:
-    return _make(np.isnan(x.data), None, False)
+    return _make(np.isnan(x._data), None, False)
 
 
 def isfinite(x: Tensor) -> Tensor:
-    return _make(np.isfinite(x.data), None, False)
+    return _make(np.isfinite(x._data), None, False)
 
 
 def allclose(a: Any, b: Any, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False) -> bool:

@@ -90,7 +90,7 @@ def normalize_index(idx: Any, ndim: int | None = None) -> tuple[Any, bool]:
     basic = True
     for k in idx:
         if isinstance(k, Tensor):
-            k = k.data
+            k = k._data
         if isinstance(k, (list, np.ndarray)):
             k = np.asarray(k) if not (isinstance(k, list) and len(k) == 0) else np.zeros(0, dtype=np.int64)
             if k.dtype.kind not in "iub":
@@ -268,7 +268,7 @@ def gather(input: Tensor, dim: int, index: Any) -> Tensor:  # noqa: A002 - PyTor
 
 def gather_along(x: Tensor, index: Any, dim: int) -> Tensor:
     """out[i][j] = x[index[i][j]][j] for dim=0 (likewise for other dims): ``index``'s shape, no broadcasting."""
-    index = np.asarray(index.data if isinstance(index, Tensor) else index)
+    index = np.asarray(index._data if isinstance(index, Tensor) else index)
     if index.dtype.kind not in "iu":
         raise RuntimeError(f"gather(): Expected dtype int32/int64 for index, got {index.dtype.name}")
     nd = max(x.ndim, 1)  # a 0-d tensor gathers as a 1-element vector, as in PyTorch

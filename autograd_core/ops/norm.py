@@ -117,7 +117,7 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
     m = x.shape[0] * math.prod(x.shape[2:])
     if training and m == 1:  # PyTorch refuses exactly one value; an empty batch is allowed
         raise ValueError(f"Expected more than 1 value per channel when training, got input size {list(x.shape)}")
-    if x.data.size == 0:
+    if x._data.size == 0:
         # PyTorch's result for an input without elements, before any other check: input * weight[0] + bias[0]
         # (so C = 0 with affine parameters raises IndexError there, and here); statistics stay untouched
         y = x * 1
@@ -144,7 +144,7 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
         if bias is not None:
             y = y + bias.to(x.dtype).reshape(bshape)
         return y
-    running = (None if running_mean is None else running_mean.data, None if running_var is None else running_var.data,
+    running = (None if running_mean is None else running_mean._data, None if running_var is None else running_var._data,
                momentum)
     y = BatchNorm.apply(x, weight, bias, eps=eps, running=running)
     for r in (running_mean, running_var):  # updated in place by the kernel (unbiased variance in running_var)

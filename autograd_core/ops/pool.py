@@ -169,7 +169,7 @@ def max_pool2d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any
         return y
     idx = y.grad_fn.idx if y.grad_fn is not None and not unbatched else None
     if idx is None:
-        _, idx = _run("max_pool_forward", x.data, geom.kh, geom.kw, geom.sh, geom.sw, geom.ph, geom.pw, geom.dh,
+        _, idx = _run("max_pool_forward", x._data, geom.kh, geom.kw, geom.sh, geom.sw, geom.ph, geom.pw, geom.dh,
                       geom.dw, geom.ho, geom.wo)
         if unbatched:
             idx = idx[0]

@@ -321,10 +321,10 @@ def _no_out(out: Any, op: str) -> None:
 
 
 def _float_only(x: Tensor, op: str) -> None:
-    if x.data.dtype.kind not in "fc":
+    if x._data.dtype.kind not in "fc":
         raise RuntimeError(
             f"{op}(): could not infer output dtype. Input dtype must be either a floating point or "
-            f"complex dtype. Got: {x.data.dtype.name} (convert first with .float())"
+            f"complex dtype. Got: {x._data.dtype.name} (convert first with .float())"
         )
 
 
@@ -400,12 +400,12 @@ def amin(x: Tensor, dim: Any = (), keepdim: bool = False, *, axis: Any = None,
 def _arg(x: Tensor, dim: Any, keepdim: bool, fn: Any, op: str) -> Tensor:
     _check_empty_reduction(x.shape, None if dim is None else normalize_dims(dim, x.ndim, op), op)
     if dim is None:
-        idx = np.asarray(fn(x.data.reshape(-1)))
+        idx = np.asarray(fn(x._data.reshape(-1)))
         if keepdim:
             idx = idx.reshape((1,) * x.ndim)
         return _make(idx.astype(np.int64), None, False)
     (d,) = normalize_dims(dim, x.ndim, op) or (0,)
-    idx = fn(x.data, axis=d, keepdims=keepdim) if x.ndim else np.asarray(0)
+    idx = fn(x._data, axis=d, keepdims=keepdim) if x.ndim else np.asarray(0)
     return _make(np.asarray(idx, dtype=np.int64), None, False)
 
 
@@ -434,7 +434,7 @@ def _max_min(x: Tensor, dim: Any, keepdim: bool, other: Any, largest: bool) -> A
         return MaxResult(x.clone(), _make(np.asarray(0, dtype=np.int64), None, False))
     if x.shape[d] == 0:
         raise IndexError(f"{op}(): Expected reduction dim {d} to have non-zero size.")
-    idx = (np.argmax if largest else np.argmin)(x.data, axis=d, keepdims=True)
+    idx = (np.argmax if largest else np.argmin)(x._data, axis=d, keepdims=True)
     values = gather_along(x, idx, d)
     if not keepdim:
         values = values.squeeze(d)
@@ -494,7 +494,7 @@ def norm(x: Tensor, p: Any = "fro", dim: Any = None, keepdim: bool = False, *,
     if p == 1:
         return sum(x.abs(), dim=axes, keepdim=keepdim)
     if p == 0:
-        return _make(np.asarray(np.count_nonzero(x.data, axis=axes, keepdims=keepdim), dtype=x.dtype),
+        return _make(np.asarray(np.count_nonzero(x._data, axis=axes, keepdims=keepdim), dtype=x.dtype),
                      None, False)
     return Norm.apply(x, p=float(p) if p != 2 else 2, axes=axes, keepdim=keepdim)
 

@@ -210,7 +210,7 @@ def _infer_shape(shape: tuple, numel: int, op: str) -> tuple[int, ...]:
 
 def reshape(x: Tensor, *shape: Any) -> Tensor:
     """Same data, new shape (one dimension may be -1)."""
-    shape = _infer_shape(_sizes(shape), x.data.size, "reshape")
+    shape = _infer_shape(_sizes(shape), x._data.size, "reshape")
     if shape == x.shape:
         return _alias(x)
     return Reshape.apply(x, shape=shape)
@@ -221,7 +221,7 @@ def _alias(x: Tensor) -> Tensor:
     flow through it; a plain alias sharing x's version counter otherwise."""
     if x._rg:
         return Reshape.apply(x, shape=x.shape)
-    t = _make(x.data, None, False)
+    t = _make(x._data, None, False)
     t._vc = x._vc
     register_view(t, x._base if x._base is not None else x)
     return t
@@ -229,14 +229,14 @@ def _alias(x: Tensor) -> Tensor:
 
 def view(x: Tensor, *shape: Any) -> Tensor:
     """Same memory, new shape; refuses (as PyTorch) when the strides would need a copy."""
-    shape = _infer_shape(_sizes(shape), x.data.size, "view")
+    shape = _infer_shape(_sizes(shape), x._data.size, "view")
     try:
-        x.data.reshape(shape, copy=False)  # a check only: raises where reshape would copy
+        x._data.reshape(shape, copy=False)  # a check only: raises where reshape would copy
     except ValueError:
         raise RuntimeError(
             f"view size is not compatible with input tensor's size and stride (at least one dimension spans "
             f"across two contiguous subspaces): view{tuple(shape)} of a tensor of shape {list(x.shape)} with "
-            f"strides {[st // x.data.itemsize for st in x.data.strides]}. Use .reshape(...) instead "
+            f"strides {[st // x._data.itemsize for st in x._data.strides]}. Use .reshape(...) instead "
             "(or .contiguous().view(...))."
         ) from None
     return _alias(x) if shape == x.shape else Reshape.apply(x, shape=shape)
@@ -476,11 +476,11 @@ def clone(x: Tensor) -> Tensor:
 def to_dtype(x: Tensor, dtype: Any) -> Tensor:
     """Convert to ``dtype`` (the gradient is cast back)."""
     dt = np.dtype(dtype)
-    if dt == x.data.dtype:
+    if dt == x._data.dtype:
         return x
     if x._rg and dt.kind not in "fc":
         # The result is an integer tensor: it cannot carry gradient, so do not record it.
-        return _make(x.data.astype(dt), None, False)
+        return _make(x._data.astype(dt), None, False)
     return Cast.apply(x, dtype=dt)
 
 
@@ -493,7 +493,7 @@ def _axis(ndim: int, axis: int) -> int:
 
 
 def _unsqueeze_t(x: Any, axis: int) -> Tensor:
-    nd = np.ndim(x.data if isinstance(x, Tensor) else x) + 1
+    nd = np.ndim(x._data if isinstance(x, Tensor) else x) + 1
     d = _axis(nd, axis)
     return Reshape.apply(x, shape=x.shape[:d] + (1,) + x.shape[d:])
 
@@ -542,7 +542,7 @@ def to(self: Tensor, *args: Any, **kwargs: Any) -> Tensor:
 
 def contiguous(self: Tensor) -> Tensor:
     """self if C-contiguous, else a contiguous copy (recorded)."""
-    return self if self.data.flags.c_contiguous else clone(self)
+    return self if self._data.flags.c_contiguous else clone(self)
 
 
 def _T(self: Tensor) -> Tensor:

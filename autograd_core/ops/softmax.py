@@ -54,8 +54,8 @@ class LogSoftmax(Function):
 def _dim(x: Tensor, dim: int | None, op: str) -> int:
     if dim is None:
         raise TypeError(f"{op}(): argument 'dim' must be given (e.g. dim=-1 for the last dimension)")
-    if x.data.dtype.kind not in "fc":
-        raise RuntimeError(f"{op}(): expected a floating point tensor, got {x.data.dtype.name} (use .float())")
+    if x._data.dtype.kind not in "fc":
+        raise RuntimeError(f"{op}(): expected a floating point tensor, got {x._data.dtype.name} (use .float())")
     nd = normalize_dims(dim, x.ndim, op)
     return nd[0] if nd else 0
 

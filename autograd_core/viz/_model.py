@@ -188,14 +188,14 @@ def build(roots: list[Tensor], params: Any = None, max_ops: int = 300,
                 t = child
                 tid = tensor_id(t, lambda tid, t=t: TensorNode(
                     tid, names.get(id(t), "leaf"), tuple(t.shape), t.dtype.name,
-                    "param" if id(t) in names else "leaf", t.data, _grad_of(t)))
+                    "param" if id(t) in names else "leaf", t._data, _grad_of(t)))
             else:
                 key = (child, idx)
                 producer = node_of(child)
                 if producer == oid:
                     continue  # inside one collapsed module or inside the folded part
                 t_in = inputs[i] if inputs is not None else None
-                data = t_in.data if isinstance(t_in, Tensor) else None
+                data = t_in._data if isinstance(t_in, Tensor) else None
                 tid = tensor_id(key, lambda tid, key=key, t_in=t_in, data=data, producer=producer: TensorNode(
                     tid, "", _shape(key, t_in, data), _dtype(key, t_in, data), "intermediate", data,
                     _grad_of(t_in) if isinstance(t_in, Tensor) else None, g.ops[producer].cluster))
@@ -206,14 +206,14 @@ def build(roots: list[Tensor], params: Any = None, max_ops: int = 300,
     for key, r in root_keys.items():
         if isinstance(key, Tensor):
             tid = tensor_id(key, lambda tid, r=r: TensorNode(tid, names.get(id(r), _root_name(r)), tuple(r.shape),
-                                                               r.dtype.name, "output", r.data, _grad_of(r)))
+                                                               r.dtype.name, "output", r._data, _grad_of(r)))
         else:
             fn, idx = key
             tid = tensor_id(key, lambda tid, r=r: TensorNode(tid, "", tuple(r.shape), r.dtype.name, "output",
-                                                               r.data, _grad_of(r)))
+                                                               r._data, _grad_of(r)))
             g.tensors[tid].kind = "output"
             g.tensors[tid].name = names.get(id(r), _root_name(r))
-            g.tensors[tid].data = r.data
+            g.tensors[tid].data = r._data
             g.tensors[tid].cluster = None
             add_edge(node_of(fn), tid)
     for fn in saved_out:
@@ -258,13 +258,13 @@ def _collapsed(order: list[Function], params: Any, collapse: tuple[str, ...], cl
 
 
 def _root_name(r: Tensor) -> str:
-    return "loss" if r.data.size == 1 else "output"
+    return "loss" if r._data.size == 1 else "output"
 
 
 def _grad_of(t: Any) -> np.ndarray | None:
     """The stored gradient (leaves, retain_grad tensors) without PyTorch's non-leaf warning."""
     gr = t._grad if isinstance(t, Tensor) else None
-    return None if gr is None else gr.data
+    return None if gr is None else gr._data
 
 
 def _shape(key: Any, t: Any, data: Any) -> tuple:

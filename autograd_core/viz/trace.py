@@ -47,7 +47,7 @@ class Step:
 
 
 def _arr(g: Any) -> np.ndarray:
-    return np.array(g.data if isinstance(g, Tensor) else g, copy=True)
+    return np.array(g._data if isinstance(g, Tensor) else g, copy=True)
 
 
 def rule_for_input(rule: str, i: int, n_inputs: int) -> str:
@@ -255,5 +255,5 @@ def trace_backward(loss: Tensor, gradient: Any = None, *, params: Any = None, re
     with observe(tr):
         loss.backward(gradient, retain_graph=retain_graph)
     if gradient is not None and tr.root_ids:
-        tr.set_seed(tr.root_ids[0], np.asarray(gradient.data if isinstance(gradient, Tensor) else gradient))
+        tr.set_seed(tr.root_ids[0], np.asarray(gradient._data if isinstance(gradient, Tensor) else gradient))
     return tr

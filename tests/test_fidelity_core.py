@@ -717,3 +717,10 @@ def test_huber_loss_keeps_the_input_dtype():
 def test_einsum_promotes_where_pytorch_multiplies():
     assert ag.einsum("i,j->ij", ag.ones(2), ag.ones(3, dtype=ag.float64)).dtype == np.float64
     assert ag.einsum("i,ij->j", ag.ones(1), ag.ones(1, 3, dtype=ag.float64)).dtype == np.float64  # size-1 sum
+
+
+def test_relu_passes_the_gradient_at_nan_as_pytorch():
+    # fuzzer seed 40728: torch's threshold_backward masks only x <= 0, so a nan input receives g
+    x = ag.tensor(np.array([0.0, np.nan, 2.0]), requires_grad=True)
+    ag.relu(x).backward(ag.tensor(np.array([1.5, 2.5, 3.5])))
+    np.testing.assert_array_equal(x.grad.numpy(), [0.0, 2.5, 3.5])

@@ -18,7 +18,7 @@ class Relu(Function):
     fresh_grads = True
 
     def forward(self, x):
-        self.mask = x > 0
+        self.mask = ~(x <= 0)  # nan passes the gradient, as PyTorch's threshold_backward
         return np.maximum(x, 0)  # keeps nan, like PyTorch
 
     def backward(self, g):

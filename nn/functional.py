@@ -36,3 +36,10 @@ __all__ = [
     "logsigmoid", "max_pool2d", "maxout", "mse_loss", "nll_loss", "one_hot", "pad", "prelu", "relu", "sigmoid",
     "silu", "smooth_l1_loss", "softmax", "softplus", "tanh",
 ]
+
+# Later families keep their functional ops in their own modules, each with its own __all__.
+from . import _functional_layers, _functional_ops  # noqa: E402
+from ._functional_layers import *  # noqa: E402, F403
+from ._functional_ops import *  # noqa: E402, F403
+
+__all__ += _functional_layers.__all__ + _functional_ops.__all__

@@ -1152,6 +1152,9 @@ op(
 
 
 import op_db_linalg  # noqa: E402, F401  (registers the linalg rows)
+import op_db_math  # noqa: E402, F401
+import op_db_nn  # noqa: E402, F401
+import op_db_tensor  # noqa: E402, F401
 
 OPS_BY_NAME = {o.name: o for o in OPS}
 assert len(OPS_BY_NAME) == len(OPS), "duplicate op names in the op table"

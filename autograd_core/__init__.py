@@ -13,6 +13,7 @@ from . import (
     _methods,  # noqa: F401  (assembles the Tensor class from the op families' declarations)
     autograd,
 )
+from ._device import accelerator, backends, cuda, device, mps
 from ._anomaly import detect_anomaly, is_anomaly_enabled, set_detect_anomaly
 from ._creation import (
     DTYPE_ALIASES,
@@ -73,6 +74,7 @@ from .ops.reduction import *  # noqa: F403
 from .ops.shape import *  # noqa: F403
 from .ops.softmax import *  # noqa: F403
 from .ops.unary import *  # noqa: F403
+from .sparse import *  # noqa: F403
 
 globals().update(DTYPE_ALIASES)  # ag.float, ag.long, ag.bool, ... (PyTorch's dtype aliases)
 dtype = type(float32)
@@ -83,7 +85,7 @@ __all__ = [n for n in dir() if not n.startswith("_")]
 
 # Subpackages built on top of the core (nn, optim, ...) load on first use, as ``torch.nn`` is
 # reachable after ``import torch``; importing them here eagerly would point imports the wrong way.
-_LAZY = ("nn", "optim", "data", "kernels", "ml", "viz")
+_LAZY = ("nn", "optim", "data", "kernels", "ml", "viz", "distributions", "utils")
 
 
 def __getattr__(name: str):

@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 
 from . import _dtypes as _dt
+from ._device import check_device
 from ._dtypes import (  # noqa: F401  (re-exported: the dtypes are part of this module's API)
     DTYPE_ALIASES,
     bool_,
@@ -79,8 +80,7 @@ def from_numpy(arr: np.ndarray) -> Tensor:
 
 
 def _check_device(device: Any) -> None:
-    if device is not None and str(device) != "cpu":
-        raise RuntimeError(f"device {device!r} is not available: autograd_core runs on the CPU only")
+    check_device(device, "tensor creation")
 
 
 def _size(size: Sequence[Any]) -> tuple[int, ...]:

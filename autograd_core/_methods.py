@@ -17,10 +17,10 @@ import numpy as np
 
 from . import _engine, _inplace, linalg
 from ._tensor import Tensor, _make, bump_version
-from .ops import activation, arithmetic, compare, indexing, reduction, shape, softmax, unary
+from .ops import activation, arithmetic, compare, indexing, legacy, reduction, shape, softmax, unary
 
 # The families, in the order their declarations are bound (a later one may not redefine a name).
-FAMILIES = (arithmetic, unary, activation, compare, reduction, shape, indexing, softmax, _inplace, linalg)
+FAMILIES = (arithmetic, unary, activation, compare, reduction, shape, indexing, softmax, _inplace, linalg, legacy)
 
 
 # ---------------------------------------------------------------------- methods that are not ops

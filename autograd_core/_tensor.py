@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from . import _dtypes
+from . import _device, _dtypes
 from ._xp import define
 
 _FLOAT_KINDS = ("f", "c")
@@ -160,8 +160,8 @@ class Tensor:
         return self._data.dtype
 
     @property
-    def device(self) -> str:
-        return "cpu"
+    def device(self) -> _device.device:
+        return _device.CPU
 
     def dim(self) -> int:
         return self._data.ndim

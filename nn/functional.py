@@ -38,8 +38,9 @@ __all__ = [
 ]
 
 # Later families keep their functional ops in their own modules, each with its own __all__.
-from . import _functional_layers, _functional_ops  # noqa: E402
+from . import _functional_attention, _functional_layers, _functional_ops  # noqa: E402
+from ._functional_attention import *  # noqa: E402, F403
 from ._functional_layers import *  # noqa: E402, F403
 from ._functional_ops import *  # noqa: E402, F403
 
-__all__ += _functional_layers.__all__ + _functional_ops.__all__
+__all__ += _functional_attention.__all__ + _functional_layers.__all__ + _functional_ops.__all__

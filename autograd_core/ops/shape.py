@@ -523,23 +523,6 @@ define("cast", lambda x, dtype: x if x.dtype == dtype else x.astype(dtype),
 
 
 # ---------------------------------------------------------------------- declarations
-def to(self: Tensor, *args: Any, **kwargs: Any) -> Tensor:
-    """``to(dtype)``, ``to('cpu')``, ``to(other_tensor)``; returns self when nothing changes."""
-    dtype = kwargs.pop("dtype", None)
-    for a in args:
-        if isinstance(a, Tensor):
-            dtype = a.dtype
-        elif isinstance(a, str) or a is None:
-            if a not in (None, "cpu"):
-                raise RuntimeError(f"device {a!r} is not available: autograd_core runs on the CPU only")
-        else:
-            dtype = a
-    device = kwargs.pop("device", None)
-    if device not in (None, "cpu"):
-        raise RuntimeError(f"device {device!r} is not available: autograd_core runs on the CPU only")
-    return self if dtype is None else to_dtype(self, dtype)
-
-
 def contiguous(self: Tensor) -> Tensor:
     """self if C-contiguous, else a contiguous copy (recorded)."""
     return self if self._data.flags.c_contiguous else clone(self)
@@ -557,7 +540,7 @@ METHODS: dict[str, Any] = {
     "reshape": reshape, "view": view, "flatten": flatten, "squeeze": squeeze, "unsqueeze": unsqueeze,
     "transpose": transpose, "permute": permute, "t": t, "expand": expand, "expand_as": expand_as,
     "broadcast_to": broadcast_to, "repeat": repeat, "split": split, "chunk": chunk, "unbind": unbind, "flip": flip,
-    "clone": clone, "contiguous": contiguous, "to": to, "cpu": lambda self: self,
+    "clone": clone, "contiguous": contiguous,
     "float": lambda self: to_dtype(self, np.float32), "double": lambda self: to_dtype(self, np.float64),
     "half": lambda self: to_dtype(self, np.float16), "long": lambda self: to_dtype(self, np.int64),
     "int": lambda self: to_dtype(self, np.int32), "bool": lambda self: to_dtype(self, np.bool_),

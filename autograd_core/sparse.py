@@ -1,0 +1,5 @@
+"""Sparse COO tensors: ``sparse_coo_tensor``, ``to_dense``, ``sparse.mm`` (issue 18)."""
+
+from __future__ import annotations
+
+__all__: list[str] = []  # the names exported as autograd_core.<name>

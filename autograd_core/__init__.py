@@ -72,6 +72,10 @@ from .ops.compare import *  # noqa: F403
 from .ops.indexing import *  # noqa: F403
 from .ops.reduction import *  # noqa: F403
 from .ops.shape import *  # noqa: F403
+from .ops.sorting import *  # noqa: F403
+from .ops.scatter import *  # noqa: F403
+from .ops.padding import *  # noqa: F403
+from .ops.resample import *  # noqa: F403
 from .ops.softmax import *  # noqa: F403
 from .ops.unary import *  # noqa: F403
 from .sparse import *  # noqa: F403

@@ -17,10 +17,25 @@ import numpy as np
 
 from . import _engine, _inplace, linalg
 from ._tensor import Tensor, _make, bump_version
-from .ops import activation, arithmetic, compare, indexing, legacy, reduction, shape, softmax, unary
+from .ops import (
+    activation,
+    arithmetic,
+    compare,
+    indexing,
+    legacy,
+    padding,
+    reduction,
+    resample,
+    scatter,
+    shape,
+    softmax,
+    sorting,
+    unary,
+)
 
 # The families, in the order their declarations are bound (a later one may not redefine a name).
-FAMILIES = (arithmetic, unary, activation, compare, reduction, shape, indexing, softmax, _inplace, linalg, legacy)
+FAMILIES = (arithmetic, unary, activation, compare, reduction, shape, indexing, softmax, _inplace, linalg, legacy,
+            sorting, scatter, padding, resample)
 
 
 # ---------------------------------------------------------------------- methods that are not ops

@@ -11,6 +11,11 @@ from . import functional as F
 from .module import Module
 from .parameter import Parameter
 
+__all__ = [
+    "ELU", "GELU", "AbsRectify", "Hardtanh", "LeakyReLU", "LogSoftmax", "Maxout", "PReLU", "ReLU", "Sigmoid",
+    "SiLU", "Softmax", "Softplus", "Tanh",
+]
+
 
 class ReLU(Module):
     """max(x, 0)"""

@@ -8,6 +8,8 @@ from typing import Any
 
 from .module import Module
 
+__all__ = ["ModuleDict", "ModuleList", "Sequential"]
+
 
 def _index(i: int, n: int, kind: str) -> int:
     if not -n <= i < n:

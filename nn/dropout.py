@@ -7,6 +7,8 @@ from autograd_core import Tensor
 from . import functional as F
 from .module import Module
 
+__all__ = ["Dropout"]
+
 
 class Dropout(Module):
     """Inverted dropout in training mode (zero with probability p, scale by 1/(1-p)); identity in eval."""

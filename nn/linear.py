@@ -12,6 +12,8 @@ from . import init
 from .module import Module
 from .parameter import Parameter
 
+__all__ = ["Embedding", "Flatten", "Identity", "Linear", "Unflatten"]
+
 
 def _check_sizes(layer: str, **sizes: int) -> None:
     """PyTorch's RuntimeError for a negative size (numpy's own would be a bare ValueError from empty())."""

@@ -9,6 +9,11 @@ from autograd_core import Tensor
 from . import functional as F
 from .module import Module
 
+__all__ = [
+    "BCELoss", "BCEWithLogitsLoss", "CrossEntropyLoss", "HuberLoss", "KLDivLoss", "L1Loss", "MSELoss",
+    "NLLLoss", "SmoothL1Loss",
+]
+
 
 class _Loss(Module):
     def __init__(self, reduction: str = "mean") -> None:

@@ -24,6 +24,9 @@ from autograd_core._tensor import bump_version
 from .parameter import Parameter
 
 IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
+__all__ = ["Module", "RemovableHandle"]
+
+
 _hook_ids = itertools.count()
 
 

@@ -11,6 +11,8 @@ from . import functional as F
 from .module import Module
 from .parameter import Parameter
 
+__all__ = ["BatchNorm1d", "BatchNorm2d", "LayerNorm"]
+
 
 class _BatchNorm(Module):
     _dims: tuple[int, ...] = ()

@@ -8,6 +8,8 @@ import numpy as np
 
 from autograd_core import Tensor
 
+__all__ = ["Parameter"]
+
 
 class Parameter(Tensor):
     """A Tensor that requires grad by default and that ``Module.__setattr__`` registers.

@@ -9,6 +9,8 @@ from autograd_core import Tensor
 from . import functional as F
 from .module import Module
 
+__all__ = ["AdaptiveAvgPool2d", "AvgPool2d", "MaxPool2d"]
+
 
 class MaxPool2d(Module):
     """Max over kernel_size windows (stride defaults to kernel_size)."""

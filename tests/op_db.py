@@ -1151,6 +1151,8 @@ op(
 )
 
 
+import op_db_attention  # noqa: E402, F401
+import op_db_layers  # noqa: E402, F401
 import op_db_linalg  # noqa: E402, F401  (registers the linalg rows)
 import op_db_math  # noqa: E402, F401
 import op_db_nn  # noqa: E402, F401

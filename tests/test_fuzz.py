@@ -84,9 +84,9 @@ EXCLUDED_API = {
 }
 
 # Families in their own registry files list their own exclusions there.
-from fuzz import ops_math, ops_nn, ops_tensor  # noqa: E402
+from fuzz import ops_attention, ops_layers, ops_math, ops_nn, ops_tensor  # noqa: E402
 
-for _family in (ops_math, ops_nn, ops_tensor):
+for _family in (ops_attention, ops_layers, ops_math, ops_nn, ops_tensor):
     EXCLUDED_API.update(getattr(_family, "EXCLUDED_API", {}))
 
 

@@ -1,0 +1,9 @@
+"""Padding modes beyond constant: reflect, replicate, circular."""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__: list[str] = []  # public functions (autograd_core.<name>)
+
+METHODS: dict[str, Any] = {}  # Tensor methods

@@ -1,0 +1,5 @@
+"""Transformer, TransformerEncoder(Layer), TransformerDecoder(Layer)."""
+
+from __future__ import annotations
+
+__all__: list[str] = []

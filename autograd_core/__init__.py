@@ -30,8 +30,11 @@ from ._creation import (
     float64,
     from_numpy,
     full,
+    Generator,
     full_like,
     generator,
+    get_rng_state,
+    initial_seed,
     get_default_dtype,
     int8,
     int16,
@@ -47,11 +50,28 @@ from ._creation import (
     randn,
     randn_like,
     randperm,
+    seed,
     set_default_dtype,
+    set_rng_state,
     tensor,
     uint8,
     zeros,
     zeros_like,
+)
+from ._runtime import (
+    Size,
+    are_deterministic_algorithms_enabled,
+    compile,
+    get_float32_matmul_precision,
+    get_num_interop_threads,
+    get_num_threads,
+    inference_mode,
+    is_inference_mode_enabled,
+    set_float32_matmul_precision,
+    set_num_interop_threads,
+    set_num_threads,
+    set_printoptions,
+    use_deterministic_algorithms,
 )
 from ._engine import BackwardObserver, backward, grad, observe, topological_order
 from ._function import Function
@@ -70,6 +90,7 @@ from .ops.activation import *  # noqa: F403
 from .ops.arithmetic import *  # noqa: F403
 from .ops.compare import *  # noqa: F403
 from .ops.indexing import *  # noqa: F403
+from .ops.legacy import *  # noqa: F403
 from .ops.reduction import *  # noqa: F403
 from .ops.shape import *  # noqa: F403
 from .ops.sorting import *  # noqa: F403

@@ -34,16 +34,94 @@ _rng: np.random.Generator | None = None
 def manual_seed(seed: Any) -> np.random.Generator:
     """Seed the generator behind rand, randn, randint, randperm and dropout."""
     global _rng
+    _initial_seed[0] = int(seed)
     _rng = np.random.default_rng(seed)
     return _rng
 
 
-def generator() -> np.random.Generator:
-    """The current global random generator (numpy ``Generator``)."""
+def generator(gen: Any = None) -> np.random.Generator:
+    """The numpy ``Generator`` behind ``gen`` (a ``Generator``), or the global one when gen is None."""
+    if gen is not None:
+        if not isinstance(gen, Generator):
+            raise TypeError(f"generator must be an autograd_core.Generator, got {type(gen).__name__}")
+        return gen._np
     global _rng
     if _rng is None:
         _rng = np.random.default_rng()
     return _rng
+
+
+class Generator:
+    """A random generator of its own (PyTorch's ``torch.Generator``): ``Generator().manual_seed(42)``."""
+
+    def __init__(self, device: Any = "cpu") -> None:
+        check_device(device, "Generator")
+        self._seed = int(np.random.SeedSequence().entropy % (2**63))
+        self._np = np.random.default_rng(self._seed)
+
+    def manual_seed(self, seed: int) -> Generator:
+        self._seed = int(seed)
+        self._np = np.random.default_rng(self._seed)
+        return self
+
+    def seed(self) -> int:
+        return self.manual_seed(int(np.random.SeedSequence().entropy % (2**63)))._seed
+
+    def initial_seed(self) -> int:
+        return self._seed
+
+    def get_state(self) -> Tensor:
+        return _state_tensor(self._np)
+
+    def set_state(self, state: Tensor) -> Generator:
+        _load_state(self._np, state)
+        return self
+
+    @property
+    def device(self) -> Any:
+        from ._device import CPU
+
+        return CPU
+
+
+def _state_tensor(g: np.random.Generator) -> Tensor:
+    import json
+
+    return _make(np.frombuffer(json.dumps(g.bit_generator.state).encode(), dtype=np.uint8).copy(), None, False)
+
+
+def _load_state(g: np.random.Generator, state: Tensor) -> None:
+    import json
+
+    try:
+        g.bit_generator.state = json.loads(bytes(np.asarray(state._data, dtype=np.uint8)).decode())
+    except (ValueError, TypeError, UnicodeDecodeError) as e:
+        raise RuntimeError(f"set_rng_state: not a state from get_rng_state ({e})") from None
+
+
+def get_rng_state() -> Tensor:
+    """The global generator's state, as a uint8 tensor (restore it with ``set_rng_state``)."""
+    return _state_tensor(generator())
+
+
+def set_rng_state(state: Tensor) -> None:
+    """Restore the global generator's state from ``get_rng_state()``."""
+    _load_state(generator(), state)
+
+
+_initial_seed: list[int] = [0]
+
+
+def seed() -> int:
+    """Seed the global generator non-deterministically; returns the seed."""
+    s = int(np.random.SeedSequence().entropy % (2**63))
+    manual_seed(s)
+    return s
+
+
+def initial_seed() -> int:
+    """The seed last given to ``manual_seed`` (or ``seed``)."""
+    return _initial_seed[0]
 
 
 def _new(arr: np.ndarray, requires_grad: bool) -> Tensor:
@@ -79,8 +157,32 @@ def from_numpy(arr: np.ndarray) -> Tensor:
     return _make(arr, None, False)
 
 
+_gen = generator  # the random factories' ``generator=`` keyword shadows the function's name
+
+
 def _check_device(device: Any) -> None:
     check_device(device, "tensor creation")
+
+
+_IGNORED = ("layout", "pin_memory", "memory_format", "non_blocking")  # no meaning on dense CPU tensors
+
+
+def _sized(size: Sequence[Any], kw: dict, fn: str) -> tuple[int, ...]:
+    """The shape from ``*size`` or ``size=``, refusing keywords PyTorch does not have."""
+    extra = set(kw) - {"size", *_IGNORED}
+    if extra:
+        raise TypeError(f"{fn}() got an unexpected keyword argument {sorted(extra)[0]!r}")
+    if "size" in kw:
+        if size:
+            raise TypeError(f"{fn}() got multiple values for argument 'size'")
+        size = (kw["size"],)
+    return _size(size)
+
+
+def _check_kw(kw: dict, fn: str) -> None:
+    extra = set(kw) - set(_IGNORED)
+    if extra:
+        raise TypeError(f"{fn}() got an unexpected keyword argument {sorted(extra)[0]!r}")
 
 
 def _size(size: Sequence[Any]) -> tuple[int, ...]:
@@ -93,21 +195,21 @@ def _float(dtype: Any) -> np.dtype:
     return _dt._default_float if dtype is None else np.dtype(dtype)
 
 
-def zeros(*size: Any, dtype: Any = None, requires_grad: bool = False, device: Any = None) -> Tensor:
+def zeros(*size: Any, dtype: Any = None, requires_grad: bool = False, device: Any = None, **kw: Any) -> Tensor:
     """Tensor of zeros (default float32)."""
     _check_device(device)
-    return _new(np.zeros(_size(size), dtype=_float(dtype)), requires_grad)
+    return _new(np.zeros(_sized(size, kw, "zeros"), dtype=_float(dtype)), requires_grad)
 
 
-def ones(*size: Any, dtype: Any = None, requires_grad: bool = False, device: Any = None) -> Tensor:
+def ones(*size: Any, dtype: Any = None, requires_grad: bool = False, device: Any = None, **kw: Any) -> Tensor:
     """Tensor of ones (default float32)."""
     _check_device(device)
-    return _new(np.ones(_size(size), dtype=_float(dtype)), requires_grad)
+    return _new(np.ones(_sized(size, kw, "ones"), dtype=_float(dtype)), requires_grad)
 
 
-def empty(*size: Any, dtype: Any = None, requires_grad: bool = False, device: Any = None) -> Tensor:
+def empty(*size: Any, dtype: Any = None, requires_grad: bool = False, device: Any = None, **kw: Any) -> Tensor:
     """Uninitialised in PyTorch; zeros here (numpy's empty would expose garbage to learners)."""
-    return zeros(*size, dtype=dtype, requires_grad=requires_grad, device=device)
+    return zeros(*size, dtype=dtype, requires_grad=requires_grad, device=device, **kw)
 
 
 def _scalar_dtype(value: Any) -> np.dtype:
@@ -156,19 +258,22 @@ def eye(n: int, m: int | None = None, dtype: Any = None, requires_grad: bool = F
     return _new(np.eye(n, m, dtype=_float(dtype)), requires_grad)
 
 
-def rand(*size: Any, dtype: Any = None, requires_grad: bool = False, device: Any = None) -> Tensor:
+def rand(*size: Any, dtype: Any = None, requires_grad: bool = False, device: Any = None,
+         generator: Any = None, **kw: Any) -> Tensor:
     """Uniform samples in [0, 1)."""
     _check_device(device)
-    return _new(generator().random(_size(size)).astype(_float(dtype)), requires_grad)
+    return _new(_gen(generator).random(_sized(size, kw, "rand")).astype(_float(dtype)), requires_grad)
 
 
-def randn(*size: Any, dtype: Any = None, requires_grad: bool = False, device: Any = None) -> Tensor:
+def randn(*size: Any, dtype: Any = None, requires_grad: bool = False, device: Any = None,
+          generator: Any = None, **kw: Any) -> Tensor:
     """Standard normal samples."""
     _check_device(device)
-    return _new(generator().standard_normal(_size(size)).astype(_float(dtype)), requires_grad)
+    return _new(_gen(generator).standard_normal(_sized(size, kw, "randn")).astype(_float(dtype)), requires_grad)
 
 
-def randint(*args: Any, size: Any = None, dtype: Any = None, device: Any = None) -> Tensor:
+def randint(*args: Any, size: Any = None, dtype: Any = None, device: Any = None, generator: Any = None,
+            requires_grad: bool = False, **kw: Any) -> Tensor:
     """``randint(high, size)`` or ``randint(low, high, size)``: integers in [low, high) (int64)."""
     _check_device(device)
     args = list(args)
@@ -184,38 +289,54 @@ def randint(*args: Any, size: Any = None, dtype: Any = None, device: Any = None)
         raise TypeError("randint() takes (high, size) or (low, high, size)")
     if high <= low:
         raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} >= to={high}")
-    return _make(generator().integers(low, high, size=tuple(size)).astype(int64 if dtype is None else dtype),
+    _check_kw(kw, "randint")
+    return _make(_gen(generator).integers(low, high, size=tuple(size)).astype(int64 if dtype is None else dtype),
                  None, False)
 
 
-def randperm(n: int, dtype: Any = None) -> Tensor:
+def randperm(n: int, dtype: Any = None, generator: Any = None, device: Any = None, **kw: Any) -> Tensor:
     """A random permutation of 0..n-1 (int64)."""
-    return _make(generator().permutation(n).astype(int64 if dtype is None else dtype), None, False)
+    _check_device(device)
+    _check_kw(kw, "randperm")
+    return _make(_gen(generator).permutation(n).astype(int64 if dtype is None else dtype), None, False)
 
 
 def _like(t: Tensor, dtype: Any) -> np.dtype:
     return t.dtype if dtype is None else np.dtype(dtype)
 
 
-def zeros_like(t: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+def zeros_like(t: Tensor, dtype: Any = None, requires_grad: bool = False, device: Any = None, **kw: Any) -> Tensor:
+    _check_device(device)
+    _check_kw(kw, "zeros_like")
     return _new(np.zeros(t.shape, dtype=_like(t, dtype)), requires_grad)
 
 
-def ones_like(t: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+def ones_like(t: Tensor, dtype: Any = None, requires_grad: bool = False, device: Any = None, **kw: Any) -> Tensor:
+    _check_device(device)
+    _check_kw(kw, "ones_like")
     return _new(np.ones(t.shape, dtype=_like(t, dtype)), requires_grad)
 
 
-def empty_like(t: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+def empty_like(t: Tensor, dtype: Any = None, requires_grad: bool = False, device: Any = None, **kw: Any) -> Tensor:
+    _check_device(device)
+    _check_kw(kw, "empty_like")
     return zeros_like(t, dtype, requires_grad)
 
 
-def full_like(t: Tensor, fill_value: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+def full_like(t: Tensor, fill_value: Any, dtype: Any = None, requires_grad: bool = False, device: Any = None,
+              **kw: Any) -> Tensor:
+    _check_device(device)
+    _check_kw(kw, "full_like")
     return _new(np.full(t.shape, fill_value, dtype=_like(t, dtype)), requires_grad)
 
 
-def rand_like(t: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+def rand_like(t: Tensor, dtype: Any = None, requires_grad: bool = False, device: Any = None, **kw: Any) -> Tensor:
+    _check_device(device)
+    _check_kw(kw, "rand_like")
     return _new(generator().random(t.shape).astype(_like(t, dtype)), requires_grad)
 
 
-def randn_like(t: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+def randn_like(t: Tensor, dtype: Any = None, requires_grad: bool = False, device: Any = None, **kw: Any) -> Tensor:
+    _check_device(device)
+    _check_kw(kw, "randn_like")
     return _new(generator().standard_normal(t.shape).astype(_like(t, dtype)), requires_grad)

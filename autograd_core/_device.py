@@ -45,11 +45,7 @@ class device:  # noqa: N801  (PyTorch's name)
         return f"device(type='{self.type}'{idx})"
 
     def __eq__(self, other: object) -> bool:
-        if isinstance(other, str):
-            try:
-                other = device(other)
-            except (RuntimeError, TypeError):
-                return False
+        # a string is never equal to a device, as in PyTorch (compare str(d) == "cpu" or d.type == "cpu")
         return isinstance(other, device) and (self.type, self.index) == (other.type, other.index)
 
     def __hash__(self) -> int:

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from . import _engine, _inplace, linalg
+from . import _engine, _inplace, linalg, sparse
 from ._tensor import Tensor, _make, bump_version
 from .ops import (
     activation,
@@ -35,7 +35,7 @@ from .ops import (
 
 # The families, in the order their declarations are bound (a later one may not redefine a name).
 FAMILIES = (arithmetic, unary, activation, compare, reduction, shape, indexing, softmax, _inplace, linalg, legacy,
-            sorting, scatter, padding, resample)
+            sorting, scatter, padding, resample, sparse)
 
 
 # ---------------------------------------------------------------------- methods that are not ops

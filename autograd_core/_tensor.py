@@ -52,8 +52,21 @@ class Tensor:
     __array_priority__ = 1000
     __hash__ = object.__hash__
 
-    def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None) -> None:
-        self._data = _to_array(data, dtype, copy=False)
+    def __init__(self, *data: Any, requires_grad: bool = False, dtype: Any = None, device: Any = None) -> None:
+        # PyTorch's legacy constructor: Tensor(2, 3) / Tensor(size) is an uninitialised (here zero) tensor of that
+        # shape, Tensor(data) a copy of data in the default float dtype unless dtype= says otherwise.
+        _device.check_device(device, "Tensor()")
+        if not data or all(isinstance(d, (int, np.integer)) and not isinstance(d, bool) for d in data):
+            arr = np.zeros(tuple(int(d) for d in data) if data else (0,), dtype=dtype or _dtypes._default_float)
+        elif len(data) == 1 and isinstance(data[0], tuple) and data[0] and all(
+                isinstance(d, (int, np.integer)) for d in data[0]) and type(data[0]).__name__ == "Size":
+            arr = np.zeros(data[0], dtype=dtype or _dtypes._default_float)
+        elif len(data) == 1:
+            arr = _to_array(data[0], dtype or _dtypes._default_float, copy=False)
+        else:
+            raise TypeError(f"Tensor(): expected sizes (ints) or one sequence of data, got {len(data)} arguments "
+                            f"of types {[type(d).__name__ for d in data]}")
+        self._data = arr
         self._rg = False
         self.grad_fn = None
         self._vc = [0]

@@ -26,7 +26,7 @@ class Tensor:
     _out_idx: int
     __array_priority__: int
     def __hash__(self) -> int: ...
-    def __init__(self, data: Any, requires_grad: builtins.bool = ..., dtype: Any = ...) -> None: ...
+    def __init__(self, *data: Any, requires_grad: builtins.bool = ..., dtype: Any = ..., device: Any = ...) -> None: ...
     @property
     def data(self) -> Tensor: ...
     @data.setter
@@ -336,8 +336,48 @@ class Tensor:
         """self: tensors already live on the CPU."""
     def cuda(self, device: Any = ..., non_blocking: builtins.bool = ..., memory_format: Any = ...) -> Tensor:
         """Always an error: no CUDA device is available."""
+    def type(self, dtype: Any = ..., non_blocking: builtins.bool = ..., **kwargs: Any) -> Any:
+        """``t.type()`` is the type name ('torch.FloatTensor'); ``t.type(dtype_or_name)`` casts."""
     @property
     def is_cuda(self) -> Any: ...
+    def new_zeros(self, *size: Any, dtype: Any = ..., device: Any = ..., requires_grad: builtins.bool = ..., **_: Any) -> Tensor:
+        """zeros of ``size``, with self's dtype unless given."""
+    def new_ones(self, *size: Any, dtype: Any = ..., device: Any = ..., requires_grad: builtins.bool = ..., **_: Any) -> Tensor:
+        """ones of ``size``, with self's dtype unless given."""
+    def new_empty(self, *size: Any, dtype: Any = ..., device: Any = ..., requires_grad: builtins.bool = ..., **_: Any) -> Tensor:
+        """An uninitialised (here zero) tensor of ``size``, with self's dtype unless given."""
+    def new_full(self, size: Any, fill_value: Any, dtype: Any = ..., device: Any = ..., requires_grad: builtins.bool = ..., **_: Any) -> Tensor:
+        """``fill_value`` everywhere in ``size``, with self's dtype unless given."""
+    def new_tensor(self, data: Any, dtype: Any = ..., device: Any = ..., requires_grad: builtins.bool = ..., **_: Any) -> Tensor:
+        """A copy of ``data`` as a leaf, with self's dtype unless given."""
+    def normal_(self, mean: builtins.float = ..., std: builtins.float = ..., *, generator: Any = ...) -> Tensor:
+        """Fill with samples of N(mean, std**2)."""
+    def uniform_(self, a: builtins.float = ..., b: builtins.float = ...) -> Tensor:
+        """Fill with samples of U[a, b)."""
+    def bernoulli_(self, p: Any = ...) -> Tensor:
+        """Fill with 0/1 samples, 1 with probability p (a number or a tensor broadcast to self)."""
+    def exponential_(self, lambd: builtins.float = ...) -> Tensor:
+        """Fill with samples of Exp(lambd) (density lambd * exp(-lambd x))."""
+    def log_normal_(self, mean: builtins.float = ..., std: builtins.float = ...) -> Tensor:
+        """Fill with exp(N(mean, std**2)) samples."""
+    def cauchy_(self, median: builtins.float = ..., sigma: builtins.float = ...) -> Tensor:
+        """Fill with Cauchy(median, sigma) samples."""
+    def geometric_(self, p: builtins.float) -> Tensor:
+        """Fill with the number of Bernoulli(p) trials up to the first success (1, 2, ...)."""
+    def random_(self, from_: builtins.int = ..., to: builtins.int | None = ...) -> Tensor:
+        """Fill with integers uniform in [from, to) (``random_(to)`` is [0, to))."""
+    def multinomial(self, num_samples: builtins.int, replacement: builtins.bool = ..., *, generator: Any = ...) -> Tensor:
+        """Indices drawn from each row's (unnormalised) weights: (num_samples,) or (rows, num_samples), int64."""
+    def bernoulli(self, p: builtins.float | None = ..., *, generator: Any = ...) -> Tensor:
+        """0/1 samples with probabilities ``input`` (or the constant ``p``), in input's dtype."""
+    def is_contiguous(self, memory_format: Any = ...) -> builtins.bool: ...
+    def stride(self, dim: builtins.int | None = ...) -> Any: ...
+    def storage_offset(self) -> Any: ...
+    def data_ptr(self) -> Any: ...
+    def share_memory_(self) -> Tensor: ...
+    def is_shared(self) -> Any: ...
+    def pin_memory(self, device: Any = ...) -> Any: ...
+    def is_pinned(self, device: Any = ...) -> Any: ...
     def __iter__(self) -> Any: ...
     def __and__(self, other: Any) -> Tensor: ...
     def __rand__(self, other: Any) -> Tensor: ...

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 import autograd_core as ag
-from autograd_core import Tensor
+from autograd_core import Tensor, _device
 from autograd_core._function import sequence_mark
 from autograd_core._tensor import bump_version
 
@@ -324,12 +324,40 @@ class Module:
                         t._grad = ag.tensor(t._grad._data.astype(dt))
         return self
 
-    def to(self, dtype: Any = None, *args: Any, **kwargs: Any) -> Module:
-        """Cast floating-point parameters and buffers to ``dtype`` in place (devices: 'cpu' only)."""
-        dtype = kwargs.get("dtype", dtype)
-        if isinstance(dtype, str) and dtype == "cpu":
-            return self
+    def to(self, *args: Any, **kwargs: Any) -> Module:
+        """``to(device)``, ``to(dtype)``, ``to(device, dtype)``, ``to(tensor)``: cast floating-point parameters and
+        buffers in place; the CPU is the only device (another one is a RuntimeError naming the fix)."""
+        dtype, dev = kwargs.pop("dtype", None), kwargs.pop("device", None)
+        kwargs.pop("non_blocking", None)
+        kwargs.pop("memory_format", None)
+        if kwargs:
+            raise TypeError(f"Module.to() got an unexpected keyword argument {next(iter(kwargs))!r}")
+        for a in args:
+            if isinstance(a, Tensor):
+                dtype = a.dtype
+            elif a is None or isinstance(a, bool):
+                continue
+            elif isinstance(a, (str, _device.device)) or isinstance(a, int):
+                dev = a
+            else:
+                dtype = a
+        _device.check_device(dev, f"{type(self).__name__}.to")
+        if dtype is not None and np.dtype(dtype).kind not in "fc":
+            raise TypeError(f"nn.Module.to only accepts floating point or complex dtypes, but got desired "
+                            f"dtype={np.dtype(dtype).name}")
         return self if dtype is None else self._cast(dtype)
+
+    def cuda(self, device: Any = None) -> Module:
+        """Always an error: no CUDA device is available."""
+        _device.check_device("cuda" if device is None else f"cuda:{device}" if isinstance(device, int) else device,
+                             f"{type(self).__name__}.cuda")
+        return self
+
+    def share_memory(self) -> Module:
+        """Parameters in memory other processes can see: numpy memory already is, for forked workers."""
+        for t in list(self.parameters()) + list(self.buffers()):
+            t.share_memory_()
+        return self
 
     def float(self) -> Module:
         return self._cast(np.float32)

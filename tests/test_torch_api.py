@@ -78,3 +78,297 @@ def test_format_of_a_0d_tensor_formats_its_value_and_others_refuse_a_spec():
         assert f"{v}" == str(v), lib
         with pytest.raises(TypeError, match="unsupported format string"):
             f"{v:.2f}"
+
+
+# ---------------------------------------------------------------------- devices
+def test_device_selection_lines_run_unchanged_and_pick_the_cpu():
+    for mod in (ag, torch):
+        dev = mod.device("cuda" if mod.cuda.is_available() else "cpu")
+        assert str(dev) == "cpu" and dev.type == "cpu" and dev.index is None and dev != "cpu"
+        assert repr(mod.device("cuda", 1)) == "device(type='cuda', index=1)" and str(mod.device("cuda:1")) == "cuda:1"
+        assert mod.device(dev) == dev and mod.device("cpu") != mod.device("cuda")
+        x = mod.ones(2).to(dev)
+        assert x.device == dev and x.is_cuda is False and str(x.device) == "cpu"
+        assert x.to(dev, mod.float64).dtype == mod.float64 and x.to(device=dev, dtype=mod.float64).dtype == mod.float64
+        assert x.to(x) is x and x.cpu() is x and x.to("cpu") is x
+    assert ag.accelerator.is_available() is torch.accelerator.is_available() is False
+    assert ag.accelerator.current_accelerator() is None and ag.cuda.device_count() == 0
+    ag.backends.cudnn.benchmark = True  # a flag programs set: kept, changes nothing
+    assert ag.backends.cudnn.benchmark and ag.backends.mps.is_available() is False
+    ag.cuda.manual_seed(0)
+    ag.cuda.manual_seed_all(0)  # harmless on a CPU build of torch too
+
+
+def test_asking_for_another_device_is_a_runtime_error_naming_the_fix():
+    x = ag.ones(2)
+    for call in (lambda: x.cuda(), lambda: x.to("cuda"), lambda: x.to(ag.device("cuda", 0)),
+                 lambda: ag.zeros(2, device="cuda"), lambda: ag.tensor([1.0], device="mps"),
+                 lambda: nn.Linear(2, 2).cuda(), lambda: nn.Linear(2, 2).to("cuda:0")):
+        with pytest.raises(RuntimeError, match="not available: autograd_core runs on the CPU only.*is_available"):
+            call()
+    with pytest.raises(RuntimeError, match="Expected one of cpu"):
+        ag.device("gpu")
+    with pytest.raises(RuntimeError, match="Expected one of cpu"):
+        torch.device("gpu")
+
+
+def test_module_to_device_and_dtype_as_pytorch():
+    for lib, mod in (("ag", nn), ("torch", torch.nn)):
+        m = mod.Linear(2, 3)
+        assert m.to("cpu") is m and m.to(ag.device("cpu") if lib == "ag" else torch.device("cpu")) is m
+        m.to("cpu", (ag if lib == "ag" else torch).float64)
+        assert m.weight.dtype == (ag if lib == "ag" else torch).float64, lib
+        with pytest.raises(TypeError, match="only accepts floating point"):
+            m.to((ag if lib == "ag" else torch).int64)
+        assert m.share_memory() is m
+
+
+# ---------------------------------------------------------------------- legacy constructors and methods
+def test_legacy_constructors_match_pytorch():
+    for mod in (ag, torch):
+        assert mod.Tensor(2, 3).shape == (2, 3) and mod.Tensor(2, 3).dtype == mod.float32
+        assert mod.Tensor([1, 2]).dtype == mod.float32 and mod.Tensor().shape == (0,) and mod.Tensor(3).shape == (3,)
+        assert mod.FloatTensor([1, 2]).dtype == mod.float32 and mod.LongTensor([1, 2]).dtype == mod.int64
+        assert mod.DoubleTensor(2).shape == (2,) and mod.ByteTensor([1]).dtype == mod.uint8
+        assert mod.BoolTensor([True]).dtype == mod.bool
+        f = mod.FloatTensor(2, 2)
+        assert isinstance(f, mod.FloatTensor) and not isinstance(f, mod.LongTensor) and isinstance(f, mod.Tensor)
+        assert f.type() == "torch.FloatTensor" and f.double().type() == "torch.DoubleTensor"
+        assert f.type(mod.int64).dtype == mod.int64 and f.type("torch.LongTensor").dtype == mod.int64
+        assert f.type(mod.DoubleTensor).dtype == mod.float64
+        assert mod.zeros(size=(2, 3)).shape == (2, 3) and mod.empty(size=(1, 2)).shape == (1, 2)
+
+
+def test_new_factories_keep_the_source_dtype_as_pytorch():
+    for mod in (ag, torch):
+        x = mod.ones(2, dtype=mod.float64)
+        for t, shape in ((x.new_zeros(2, 3), (2, 3)), (x.new_ones((4,)), (4,)), (x.new_empty(1), (1,)),
+                         (x.new_full((2,), 7.0), (2,)), (x.new_tensor([1, 2, 3]), (3,))):
+            assert t.dtype == mod.float64 and tuple(t.shape) == shape and not t.requires_grad
+        assert x.new_full((2,), 7).tolist() == [7.0, 7.0]
+        assert x.new_zeros(2, dtype=mod.int64).dtype == mod.int64
+        assert x.new_ones(2, requires_grad=True).requires_grad
+
+
+def test_in_place_samplers_fill_with_the_right_distribution_and_refuse_grad_leaves():
+    ag.manual_seed(0)
+    n = 200_000
+    cases = {
+        "normal_": (lambda t: t.normal_(2.0, 0.5), 2.0, 0.5),
+        "uniform_": (lambda t: t.uniform_(-1.0, 3.0), 1.0, 4.0 / np.sqrt(12)),
+        "exponential_": (lambda t: t.exponential_(2.0), 0.5, 0.5),
+        "bernoulli_": (lambda t: t.bernoulli_(0.3), 0.3, np.sqrt(0.21)),
+        "log_normal_": (lambda t: t.log_normal_(0.0, 0.25), np.exp(0.25**2 / 2),
+                        np.sqrt((np.exp(0.25**2) - 1) * np.exp(0.25**2))),
+        "geometric_": (lambda t: t.geometric_(0.5), 2.0, np.sqrt(2.0)),
+    }
+    for name, (fill, mean, std) in cases.items():
+        t = ag.zeros(n, dtype=ag.float64)
+        assert fill(t) is t and t._version == 1, name
+        a = t.numpy()
+        assert abs(a.mean() - mean) < 6 * std / np.sqrt(n) and abs(a.std() - std) < 0.02 * std + 1e-3, name
+    r = ag.zeros(1000, dtype=ag.int64).random_(3, 7)
+    assert set(r.tolist()) == {3, 4, 5, 6}
+    for mod in (ag, torch):
+        p = mod.zeros(3, requires_grad=True)
+        with pytest.raises(RuntimeError, match="a leaf Variable that requires grad"):
+            p.normal_()
+        with mod.no_grad():
+            p.uniform_(-0.1, 0.1)  # how nn.init writes parameters
+        assert p.abs().max() <= 0.1 and p.requires_grad
+        with pytest.raises(RuntimeError, match="normal_? expects std >= 0.0"):
+            mod.zeros(2).normal_(0.0, -1.0)
+
+
+def test_multinomial_shapes_statistics_and_errors_as_pytorch():
+    ag.manual_seed(1)
+    w = [0.1, 0.0, 0.6, 0.3]
+    for mod in (ag, torch):
+        s = mod.multinomial(mod.tensor(w), 50_000, replacement=True)
+        assert s.dtype == mod.int64 and tuple(s.shape) == (50_000,)
+        np.testing.assert_allclose(np.bincount(np.asarray(s.tolist()), minlength=4) / 50_000, w, atol=0.01)
+        rows = mod.tensor([w, [1.0, 1.0, 1.0, 1.0]]).multinomial(3)
+        assert tuple(rows.shape) == (2, 3) and all(len(set(r)) == 3 for r in rows.tolist())  # no repeats
+        assert 1 not in rows.tolist()[0]  # zero weight: never drawn
+        with pytest.raises(RuntimeError, match="cannot sample n_sample > prob_dist.size"):
+            mod.multinomial(mod.tensor(w), 5)
+        with pytest.raises(RuntimeError, match="probability tensor contains either `inf`, `nan` or element < 0"):
+            mod.multinomial(mod.tensor([0.5, -0.1]), 1)
+
+
+def test_generators_and_rng_state_reproduce_streams():
+    g1, g2 = ag.Generator().manual_seed(42), ag.Generator().manual_seed(42)
+    assert ag.randn(4, generator=g1).tolist() == ag.randn(4, generator=g2).tolist()
+    assert g1.initial_seed() == 42
+    state = ag.get_rng_state()
+    a = ag.rand(5)
+    ag.set_rng_state(state)
+    assert ag.rand(5).tolist() == a.tolist()
+    ag.manual_seed(7)
+    assert ag.initial_seed() == 7
+    ds = ag.data.TensorDataset(ag.arange(10))
+    splits = [[s.indices for s in ag.data.random_split(ds, [0.7, 0.3], generator=ag.Generator().manual_seed(3))]
+              for _ in range(2)]
+    assert splits[0] == splits[1] and sorted(splits[0][0] + splits[0][1]) == list(range(10))
+
+
+def test_process_switches_programs_call_on_their_first_lines():
+    for mod in (ag, torch):
+        n = mod.get_num_threads()
+        mod.set_num_threads(1)
+        assert mod.get_num_threads() == 1
+        mod.set_num_threads(n)
+        with mod.inference_mode():
+            assert not mod.ones(1, requires_grad=True).mul(2).requires_grad
+        assert mod.is_grad_enabled()
+
+        @mod.inference_mode()
+        def f(x):
+            return x * 2
+
+        assert not f(mod.ones(1, requires_grad=True)).requires_grad
+        # (torch.compile compiles with inductor at first call: too slow for a unit test; ag returns f itself)
+        assert ag.compile(f) is f and ag.compile(mode="reduce-overhead")(f) is f
+        mod.use_deterministic_algorithms(True)
+        assert mod.are_deterministic_algorithms_enabled()
+        mod.use_deterministic_algorithms(False)
+        mod.set_float32_matmul_precision("high")
+        assert mod.get_float32_matmul_precision() == "high"
+        mod.set_float32_matmul_precision("highest")
+        assert mod.Size([2, 3]) == (2, 3) and mod.is_tensor(mod.ones(1)) and not mod.is_tensor(1.0)
+        assert mod.numel(mod.ones(2, 3)) == 6 and mod.is_floating_point(mod.ones(1))
+        assert mod.result_type(mod.ones(1, dtype=mod.int64), 1.0) == mod.float32
+        assert mod.result_type(mod.ones(1, dtype=mod.float64), mod.ones(1)) == mod.float64
+        assert mod.promote_types(mod.int32, mod.float32) == mod.float32
+        assert mod.can_cast(mod.int64, mod.float32) and not mod.can_cast(mod.float32, mod.int64)
+        x = mod.ones(2, 3)
+        assert x.is_contiguous() and not x.t().is_contiguous() and x.stride() == (3, 1) and x.t().stride(0) == 1
+
+
+# ---------------------------------------------------------------------- DataLoader
+class _Squares:
+    """A map-style dataset that both libraries' loaders accept (samples: (array, int))."""
+
+    def __len__(self):
+        return 11
+
+    def __getitem__(self, i):
+        return np.full(2, i * i, dtype=np.float32), i
+
+
+def _stream(mod):
+    info_fn = ag.data.get_worker_info if mod is ag else torch.utils.data.get_worker_info
+    base = ag.data.IterableDataset if mod is ag else torch.utils.data.IterableDataset
+
+    class Stream(base):
+        def __iter__(self):
+            info = info_fn()
+            w, n = (0, 1) if info is None else (info.id, info.num_workers)
+            return iter(range(w, 9, n))
+
+    return Stream()
+
+
+def _plain(b):
+    if isinstance(b, (list, tuple)):
+        return [_plain(v) for v in b]
+    return b.tolist() if hasattr(b, "tolist") else b
+
+
+def _batches(loader):
+    """The labels of each batch (the second field of a (x, label) batch), as plain lists."""
+    return [_plain(b)[1] if isinstance(b, (list, tuple)) and len(b) == 2 and hasattr(b[0], "shape") else _plain(b)
+            for b in loader]
+
+
+@pytest.mark.parametrize("workers", [0, 2])
+def test_dataloader_batches_and_order_match_pytorch(workers):
+    import torch.utils.data as tud
+
+    from autograd_core.utils import data as agd
+
+    for kw in (dict(batch_size=3), dict(batch_size=4, drop_last=True), dict(batch_size=None),
+               dict(batch_size=2, collate_fn=lambda b: [x for _, x in b])):
+        got = [_batches(lib.DataLoader(_Squares(), num_workers=workers, **kw)) for lib in (agd, tud)]
+        assert got[0] == got[1], kw
+    for lib, mod in ((agd, ag), (tud, torch)):
+        sampler = lib.BatchSampler(lib.SequentialSampler(range(7)), 3, drop_last=False)
+        assert list(sampler) == [[0, 1, 2], [3, 4, 5], [6]] and len(sampler) == 3
+        dl = lib.DataLoader(_Squares(), batch_sampler=sampler, num_workers=workers)
+        assert _batches(dl) == [[0, 1, 2], [3, 4, 5], [6]] and len(dl) == 3
+        # an iterable dataset split over the workers: PyTorch's round-robin order of their streams
+        assert _batches(lib.DataLoader(_stream(mod), batch_size=2, num_workers=workers)) == (
+            [[0, 1], [2, 3], [4, 5], [6, 7], [8]] if workers == 0 else [[0, 2], [1, 3], [4, 6], [5, 7], [8]])
+        x, y = next(iter(lib.DataLoader(_Squares(), batch_size=4, num_workers=workers)))
+        assert tuple(x.shape) == (4, 2) and x.dtype == mod.float32 and y.dtype == mod.int64
+
+
+def test_dataloader_shuffles_a_permutation_per_epoch_with_persistent_workers():
+    from autograd_core.utils.data import DataLoader, SubsetRandomSampler, WeightedRandomSampler
+
+    dl = DataLoader(_Squares(), batch_size=4, shuffle=True, num_workers=2, persistent_workers=True,
+                    pin_memory=True, prefetch_factor=3, generator=ag.Generator().manual_seed(0))
+    epochs = [sum(_batches(dl), []) for _ in range(2)]
+    assert all(sorted(e) == list(range(11)) for e in epochs) and epochs[0] != epochs[1]
+    pool = dl._pool
+    assert pool is not None and all(p.is_alive() for p in pool.procs)  # kept between epochs
+    again = DataLoader(_Squares(), batch_size=4, shuffle=True, generator=ag.Generator().manual_seed(0))
+    assert sum(_batches(again), []) == epochs[0]  # workers do not change the order
+    sub = DataLoader(_Squares(), batch_size=2, sampler=SubsetRandomSampler([1, 3, 5]))
+    assert sorted(sum(_batches(sub), [])) == [1, 3, 5]
+    ag.manual_seed(0)
+    w = DataLoader(_Squares(), batch_size=100, sampler=WeightedRandomSampler([0.0] * 10 + [1.0], 100))
+    assert set(sum(_batches(w), [])) == {10}
+
+
+def test_worker_seeds_init_fn_and_worker_errors():
+    from autograd_core.utils.data import DataLoader, Dataset
+
+    class Rand(Dataset):
+        def __len__(self):
+            return 4
+
+        def __getitem__(self, i):
+            info = ag.data.get_worker_info()
+            return np.array([info.id, ag.rand(1).item()]), i
+
+    rows = np.concatenate([b[0].numpy() for b in DataLoader(Rand(), batch_size=1, num_workers=2)])
+    assert set(rows[:, 0]) == {0.0, 1.0} and len(set(rows[:, 1])) == 4  # each worker has its own stream
+    assert ag.data.get_worker_info() is None
+
+    class Bad(_Squares):
+        def __getitem__(self, i):
+            if i == 5:
+                raise KeyError("no sample 5")
+            return super().__getitem__(i)
+
+    with pytest.raises(KeyError, match="Caught KeyError in DataLoader worker process .*no sample 5"):
+        list(DataLoader(Bad(), batch_size=2, num_workers=2))
+
+    class Dies(_Squares):
+        def __getitem__(self, i):
+            if i == 5:
+                import os
+
+                os._exit(1)
+            return super().__getitem__(i)
+
+    with pytest.raises(RuntimeError, match=r"DataLoader worker \(pid\(s\) \d+.*\) exited unexpectedly"):
+        list(DataLoader(Dies(), batch_size=2, num_workers=2))
+
+
+def test_dataloader_option_errors_match_pytorch():
+    import torch.utils.data as tud
+
+    from autograd_core.utils import data as agd
+
+    cases = [dict(num_workers=-1), dict(persistent_workers=True), dict(prefetch_factor=2), dict(timeout=-1),
+             dict(shuffle=True, sampler=[0, 1]), dict(batch_size=None, drop_last=True),
+             dict(batch_sampler=[[0]], batch_size=2), dict(batch_size=0)]
+    for kw in cases:
+        msgs = []
+        for lib in (agd, tud):
+            with pytest.raises(ValueError) as e:
+                lib.DataLoader(_Squares(), **kw)
+            msgs.append(str(e.value))
+        assert msgs[0] == msgs[1], kw

@@ -1,9 +1,19 @@
-"""``autograd_core.data``: datasets, loaders, shipped datasets, toy problems and augmentations
-(the counterpart of ``torch.utils.data`` plus the course's data)."""
+"""``autograd_core.data``: datasets, loaders, samplers, shipped datasets, toy problems and augmentations
+(the counterpart of ``torch.utils.data``, also reachable as ``autograd_core.utils.data``, plus the course's data)."""
 
 from . import datasets, transforms
-from .dataset import ConcatDataset, Dataset, Subset, TensorDataset, random_split
+from ._workers import WorkerInfo, get_worker_info
+from .dataset import ConcatDataset, Dataset, IterableDataset, Subset, TensorDataset, random_split
 from .loader import DataLoader, default_collate
+from .sampler import (
+    BatchSampler,
+    RandomSampler,
+    Sampler,
+    SequentialSampler,
+    SubsetRandomSampler,
+    WeightedRandomSampler,
+)
 
-__all__ = ["ConcatDataset", "DataLoader", "Dataset", "Subset", "TensorDataset", "datasets", "default_collate",
-           "random_split", "transforms"]
+__all__ = ["BatchSampler", "ConcatDataset", "DataLoader", "Dataset", "IterableDataset", "RandomSampler", "Sampler",
+           "SequentialSampler", "Subset", "SubsetRandomSampler", "TensorDataset", "WeightedRandomSampler",
+           "WorkerInfo", "datasets", "default_collate", "get_worker_info", "random_split", "transforms"]

@@ -8,7 +8,6 @@ from typing import Any
 
 import numpy as np
 
-from .._creation import generator
 from .._tensor import Tensor
 
 
@@ -23,6 +22,20 @@ class Dataset:
 
     def __add__(self, other: Dataset) -> ConcatDataset:
         return ConcatDataset([self, other])
+
+
+class IterableDataset(Dataset):
+    """Stream-style dataset: subclasses implement ``__iter__``. With worker processes every worker iterates its own
+    copy; use ``get_worker_info()`` inside ``__iter__`` to give each worker its share."""
+
+    def __iter__(self) -> Any:
+        raise NotImplementedError(f"{type(self).__name__} must implement __iter__")
+
+    def __getitem__(self, index: int) -> Any:
+        raise TypeError(f"{type(self).__name__} is an IterableDataset: it is iterated, not indexed")
+
+    def __len__(self) -> int:
+        raise TypeError(f"{type(self).__name__} has no len()")
 
 
 class TensorDataset(Dataset):
@@ -79,7 +92,7 @@ class ConcatDataset(Dataset):
         return self.datasets[k][index - start]
 
 
-def random_split(dataset: Dataset, lengths: Sequence[float], generator_: np.random.Generator | None = None, *,
+def random_split(dataset: Dataset, lengths: Sequence[float], generator: Any = None, *,
                  seed: int | None = None) -> list[Subset]:
     """Split into non-overlapping random subsets of the given lengths (or fractions summing to 1)."""
     n = len(dataset)
@@ -91,7 +104,9 @@ def random_split(dataset: Dataset, lengths: Sequence[float], generator_: np.rand
     if sum(lengths) != n:
         raise ValueError(f"random_split: sum of input lengths ({sum(lengths)}) does not equal the length of the input "
                          f"dataset ({n})")
-    rng = generator_ if generator_ is not None else (np.random.default_rng(seed) if seed is not None else generator())
+    from .sampler import as_rng
+
+    rng = np.random.default_rng(seed) if generator is None and seed is not None else as_rng(generator)
     perm = rng.permutation(n)
     out, start = [], 0
     for k in lengths:

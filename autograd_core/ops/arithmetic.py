@@ -351,9 +351,9 @@ def neg(a: Tensor) -> Tensor:
 def matmul(a: Tensor, b: Tensor) -> Tensor:
     """Matrix product with numpy/PyTorch semantics (1-D, 2-D, batched with broadcasting)."""
     if not isinstance(a, Tensor):
-        a = Tensor(a)
+        a = Tensor(a, dtype=np.asarray(a).dtype)
     if not isinstance(b, Tensor):
-        b = Tensor(b)
+        b = Tensor(b, dtype=np.asarray(b).dtype)
     sa, sb = a.shape, b.shape
     if a.ndim == 0 or b.ndim == 0:
         raise RuntimeError(

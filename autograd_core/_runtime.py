@@ -1,0 +1,116 @@
+"""Process-wide switches PyTorch programs call on their first lines: threads, print options, inference mode,
+determinism, ``compile``, ``Size``. Each does what it can on a numpy/numba CPU engine and nothing surprising.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from ._grad_mode import STATE, _GradModeContext
+
+_DETERMINISTIC = [False]
+_MATMUL_PRECISION = ["highest"]
+
+
+class Size(tuple):
+    """A shape: a tuple of ints (PyTorch's ``torch.Size``), equal to the plain tuple with the same entries."""
+
+    def __new__(cls, sizes: Any = ()) -> Size:
+        return super().__new__(cls, (int(s) for s in sizes))
+
+    def __repr__(self) -> str:
+        return f"autograd_core.Size({list(self)})"
+
+    def numel(self) -> int:
+        return int(np.prod(self, dtype=np.int64))
+
+
+class inference_mode(_GradModeContext):  # noqa: N801  (PyTorch's name)
+    """``no_grad`` under PyTorch's newer name: a context manager or decorator; ``inference_mode(False)`` is a no-op."""
+
+    def __init__(self, mode: bool = True) -> None:
+        # inference_mode(False) leaves the grad mode as it is
+        self._mode = False if mode else STATE.grad_enabled
+
+    def _clone(self) -> inference_mode:
+        obj = object.__new__(inference_mode)
+        obj._mode = self._mode
+        return obj
+
+
+def is_inference_mode_enabled() -> bool:
+    """Whether grad recording is off (inference mode and no_grad are one mode here)."""
+    return not STATE.grad_enabled
+
+
+def set_num_threads(n: int) -> None:
+    """Threads for numba's parallel kernels (BLAS keeps its own pool; see OPENBLAS_NUM_THREADS)."""
+    if int(n) < 1:
+        raise RuntimeError(f"set_num_threads expects a positive integer, got {n}")
+    import numba
+
+    numba.set_num_threads(min(int(n), numba.config.NUMBA_NUM_THREADS))
+
+
+def get_num_threads() -> int:
+    """Threads numba's parallel kernels use."""
+    import numba
+
+    return int(numba.get_num_threads())
+
+
+def set_num_interop_threads(n: int) -> None:
+    """Accepted for compatibility: there is no inter-op thread pool."""
+    if int(n) < 1:
+        raise RuntimeError(f"set_num_interop_threads expects a positive integer, got {n}")
+
+
+def get_num_interop_threads() -> int:
+    return 1
+
+
+def set_printoptions(precision: int | None = None, threshold: int | None = None, edgeitems: int | None = None,
+                     linewidth: int | None = None, profile: str | None = None, sci_mode: bool | None = None) -> None:
+    """Print options for tensors (numpy's, which repr uses): PyTorch's keywords and profiles."""
+    opts: dict[str, Any] = {}
+    if profile is not None:
+        opts.update({"default": dict(precision=4, threshold=1000, edgeitems=3, linewidth=80),
+                     "short": dict(precision=2, threshold=1000, edgeitems=2, linewidth=80),
+                     "full": dict(precision=4, threshold=np.inf, edgeitems=3, linewidth=80)}[profile])
+    for k, v in (("precision", precision), ("threshold", threshold), ("edgeitems", edgeitems),
+                 ("linewidth", linewidth)):
+        if v is not None:
+            opts[k] = v
+    if sci_mode is not None:
+        opts["suppress"] = not sci_mode
+    np.set_printoptions(**opts)
+
+
+def use_deterministic_algorithms(mode: bool, *, warn_only: bool = False) -> None:
+    """Recorded only: every kernel here is deterministic already."""
+    _DETERMINISTIC[0] = bool(mode)
+
+
+def are_deterministic_algorithms_enabled() -> bool:
+    return _DETERMINISTIC[0]
+
+
+def set_float32_matmul_precision(precision: str) -> None:
+    """Recorded only: float32 matmuls run at full precision on the CPU."""
+    if precision not in ("highest", "high", "medium"):
+        raise RuntimeError(f"Invalid precision {precision!r}: expected 'highest', 'high' or 'medium'")
+    _MATMUL_PRECISION[0] = precision
+
+
+def get_float32_matmul_precision() -> str:
+    return _MATMUL_PRECISION[0]
+
+
+def compile(model: Callable | None = None, **kwargs: Any) -> Any:  # noqa: A001  (PyTorch's name)
+    """``torch.compile``: returns the function or module unchanged (eager execution is the only mode here)."""
+    if model is None:  # used as @compile(mode=...)
+        return lambda m: m
+    return model

@@ -21,6 +21,7 @@ from autograd_core import Tensor, _device
 from autograd_core._function import sequence_mark
 from autograd_core._tensor import bump_version
 
+from . import _module_hooks
 from .parameter import Parameter
 
 IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
@@ -74,31 +75,68 @@ class Module:
                 f"{type(self).__name__}: Module.__init__() was not called; call super().__init__() first "
                 "in your __init__"
             )
-        for hook in tuple(self._forward_pre_hooks.values()):
+        with_kw = self.__dict__.get("_hooks_with_kwargs", ())
+        for key, hook in tuple(self._forward_pre_hooks.items()):
+            if key in with_kw:
+                res = hook(self, args, kwargs)
+                if res is not None:
+                    args, kwargs = res
+                continue
             res = hook(self, args)
             if res is not None:
                 args = res if isinstance(res, tuple) else (res,)
+        bw, call = self.__dict__.get("_backward_hooks"), None
+        if bw:
+            args, call = _module_hooks.wrap_inputs(self, args)
         start = sequence_mark()
         out = self.forward(*args, **kwargs)
         # the nodes of this call have creation numbers in [start, end): ag.viz draws them as one cluster
         self.__dict__["_call_span"] = (start, sequence_mark())
-        for hook in tuple(self._forward_hooks.values()):
-            res = hook(self, args, out)
+        for key, hook in tuple(self._forward_hooks.items()):
+            res = hook(self, args, kwargs, out) if key in with_kw else hook(self, args, out)
             if res is not None:
                 out = res
+        if bw or self.__dict__.get("_backward_pre_hooks"):
+            out = _module_hooks.wrap_outputs(self, out, call)
         return out
 
-    def register_forward_hook(self, hook: Callable) -> RemovableHandle:
-        """hook(module, args, output) runs after forward; a non-None return replaces the output."""
+    def _add_hook(self, registry: str, hook: Callable, prepend: bool, with_kwargs: bool) -> RemovableHandle:
+        if registry not in self.__dict__:
+            object.__setattr__(self, registry, OrderedDict())
+        hooks = self.__dict__[registry]
         key = next(_hook_ids)
-        self._forward_hooks[key] = hook
-        return RemovableHandle(self._forward_hooks, key)
+        hooks[key] = hook
+        if prepend:
+            hooks.move_to_end(key, last=False)
+        if with_kwargs:
+            self.__dict__.setdefault("_hooks_with_kwargs", set()).add(key)
+        return RemovableHandle(hooks, key)
 
-    def register_forward_pre_hook(self, hook: Callable) -> RemovableHandle:
-        """hook(module, args) runs before forward; a non-None return replaces the arguments."""
-        key = next(_hook_ids)
-        self._forward_pre_hooks[key] = hook
-        return RemovableHandle(self._forward_pre_hooks, key)
+    def register_forward_hook(self, hook: Callable, *, prepend: bool = False, with_kwargs: bool = False,
+                              always_call: bool = False) -> RemovableHandle:
+        """hook(module, args, output) (or (module, args, kwargs, output) with_kwargs) runs after forward; a
+        non-None return replaces the output."""
+        return self._add_hook("_forward_hooks", hook, prepend, with_kwargs)
+
+    def register_forward_pre_hook(self, hook: Callable, *, prepend: bool = False,
+                                  with_kwargs: bool = False) -> RemovableHandle:
+        """hook(module, args) (or (module, args, kwargs) -> (args, kwargs) with_kwargs) runs before forward; a
+        non-None return replaces the arguments."""
+        return self._add_hook("_forward_pre_hooks", hook, prepend, with_kwargs)
+
+    def register_full_backward_hook(self, hook: Callable, prepend: bool = False) -> RemovableHandle:
+        """hook(module, grad_input, grad_output) runs when the gradients w.r.t. this call's inputs are computed; a
+        non-None return (a tuple) replaces grad_input."""
+        return self._add_hook("_backward_hooks", hook, prepend, False)
+
+    def register_backward_hook(self, hook: Callable) -> RemovableHandle:
+        """The deprecated name: behaves as ``register_full_backward_hook``."""
+        return self.register_full_backward_hook(hook)
+
+    def register_full_backward_pre_hook(self, hook: Callable, prepend: bool = False) -> RemovableHandle:
+        """hook(module, grad_output) runs when the gradients w.r.t. this call's outputs are computed; a non-None
+        return (a tuple) replaces grad_output."""
+        return self._add_hook("_backward_pre_hooks", hook, prepend, False)
 
     # ------------------------------------------------------------------ registration
     def __setattr__(self, name: str, value: Any) -> None:
@@ -211,6 +249,30 @@ class Module:
                 raise AttributeError(f"{type(mod).__name__} has no submodule `{part}` (looking up {target!r})")
             mod = mod._modules[part]
         return mod
+
+    def get_buffer(self, target: str) -> Tensor:
+        """The buffer at dotted path ``target``."""
+        mod_path, _, name = target.rpartition(".")
+        mod = self.get_submodule(mod_path) if mod_path else self
+        if name not in mod._buffers:
+            raise AttributeError(f"{mod._get_name()} has no buffer `{name}`")
+        return mod._buffers[name]
+
+    def set_submodule(self, target: str, module: Module, strict: bool = False) -> None:
+        """Replace (or add, unless strict) the submodule at dotted path ``target``."""
+        parent_path, _, name = target.rpartition(".")
+        parent = self.get_submodule(parent_path) if parent_path else self
+        if strict and name not in parent._modules:
+            raise AttributeError(f"{parent._get_name()} has no attribute `{name}`")
+        setattr(parent, name, module)
+
+    def get_extra_state(self) -> Any:
+        raise RuntimeError("Reached a code path in Module.get_extra_state() that should never be called: "
+                           "override it together with set_extra_state")
+
+    def set_extra_state(self, state: Any) -> None:
+        raise RuntimeError("Reached a code path in Module.set_extra_state() that should never be called: "
+                           "override it together with get_extra_state")
 
     def get_parameter(self, target: str) -> Parameter:
         mod_path, _, name = target.rpartition(".")
@@ -367,6 +429,24 @@ class Module:
 
     def cpu(self) -> Module:
         return self
+
+    def half(self) -> Module:
+        return self._cast(np.float16)
+
+    def bfloat16(self) -> Module:
+        raise TypeError(f"{type(self).__name__}.bfloat16: numpy has no bfloat16; use float32 (the default) or half()")
+
+    def type(self, dst_type: Any) -> Module:
+        """Cast floating-point parameters and buffers to ``dst_type``."""
+        return self._cast(dst_type)
+
+    def to_empty(self, *, device: Any = None, recurse: bool = True) -> Module:
+        """Moves to ``device`` without copying values: here (one device) the module itself."""
+        _device.check_device(device, f"{type(self).__name__}.to_empty")
+        return self
+
+    def compile(self, *args: Any, **kwargs: Any) -> None:
+        """``torch.compile`` in place: nothing to do, eager execution is the only mode here."""
 
     # ------------------------------------------------------------------ state dicts
     def state_dict(self, destination: dict | None = None, prefix: str = "",

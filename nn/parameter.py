@@ -30,7 +30,7 @@ class Parameter(Tensor):
                 f"Parameter: only floating point tensors can require gradients (got dtype {arr.dtype}); "
                 "convert the data with .float() first or pass requires_grad=False"
             )
-        super().__init__(arr, requires_grad=requires_grad)
+        super().__init__(arr, requires_grad=requires_grad, dtype=arr.dtype)
 
     def __repr__(self) -> str:
         return "Parameter containing:\n" + super().__repr__()

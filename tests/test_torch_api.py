@@ -372,3 +372,72 @@ def test_dataloader_option_errors_match_pytorch():
                 lib.DataLoader(_Squares(), **kw)
             msgs.append(str(e.value))
         assert msgs[0] == msgs[1], kw
+
+
+# ---------------------------------------------------------------------- Module API
+def _mlp(mod, lib):
+    m = mod.Sequential(mod.Linear(3, 4), mod.Tanh(), mod.Linear(4, 2)).double()
+    with (ag if lib == "ag" else torch).no_grad():
+        for i, p in enumerate(m.parameters()):
+            p.copy_((ag if lib == "ag" else torch).tensor(np.linspace(-1, 1, p.numel()).reshape(p.shape) * (i + 1)))
+    return m
+
+
+def test_module_backward_hooks_see_and_replace_gradients_as_pytorch():
+    results = []
+    for lib, mod, T in (("ag", nn, ag), ("torch", torch.nn, torch)):
+        m = _mlp(mod, lib)
+        seen = []
+        m[1].register_full_backward_hook(
+            lambda _m, gi, go, seen=seen: seen.append((np.asarray(gi[0].tolist()), np.asarray(go[0].tolist()))))
+        m[0].register_full_backward_hook(lambda _m, gi, go, seen=seen: seen.append([g is None for g in gi]))
+        m[2].register_full_backward_pre_hook(lambda _m, go: (go[0] * 2,))  # doubles everything upstream
+        h = m[2].register_forward_hook(lambda _m, args, kwargs, out: out + 1, with_kwargs=True)
+        x = T.tensor(np.arange(6.0).reshape(2, 3), requires_grad=(lib == "ag"))
+        x.requires_grad_(False)
+        out = m(x)
+        out.sum().backward()
+        h.remove()
+        results.append((seen, out.detach().numpy(), m[0].weight.grad.numpy()))
+    (s0, o0, g0), (s1, o1, g1) = results
+    for a, b in ((o0, o1), (g0, g1), (s0[0][0], s1[0][0]), (s0[0][1], s1[0][1])):
+        np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-12)
+    assert s0[1] == s1[1] == [True]  # the first layer's input needs no gradient: grad_input is (None,)
+
+
+def test_module_hook_options_and_lookup_helpers():
+    m = _mlp(nn, "ag")
+    order = []
+    m.register_forward_pre_hook(lambda _m, a: order.append("b"))
+    m.register_forward_pre_hook(lambda _m, a: order.append("a"), prepend=True)
+    m.register_forward_pre_hook(lambda _m, a, kw: ((a[0] * 0,), kw), with_kwargs=True)
+    out = m(ag.ones(1, 3, dtype=ag.float64))
+    assert order[:2] == ["a", "b"]
+    np.testing.assert_allclose(out.detach().numpy(), m(ag.zeros(1, 3, dtype=ag.float64)).detach().numpy())
+    bn = nn.BatchNorm1d(2)
+    seq = nn.Sequential(bn)
+    assert seq.get_buffer("0.running_mean") is bn.running_mean
+    seq.set_submodule("0", nn.Identity())
+    assert isinstance(seq[0], nn.Identity)
+    assert m.half()[0].weight.dtype == np.float16 and m.type(ag.float32)[0].weight.dtype == np.float32
+    with pytest.raises(TypeError, match="numpy has no bfloat16"):
+        m.bfloat16()
+
+
+def test_weight_norm_and_clipping_utilities_match_pytorch():
+    res = []
+    for mod, T in ((nn, ag), (torch.nn, torch)):
+        m = mod.Linear(3, 2).double()
+        with T.no_grad():
+            m.weight.copy_(T.tensor(np.arange(6.0).reshape(2, 3) - 2))
+            m.bias.zero_()
+        m = mod.utils.weight_norm(m)
+        assert sorted(n for n, _ in m.named_parameters()) == ["bias", "weight_g", "weight_v"]
+        m(T.tensor(np.ones((4, 3)))).pow(2).sum().backward()
+        total = mod.utils.get_total_norm([p.grad for p in m.parameters()])
+        mod.utils.clip_grads_with_norm_(m.parameters(), 1.0, total)
+        res.append([m.weight_g.grad.numpy().copy(), m.weight_v.grad.numpy().copy(), total.item()])
+        mod.utils.remove_weight_norm(m)
+        assert sorted(n for n, _ in m.named_parameters()) == ["bias", "weight"]
+    for a, b in zip(*res):
+        np.testing.assert_allclose(a, b, rtol=1e-10)

@@ -23,3 +23,5 @@ from .transformer import *  # noqa: F403
 from .upsampling import *  # noqa: F403
 
 __all__ = [n for n in dir() if not n.startswith("_")]
+
+from . import modules  # noqa: E402  (torch.nn.modules paths; after __all__, which it reads)

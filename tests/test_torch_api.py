@@ -455,3 +455,18 @@ def test_torch_nn_modules_paths_resolve():
             return ((a - b) ** 2).mean() if self.reduction == "mean" else ((a - b) ** 2).sum()
 
     assert MyLoss(reduction="sum")(ag.ones(2), ag.zeros(2)).item() == 2.0
+
+
+def test_huber_loss_with_a_float64_target_differentiates_where_torch_raises():
+    # torch 2.13 computes huber_loss(float32, float64) in float32 and then fails in backward ('Found dtype ...');
+    # ours gives torch's gradients of the same computation with the target cast first (fuzz known entry)
+    a = np.array([1.0, 2.0, -3.0], dtype=np.float32)
+    b = np.array([0.5, 1.0, 2.0])
+    x, y = ag.tensor(a, requires_grad=True), ag.tensor(b, requires_grad=True)
+    loss = nn.functional.huber_loss(x, y, delta=1.5)
+    gx, gy = ag.grad(loss, [x, y])
+    tx, ty = torch.tensor(a, requires_grad=True), torch.tensor(b.astype(np.float32), requires_grad=True)
+    tgx, tgy = torch.autograd.grad(torch.nn.functional.huber_loss(tx, ty, delta=1.5), [tx, ty])
+    assert loss.dtype == np.float32 and gx.dtype == np.float32 and gy.dtype == np.float64
+    np.testing.assert_allclose(gx.numpy(), tgx.numpy(), rtol=1e-6)
+    np.testing.assert_allclose(gy.numpy(), tgy.numpy(), rtol=1e-6)

@@ -19,6 +19,7 @@ from ._creation import (
     DTYPE_ALIASES,
     arange,
     as_tensor,
+    asarray,
     bool_,
     complex64,
     complex128,
@@ -62,6 +63,11 @@ from ._runtime import (
     Size,
     are_deterministic_algorithms_enabled,
     compile,
+    finfo,
+    get_default_device,
+    iinfo,
+    is_complex,
+    set_default_device,
     get_float32_matmul_precision,
     get_num_interop_threads,
     get_num_threads,
@@ -110,7 +116,7 @@ __all__ = [n for n in dir() if not n.startswith("_")]
 
 # Subpackages built on top of the core (nn, optim, ...) load on first use, as ``torch.nn`` is
 # reachable after ``import torch``; importing them here eagerly would point imports the wrong way.
-_LAZY = ("nn", "optim", "data", "kernels", "ml", "viz", "distributions", "utils")
+_LAZY = ("nn", "optim", "data", "kernels", "ml", "viz", "distributions", "utils", "testing")
 
 
 def __getattr__(name: str):

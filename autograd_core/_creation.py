@@ -137,8 +137,9 @@ def tensor(data: Any, dtype: Any = None, requires_grad: bool = False, device: An
     return _new(_to_array(data, dtype, copy=True), requires_grad)
 
 
-def as_tensor(data: Any, dtype: Any = None) -> Tensor:
+def as_tensor(data: Any, dtype: Any = None, device: Any = None) -> Tensor:
     """Like ``tensor`` but shares memory with an ndarray / Tensor when no conversion is needed."""
+    _check_device(device)
     if isinstance(data, Tensor) and (dtype is None or np.dtype(dtype) == data.dtype):
         return data
     return _new(_to_array(data, dtype, copy=False), False)
@@ -340,3 +341,12 @@ def randn_like(t: Tensor, dtype: Any = None, requires_grad: bool = False, device
     _check_device(device)
     _check_kw(kw, "randn_like")
     return _new(generator().standard_normal(t.shape).astype(_like(t, dtype)), requires_grad)
+
+
+def asarray(obj: Any, *, dtype: Any = None, device: Any = None, copy: bool | None = None,
+            requires_grad: bool = False) -> Tensor:
+    """``as_tensor`` with the array-API keywords: shares obj's memory unless a copy is needed or asked for."""
+    t = tensor(obj, dtype=dtype, requires_grad=requires_grad) if copy else as_tensor(obj, dtype, device)
+    if requires_grad and not t.requires_grad:
+        t = t.detach().requires_grad_()
+    return t

@@ -114,3 +114,39 @@ def compile(model: Callable | None = None, **kwargs: Any) -> Any:  # noqa: A001 
     if model is None:  # used as @compile(mode=...)
         return lambda m: m
     return model
+
+
+def finfo(dtype: Any = None) -> np.finfo:
+    """Machine limits of a float dtype (eps, max, min, tiny, resolution, bits); the default dtype when None."""
+    from . import _dtypes
+
+    dt = np.dtype(_dtypes._default_float if dtype is None else dtype)
+    if dt.kind not in "fc":
+        raise TypeError(f"torch.finfo() requires a floating point input type, got {dt.name}; use iinfo for integers")
+    return np.finfo(dt)
+
+
+def iinfo(dtype: Any) -> np.iinfo:
+    """Machine limits of an integer dtype (max, min, bits)."""
+    dt = np.dtype(dtype)
+    if dt.kind not in "iub":
+        raise TypeError(f"torch.iinfo() requires an integer input type, got {dt.name}; use finfo for floats")
+    return np.iinfo(np.uint8 if dt.kind == "b" else dt)
+
+
+def set_default_device(device: Any) -> None:
+    """Only the CPU exists: "cpu" (or None) is accepted, any other device is a RuntimeError."""
+    from ._device import check_device
+
+    check_device(device, "set_default_device")
+
+
+def get_default_device() -> Any:
+    from ._device import CPU
+
+    return CPU
+
+
+def is_complex(input: Any) -> bool:  # noqa: A002  (PyTorch's name)
+    """Whether input's dtype is complex."""
+    return input.dtype.kind == "c"

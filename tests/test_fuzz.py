@@ -84,6 +84,29 @@ EXCLUDED_API = {
     ".allclose": "returns a Python bool", ".equal": "returns a Python bool",
     ".half": "float16: numpy's and torch's half arithmetic round differently by design",
 }
+# PyTorch's device, legacy and process API: not ops; each is checked against torch in tests/test_torch_api.py
+_API_TESTS = "tests/test_torch_api.py"
+EXCLUDED_API.update({f"M.{n}": f"legacy constructor ({_API_TESTS})" for n in (
+    "BoolTensor ByteTensor CharTensor DoubleTensor FloatTensor HalfTensor IntTensor LongTensor ShortTensor").split()})
+EXCLUDED_API.update({f"M.{n}": f"process/device state, not an op ({_API_TESTS})" for n in (
+    "Generator Size device compile finfo iinfo get_default_device set_default_device "
+    "are_deterministic_algorithms_enabled "
+    "use_deterministic_algorithms get_float32_matmul_precision set_float32_matmul_precision get_num_threads "
+    "set_num_threads get_num_interop_threads set_num_interop_threads get_rng_state set_rng_state seed initial_seed "
+    "inference_mode is_inference_mode_enabled set_printoptions").split()})
+EXCLUDED_API.update({f"M.{n}": f"random: streams differ by design ({_API_TESTS})" for n in
+                     ("multinomial", "normal", "bernoulli", "poisson")})
+EXCLUDED_API.update({f"M.{n}": f"returns a Python value or dtype, not a tensor ({_API_TESTS})" for n in
+                     ("is_tensor", "is_floating_point", "is_complex", "numel", "result_type", "promote_types",
+                      "can_cast")})
+EXCLUDED_API["M.asarray"] = "creation (as M.as_tensor)"
+EXCLUDED_API.update({f".{n}": f"random in-place fill: streams differ by design ({_API_TESTS})" for n in (
+    "normal_ uniform_ bernoulli_ bernoulli exponential_ log_normal_ cauchy_ geometric_ random_ multinomial").split()})
+EXCLUDED_API.update({f".{n}": f"device/memory introspection, not an op ({_API_TESTS})" for n in (
+    "cuda is_cuda is_contiguous stride storage_offset data_ptr share_memory_ is_shared pin_memory is_pinned "
+    "type").split()})
+EXCLUDED_API.update({f".{n}": f"creation from a tensor's dtype ({_API_TESTS})" for n in (
+    "new_zeros new_ones new_empty new_full new_tensor").split()})
 
 # Families in their own registry files list their own exclusions there.
 from fuzz import ops_attention, ops_layers, ops_math, ops_nn, ops_tensor  # noqa: E402

@@ -470,3 +470,35 @@ def test_huber_loss_with_a_float64_target_differentiates_where_torch_raises():
     assert loss.dtype == np.float32 and gx.dtype == np.float32 and gy.dtype == np.float64
     np.testing.assert_allclose(gx.numpy(), tgx.numpy(), rtol=1e-6)
     np.testing.assert_allclose(gy.numpy(), tgy.numpy(), rtol=1e-6)
+
+
+def test_dtype_limits_default_device_and_asarray_as_pytorch():
+    for mod in (ag, torch):
+        assert mod.finfo(mod.float32).eps == np.finfo(np.float32).eps and mod.finfo().bits == 32
+        assert mod.finfo(mod.float64).tiny == np.finfo(np.float64).tiny and mod.iinfo(mod.int64).max == 2**63 - 1
+        with pytest.raises(TypeError):
+            mod.finfo(mod.int64)
+        assert str(mod.get_default_device()) == "cpu" and mod.is_complex(mod.ones(1)) is False
+        a = np.arange(3.0)
+        t = mod.asarray(a)
+        a[0] = 7.0  # shares memory
+        assert t.tolist() == [7.0, 1.0, 2.0] and mod.asarray(a, copy=True).tolist() == [7.0, 1.0, 2.0]
+        assert mod.as_tensor(a, device="cpu").dtype == mod.float64
+    with pytest.raises(RuntimeError, match="CPU only"):
+        ag.set_default_device("cuda")
+
+
+def test_testing_assert_close_uses_pytorchs_tolerances_and_messages():
+    for mod in (ag, torch):
+        mod.testing.assert_close(mod.ones(3), mod.ones(3) + 1e-6)  # within float32's atol 1e-5
+        with pytest.raises(AssertionError, match="Tensor-likes are not close!"):
+            mod.testing.assert_close(mod.ones(3), mod.ones(3) + 1e-3)
+        with pytest.raises(AssertionError, match="dtype"):
+            mod.testing.assert_close(mod.ones(2), mod.ones(2, dtype=mod.float64))
+        mod.testing.assert_close(mod.ones(2), mod.ones(2, dtype=mod.float64), check_dtype=False)
+        mod.testing.assert_close({"a": [mod.zeros(1)]}, {"a": [mod.zeros(1)]})
+        with pytest.raises(AssertionError):
+            mod.testing.assert_close(mod.tensor([1, 2]), mod.tensor([1, 3]))  # integers compare exactly
+        mod.testing.assert_close(mod.tensor([1.0]), mod.tensor([1.1]), rtol=0.2, atol=0.0)
+        t = mod.testing.make_tensor(2, 3, dtype=mod.float32, device="cpu", low=-1, high=1)
+        assert tuple(t.shape) == (2, 3) and t.dtype == mod.float32 and float(t.abs().max()) <= 1

@@ -146,6 +146,34 @@ def orthogonal_(tensor: Tensor, gain: float = 1.0) -> Tensor:
     return _fill(tensor, gain * q.reshape(tensor.shape))
 
 
+def dirac_(tensor: Tensor, groups: int = 1) -> Tensor:
+    """The identity convolution: 1 at each (out, in) pair's kernel centre, per group (3-5 dims)."""
+    if tensor.ndim not in (3, 4, 5):
+        raise ValueError("Only tensors with 3, 4, or 5 dimensions are supported")
+    out_g = tensor.shape[0] // groups
+    if tensor.shape[0] % groups:
+        raise ValueError("dim 0 must be divisible by groups")
+    w = np.zeros(tensor.shape, dtype=tensor.dtype)
+    centre = tuple(k // 2 for k in tensor.shape[2:])
+    for g in range(groups):
+        for d in range(min(out_g, tensor.shape[1])):
+            w[(g * out_g + d, d) + centre] = 1
+    return _fill(tensor, w)
+
+
+def sparse_(tensor: Tensor, sparsity: float, std: float = 0.01, generator: Any = None) -> Tensor:
+    """N(0, std**2) with ceil(sparsity * rows) zeros in each column of a 2-d tensor."""
+    if tensor.ndim != 2:
+        raise ValueError("Only tensors with 2 dimensions are supported")
+    rows, cols = tensor.shape
+    rng = ag.generator()
+    w = rng.normal(0.0, std, (rows, cols))
+    zeros = int(np.ceil(sparsity * rows))
+    for c in range(cols):
+        w[rng.permutation(rows)[:zeros], c] = 0
+    return _fill(tensor, w)
+
+
 def default_layer_init_(weight: Tensor, bias: Tensor | None) -> None:
     """PyTorch's default for Linear and convolutions: kaiming_uniform_(a=sqrt(5)) on the weight, i.e. the
     bound 1/sqrt(fan_in), and U(-1/sqrt(fan_in), 1/sqrt(fan_in)) on the bias."""

@@ -502,3 +502,14 @@ def test_testing_assert_close_uses_pytorchs_tolerances_and_messages():
         mod.testing.assert_close(mod.tensor([1.0]), mod.tensor([1.1]), rtol=0.2, atol=0.0)
         t = mod.testing.make_tensor(2, 3, dtype=mod.float32, device="cpu", low=-1, high=1)
         assert tuple(t.shape) == (2, 3) and t.dtype == mod.float32 and float(t.abs().max()) <= 1
+
+
+def test_init_dirac_and_sparse_as_pytorch():
+    for groups, shape in ((1, (3, 3, 3)), (2, (4, 2, 3, 3)), (1, (2, 3, 1, 3, 3))):
+        w, t = ag.zeros(*shape), torch.zeros(*shape)
+        nn.init.dirac_(w, groups)
+        torch.nn.init.dirac_(t, groups)
+        np.testing.assert_array_equal(w.numpy(), t.numpy())
+    s = ag.zeros(10, 5)
+    nn.init.sparse_(s, 0.3)
+    assert ((s.numpy() == 0).sum(0) == 3).all() and s.numpy().std() > 0

@@ -8,6 +8,7 @@ snapshot, and the result is written back into the same memory.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -338,6 +339,50 @@ def setitem(self: Tensor, idx: Any, value: Any) -> None:
 
 
 # ---------------------------------------------------------------------- declarations
+# PyTorch's in-place twins of out-of-place methods (x.exp_(), x.atan2_(y), x.eq_(y), ...), bound by _methods for
+# each name whose out-of-place method exists. Each computes the out-of-place op on a clone (so the op's saved input
+# is not the memory being overwritten) and writes the result back through the recorded copy_, which handles views,
+# leaves and version counters as every other in-place op; without a graph it is one op and one write.
+INPLACE_OF = (
+    "abs absolute acos arccos acosh arccosh asin arcsin asinh arcsinh atan arctan atanh arctanh ceil cos cosh "
+    "deg2rad digamma erf erfc erfinv exp exp2 expm1 fix floor frac lgamma log log10 log1p log2 logit negative "
+    "rad2deg reciprocal round rsqrt sgn sigmoid sign sin sinc sinh sqrt square tan tanh trunc nan_to_num "
+    "atan2 arctan2 copysign divide fmod hypot lerp multiply remainder subtract true_divide floor_divide xlogy "
+    "ldexp clamp_min clamp_max clip heaviside float_power addcmul addcdiv logical_and logical_or logical_xor "
+    "logical_not bitwise_and bitwise_or bitwise_xor bitwise_not bitwise_left_shift bitwise_right_shift eq ne lt le "
+    "gt ge greater greater_equal less less_equal not_equal cumsum cumprod masked_fill index_fill index_add "
+    "index_copy scatter scatter_add scatter_reduce tril triu renorm"
+).split()
+
+
+def inplace_of(name: str) -> Callable:
+    """``Tensor.<name>_``: the out-of-place ``Tensor.<name>`` written into self."""
+
+    def method(self: Tensor, *args: Any, **kwargs: Any) -> Tensor:
+        fn = getattr(Tensor, name)
+        record = _STATE.grad_enabled and (self._rg or any(isinstance(a, Tensor) and a._rg for a in args))
+        out = fn(self.clone() if record else self.detach(), *args, **kwargs)
+        if out.dtype != self.dtype and not np.can_cast(out.dtype, self.dtype, casting="same_kind"):
+            raise RuntimeError(f"{name}_: result type {_dtype_name(out.dtype)} can't be cast to the desired output "
+                               f"type {_dtype_name(self.dtype)} (use the out-of-place {name}, or cast first)")
+        if tuple(out.shape) != tuple(self.shape):
+            raise RuntimeError(f"{name}_: output with shape {list(self.shape)} doesn't match the broadcast shape "
+                               f"{list(out.shape)}")
+        if not record:
+            _write(self, out._data.astype(self.dtype, copy=False), f"{name}_")  # bumps the version
+            return self
+        return copy_(self, out)
+
+    method.__name__ = name + "_"
+    method.__doc__ = f"In-place ``{name}``: self = self.{name}(...)."
+    return method
+
+
+def _dtype_name(dt: np.dtype) -> str:
+    return {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long", "int32": "Int",
+            "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool"}.get(np.dtype(dt).name, str(dt))
+
+
 METHODS = {
     "__setitem__": setitem, "__iadd__": add_, "__isub__": sub_, "__imul__": mul_, "__itruediv__": div_,
     "__ipow__": pow_,  # x += y is x.add_(y): PyTorch semantics, same memory

@@ -513,3 +513,77 @@ def test_init_dirac_and_sparse_as_pytorch():
     s = ag.zeros(10, 5)
     nn.init.sparse_(s, 0.3)
     assert ((s.numpy() == 0).sum(0) == 3).all() and s.numpy().std() > 0
+
+
+# ---------------------------------------------------------------------- generic in-place twins (x.exp_(), ...)
+def _inplace_args(mod, name):
+    """Arguments for ``x.<name>_(...)`` on a (3, 4) float64 x in (0.2, 0.8) (None: takes integer/bool inputs)."""
+    t = lambda a, **kw: mod.tensor(np.asarray(a), **kw)  # noqa: E731
+    y = t(np.linspace(0.3, 0.9, 12).reshape(3, 4))
+    idx = t([2, 0], dtype=mod.int64)
+    special = {
+        "lerp": (y, 0.3), "addcmul": (y, y), "addcdiv": (y, y + 1), "clamp_min": (0.5,), "clamp_max": (0.5,),
+        "clip": (0.3, 0.6), "masked_fill": (t(np.eye(3, 4, dtype=bool)), 2.0), "index_fill": (1, idx, -1.0),
+        "index_add": (1, idx, t(np.ones((3, 2)))), "index_copy": (1, idx, t(np.ones((3, 2)))),
+        "scatter": (1, t([[1, 0], [2, 3], [0, 1]], dtype=mod.int64), y[:, :2]),
+        "scatter_add": (1, t([[1, 1], [2, 3], [0, 0]], dtype=mod.int64), y[:, :2]),
+        "scatter_reduce": (1, t([[1, 1], [2, 3], [0, 0]], dtype=mod.int64), y[:, :2], "sum"),
+        "cumsum": (1,), "cumprod": (0,), "tril": (), "triu": (1,), "renorm": (2, 0, 0.5), "round": (),
+        "ldexp": (t([[1, 2, 0, -1]] * 3, dtype=mod.int64),), "heaviside": (y,), "float_power": (2.0,),
+        "logit": (), "nan_to_num": (), "sign": (), "sgn": (),
+    }
+    if name in special:
+        return special[name]
+    if name in ("atan2 arctan2 copysign divide fmod hypot multiply remainder subtract true_divide floor_divide "
+                "xlogy eq ne lt le gt ge greater greater_equal less less_equal not_equal").split():
+        return (y,)
+    if name.startswith(("bitwise", "logical")):
+        return None
+    return ()
+
+
+_BOUND_INPLACE = [n for n in ag._inplace.INPLACE_OF if vars(ag.Tensor).get(n + "_") is not None
+                  and getattr(ag.Tensor, n + "_").__doc__ == f"In-place ``{n}``: self = self.{n}(...)."]
+
+
+@pytest.mark.parametrize("name", _BOUND_INPLACE)
+def test_generic_inplace_twin_matches_pytorch(name):
+    x0 = np.linspace(0.2, 0.8, 12).reshape(3, 4) + (1.0 if name in ("acosh", "arccosh") else 0.0)
+    got = []
+    for mod in (ag, torch):
+        args = _inplace_args(mod, name)
+        if args is None:  # integer and bool ops: values only
+            a = mod.tensor(np.arange(12).reshape(3, 4))
+            b = mod.tensor(np.arange(12).reshape(3, 4)[::-1].copy())
+            a2 = a.clone()
+            r = getattr(a2, name + "_")(b) if name not in ("bitwise_not", "logical_not") else getattr(a2, name + "_")()
+            assert r is a2
+            got.append((np.asarray(a2.tolist()), None))
+            continue
+        x = mod.tensor(x0, requires_grad=True)
+        v = x * 1
+        ret = getattr(v, name + "_")(*args)
+        assert ret is v and v._version > 0
+        differentiable = v.requires_grad
+        grad = None
+        if differentiable:
+            up = mod.tensor(np.arange(12.0).reshape(3, 4) / 7)
+            (grad,) = (ag.grad if mod is ag else torch.autograd.grad)((v * up).sum(), [x], allow_unused=True)
+        got.append((np.asarray(v.tolist()), None if grad is None else np.asarray(grad.tolist())))
+    (v0, g0), (v1, g1) = got
+    np.testing.assert_allclose(v0, v1, rtol=1e-12, atol=1e-12, err_msg=f"{name}_ values")
+    assert (g0 is None) == (g1 is None), f"{name}_: one library gives a gradient, the other none"
+    if g0 is not None:
+        np.testing.assert_allclose(g0, g1, rtol=1e-10, atol=1e-12, err_msg=f"{name}_ gradient")
+
+
+def test_generic_inplace_twin_refuses_a_result_dtype_it_cannot_hold_and_leaves_grad_leaves_alone():
+    for mod in (ag, torch):
+        with pytest.raises(RuntimeError, match="result type Float can't be cast to the desired output type Long"):
+            mod.tensor([1, 2]).exp_()
+        with pytest.raises(RuntimeError, match="a leaf Variable that requires grad"):
+            mod.ones(2, requires_grad=True).sin_()
+        with mod.no_grad():
+            p = mod.ones(2, requires_grad=True)
+            p.sin_()
+        assert np.allclose(p.tolist(), np.sin(1.0)) and p.requires_grad

@@ -104,7 +104,8 @@ EXCLUDED_API.update({f".{n}": f"random in-place fill: streams differ by design (
     "normal_ uniform_ bernoulli_ bernoulli exponential_ log_normal_ cauchy_ geometric_ random_ multinomial").split()})
 EXCLUDED_API.update({f".{n}": f"device/memory introspection, not an op ({_API_TESTS})" for n in (
     "cuda is_cuda is_contiguous stride storage_offset data_ptr share_memory_ is_shared pin_memory is_pinned "
-    "type").split()})
+    "type is_cpu is_meta is_mps is_xpu is_quantized is_inference is_complex is_signed is_same_size itemsize nbytes "
+    "ndimension get_device is_nonzero new apply_ map_ byte char short cfloat cdouble").split()})
 EXCLUDED_API.update({f".{n}": f"creation from a tensor's dtype ({_API_TESTS})" for n in (
     "new_zeros new_ones new_empty new_full new_tensor").split()})
 

@@ -587,3 +587,18 @@ def test_generic_inplace_twin_refuses_a_result_dtype_it_cannot_hold_and_leaves_g
             p = mod.ones(2, requires_grad=True)
             p.sin_()
         assert np.allclose(p.tolist(), np.sin(1.0)) and p.requires_grad
+
+
+def test_legacy_introspection_and_cast_methods_match_pytorch():
+    for mod in (ag, torch):
+        x = mod.ones(2, 3)
+        assert x.byte().dtype == mod.uint8 and x.char().dtype == mod.int8 and x.short().dtype == mod.int16
+        assert x.cdouble().dtype == mod.complex128 and x.is_cpu and x.is_signed() and not x.byte().is_signed()
+        assert x.itemsize == 4 and x.nbytes == 24 and x.ndimension() == 2 and x.get_device() == -1
+        assert x.is_same_size(mod.zeros(2, 3)) and not x.is_complex() and not x.is_inference()
+        assert tuple(x.new(2).shape) == (2,) and x.double().new([1, 2]).dtype == mod.float64
+        assert mod.tensor([3.0]).is_nonzero()
+        with pytest.raises(RuntimeError, match="Boolean value of Tensor with more than one value is ambiguous"):
+            x.is_nonzero()
+        assert x.apply_(lambda v: v * 2).tolist() == [[2.0] * 3] * 2
+        assert x.map_(mod.ones(3), lambda a, b: a + b).tolist() == [[3.0] * 3] * 2

@@ -316,7 +316,56 @@ def _share_memory_(self: Tensor) -> Tensor:
     return self
 
 
+def _new_legacy(self: Tensor, *args: Any, **kwargs: Any) -> Tensor:
+    """``t.new(2, 3)`` / ``t.new(data)``: the legacy constructor with t's dtype."""
+    kwargs.setdefault("dtype", self.dtype)
+    return Tensor(*args, **kwargs)
+
+
+def _is_nonzero(self: Tensor) -> bool:
+    if self._data.size != 1:
+        what = "no values" if self._data.size == 0 else "more than one value"
+        raise RuntimeError(f"Boolean value of Tensor with {what}"
+                           " is ambiguous")
+    return bool(self._data.reshape(()))
+
+
+def _apply_(self: Tensor, fn: Any) -> Tensor:
+    """Apply a Python function to every element in place (slow; no gradient, as in PyTorch)."""
+    if self.requires_grad:
+        raise RuntimeError("apply_ is only implemented on CPU tensors that do not require grad")
+    flat = self._data.reshape(-1)
+    for i, v in enumerate(flat.tolist()):
+        flat[i] = fn(v)
+    return self
+
+
+def _map_(self: Tensor, other: Tensor, fn: Any) -> Tensor:
+    """self[i] = fn(self[i], other[i]) elementwise in place (other broadcast to self)."""
+    o = np.broadcast_to(other._data, self.shape).reshape(-1).tolist()
+    flat = self._data.reshape(-1)
+    for i, (a, b) in enumerate(zip(flat.tolist(), o)):
+        flat[i] = fn(a, b)
+    return self
+
+
+def _cast(dt: Any) -> Any:
+    return lambda self, memory_format=None: to_dtype(self, dt)
+
+
 METHODS: dict[str, Any] = {
+    "byte": _cast(np.uint8), "char": _cast(np.int8), "short": _cast(np.int16), "cfloat": _cast(np.complex64),
+    "cdouble": _cast(np.complex128),
+    "is_cpu": property(lambda self: True, doc="True: tensors live on the CPU."),
+    "is_meta": property(lambda self: False), "is_mps": property(lambda self: False),
+    "is_xpu": property(lambda self: False), "is_quantized": property(lambda self: False),
+    "is_inference": lambda self: False,
+    "is_complex": lambda self: self.dtype.kind == "c", "is_signed": lambda self: self.dtype.kind in "fci",
+    "is_same_size": lambda self, other: tuple(self.shape) == tuple(other.shape),
+    "itemsize": property(lambda self: int(self._data.itemsize)),
+    "nbytes": property(lambda self: int(self._data.nbytes)),
+    "ndimension": lambda self: self.ndim, "get_device": lambda self: -1, "is_nonzero": _is_nonzero,
+    "new": _new_legacy, "apply_": _apply_, "map_": _map_,
     "to": to, "cpu": cpu, "cuda": cuda, "type": type_,
     "is_cuda": property(lambda self: False, doc="False: tensors live on the CPU."),
     "new_zeros": new_zeros, "new_ones": new_ones, "new_empty": new_empty, "new_full": new_full,

@@ -9,10 +9,17 @@
   backward never asks which of the two it has.
 * Saved values are read through ``self.saved()`` / ``self.saved_output()``, which check the
   version counters (in-place safety) and return arrays or Tensors to match the mode.
+
+PyTorch's ctx style is the same class used another way: a subclass whose ``forward`` is a
+``@staticmethod forward(ctx, *args)`` (or ``forward(*args)`` plus ``setup_context(ctx, inputs,
+output)``) works on Tensors, with ``backward(ctx, *grads)`` receiving and returning Tensors; see
+``_CtxNode`` below.
 """
 
 from __future__ import annotations
 
+import functools
+import inspect
 import itertools
 import traceback
 import weakref
@@ -22,7 +29,7 @@ import numpy as np
 
 from . import _grad_mode
 from ._tensor import INPLACE_EPOCH, Tensor, _make
-from ._xp import NUMPY, TENSOR
+from ._xp import NUMPY, TENSOR, define
 
 _STATE = _grad_mode.STATE
 _next_seq = itertools.count().__next__
@@ -76,8 +83,18 @@ class Function:
     _trace: Any = None  # forward stack, recorded in anomaly mode
     _plain = True  # single output, no tensor hooks, no retain_grad: the engine's fast case
 
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if _is_ctx_style(cls):
+            _setup_ctx_class(cls)
+
     def forward(self, *args: Any, **kwargs: Any) -> Any:
         raise NotImplementedError(f"{type(self).__name__} must implement forward")
+
+    @staticmethod
+    def setup_context(ctx: Any, inputs: tuple, output: Any) -> Any:
+        """ctx style only: save what backward needs when ``forward`` itself takes no ``ctx``."""
+        raise NotImplementedError("setup_context is not implemented.")
 
     def backward(self, *grads: Any) -> Any:
         raise NotImplementedError(f"{type(self).__name__} must implement backward")
@@ -332,3 +349,327 @@ def _anomaly_forward(fn: Function, cls: type, outs: tuple, inputs: tuple, rg: bo
                 f"(inputs: {shapes}); {cause}. Op created at:\n"
                 + "".join(traceback.format_stack()[:-3][-4:])
             )
+
+
+# ====================================================================== PyTorch's ctx-style Function
+# A subclass of Function whose ``forward`` is a staticmethod is a PyTorch-style custom function:
+#
+#     class Exp(autograd.Function):
+#         @staticmethod
+#         def forward(ctx, x):            # Tensors in, Tensors out (run under no_grad)
+#             y = x.exp()
+#             ctx.save_for_backward(y)
+#             return y
+#
+#         @staticmethod
+#         def backward(ctx, g):           # Tensors in, one Tensor (or None) per forward input out
+#             (y,) = ctx.saved_tensors
+#             return g * y
+#
+# ``Exp.apply(x)`` runs forward and records one node: an instance of the generated class ``ExpBackward``
+# (a ``_CtxNode``), which is also the ``ctx`` both staticmethods receive, as in PyTorch. Because the user's
+# backward is written with autograd_core ops on Tensors, it runs under no_grad in an ordinary backward and
+# is recorded under create_graph=True, so gradients of gradients flow through it.
+
+
+def _is_ctx_style(cls: type) -> bool:
+    for k in cls.__mro__:
+        if "forward" in k.__dict__:
+            return k is not Function and isinstance(k.__dict__["forward"], staticmethod)
+    return False
+
+
+def _setup_ctx_class(cls: type) -> None:
+    backward = cls.__dict__.get("backward", None)
+    if backward is None:  # inherited (or vjp, PyTorch's other name for it)
+        backward = next((k.__dict__[n] for k in cls.__mro__ for n in ("backward", "vjp")
+                         if n in k.__dict__ and k is not Function), None)
+    fn = backward.__func__ if isinstance(backward, staticmethod) else backward
+    node_cls = type(f"{cls.__name__}Backward", (_CtxNode,), {
+        "__module__": cls.__module__, "__qualname__": f"{cls.__qualname__}Backward", "__slots__": (),
+        "_forward_cls": cls, "_user_backward": staticmethod(fn) if fn is not None else None,
+        # once_differentiable: the engine then refuses to differentiate this node's backward
+        "differentiable": not getattr(fn, "_once_differentiable", False),
+    })
+    cls._backward_cls = node_cls
+    cls._setup_style = cls.setup_context is not Function.setup_context
+    cls.apply = classmethod(_ctx_apply)
+
+
+def _bind(cls: type, args: tuple, kwargs: dict) -> tuple:
+    """Keyword arguments become inputs at their positions in forward's signature, as PyTorch binds them: all
+    defaults with setup_context style, none in ctx style (every position up to the last one given is needed)."""
+    sig = inspect.signature(cls.forward)
+    if cls._setup_style:
+        try:
+            bound = sig.bind(*args, **kwargs)
+        except TypeError as e:
+            raise TypeError(f"{cls.__name__}.apply: {e} (forward{sig})") from None
+        bound.apply_defaults()
+        return bound.args
+    names = [p.name for p in list(sig.parameters.values())[1:]
+             if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    slots: list[Any] = list(args)
+    missing = object()
+    for k, v in kwargs.items():
+        if k not in names:
+            raise TypeError(f"{cls.__name__}.apply: forward() got an unexpected keyword argument '{k}'")
+        i = names.index(k)
+        if i < len(args):
+            raise TypeError(f"{cls.__name__}.apply: forward() got multiple values for argument '{k}'")
+        slots.extend([missing] * (i + 1 - len(slots)))
+        slots[i] = v
+    for i, v in enumerate(slots):
+        if v is missing:
+            raise TypeError(f"{cls.__name__}.apply: forward() missing required argument: '{names[i]}' (position {i})")
+    return tuple(slots)
+
+
+def _ctx_apply(cls: type, *args: Any, **kwargs: Any) -> Any:
+    """Run the staticmethod forward under no_grad and record a ``<cls>Backward`` node (the ctx)."""
+    if kwargs:
+        args = _bind(cls, args, kwargs)
+    ctx = _new(cls._backward_cls)
+    grad_on = _STATE.grad_enabled
+    edges = []
+    needs = []
+    for a in args:
+        if grad_on and isinstance(a, Tensor) and a._rg:
+            gf = a.grad_fn
+            edges.append((gf, a._out_idx) if gf is not None else (a, 0))
+            needs.append(True)
+        else:
+            edges.append(_NO_EDGE)
+            needs.append(False)
+    ctx.needs_input_grad = tuple(needs)
+    with _grad_mode.no_grad():
+        if cls._setup_style:
+            out = cls.forward(*args)
+            cls.setup_context(ctx, args, out)
+        else:
+            out = cls.forward(ctx, *args)
+    return _attach_outputs(ctx, cls, args, out, edges, any(needs))
+
+
+def _alias(t: Tensor) -> Tensor:
+    """A new Tensor viewing ``t``'s memory (an input returned unchanged becomes a view of it, as in PyTorch)."""
+    a = _make(t._data.view(), None, False)
+    _link_view(a, t, a._data)
+    return a
+
+
+def _attach_outputs(ctx: _CtxNode, cls: type, args: tuple, out: Any, edges: list, rg: bool) -> Any:
+    single = type(out) is not tuple
+    outs = list((out,) if single else out)
+    dirty = ctx._dirty or ()
+    nondiff = ctx._non_differentiable or ()
+    inputs_ids = {id(a) for a in args if isinstance(a, Tensor)}
+    seen: set[int] = set()
+    tensors = []  # (position in outs, tensor)
+    for pos, o in enumerate(outs):
+        if not isinstance(o, Tensor):
+            continue
+        if any(o is d for d in dirty):
+            if rg and o.grad_fn is None and o._rg:
+                raise RuntimeError("a leaf Variable that requires grad has been used in an in-place operation.")
+            if rg and o._base is not None:
+                raise NotImplementedError(
+                    f"{cls.__name__}: mark_dirty on a view (of a tensor of shape {list(o._base.shape)}) is not "
+                    "supported; modify the base tensor itself, or return an out-of-place result")
+        elif id(o) in inputs_ids or id(o) in seen or o._rg or o.grad_fn is not None:
+            # an input returned as is, a tensor returned twice, or one with a history of its own: the output is
+            # a new tensor viewing it (its history must stay as it is)
+            o = outs[pos] = _alias(o)
+        seen.add(id(o))
+        tensors.append((pos, o))
+    for d in dirty:
+        if not any(d is o for _, o in tensors):
+            raise RuntimeError("Some elements marked as dirty during the forward method were not returned as output. "
+                               "The inputs that are modified inplace must all be outputs of the Function.")
+    recorded = rg and bool(tensors)
+    if recorded:
+        if not single or tensors[0][0] != 0 or len(outs) != 1:
+            # backward receives one gradient per forward output: None for the outputs that are not tensors
+            ctx._out_layout = (len(outs), tuple(pos for pos, _ in tensors))
+        ctx.inputs = args
+        ctx.next_functions = tuple(edges)
+        ctx._seq = _next_seq()
+        if len(tensors) > 1:
+            ctx._n_out = len(tensors)
+            ctx._plain = False
+            ctx._out_meta = tuple((o._data.shape, o._data.dtype) for _, o in tensors)
+        for k, (_, o) in enumerate(tensors):
+            differentiable = o._data.dtype.kind in "fc" and not any(o is n for n in nondiff)
+            o._rg = differentiable
+            o.grad_fn = ctx if differentiable else None
+            if k or o._out_idx:
+                o._out_idx = k
+    _store_saved(ctx, tensors if recorded else [])
+    if _grad_mode.ANOMALY_THREADS:
+        _anomaly_forward(ctx, cls, tuple(o._data for _, o in tensors), args, recorded)
+    return outs[0] if single else tuple(outs)
+
+
+def _store_saved(ctx: _CtxNode, tensors: list) -> None:
+    """Turn ``save_for_backward``'s tensors into entries read back by ``ctx.saved_tensors``.
+
+    An output of this node is kept as its array and version counter and rebuilt on access (holding the
+    tensor itself would make a reference cycle node -> output -> node); anything else is held as is."""
+    to_save = ctx._to_save
+    if to_save is None:
+        return
+    outputs = {id(o): k for k, (_, o) in enumerate(tensors)}
+    entries = []
+    for t, version in to_save:
+        if t is None:
+            entries.append(None)
+        elif id(t) in outputs and t.grad_fn is ctx:
+            entries.append(("out", outputs[id(t)], t._data, t._vc, version))
+        else:
+            entries.append(("tensor", t, version))
+    ctx._arrays = tuple(entries)  # the engine drops _arrays when it releases the node after backward
+    ctx._to_save = None
+    ctx._saved_any = True
+
+
+class _CtxNode(Function):
+    """The node of a ctx-style Function, and the ``ctx`` its forward and backward receive (PyTorch's
+    ``FunctionCtx``): ``save_for_backward``, ``saved_tensors``, ``needs_input_grad``,
+    ``mark_non_differentiable``, ``mark_dirty``, ``set_materialize_grads`` and any attribute of your own."""
+
+    __slots__ = ()
+    _forward_cls: Any = None
+    _user_backward: Any = None
+    needs_input_grad: Any = ()  # a tuple of bools here, as in PyTorch (the op contract's is a method)
+    materialize_grads = True
+    _to_save: Any = None
+    _saved_any = False
+    _dirty: Any = None
+    _non_differentiable: Any = None
+    _out_layout: Any = None  # (number of forward outputs, positions of the tensor ones) when they differ
+
+    # ------------------------------------------------------------------ the ctx API
+    def save_for_backward(self, *tensors: Tensor | None) -> None:
+        """Keep tensors for backward (version-checked when ``saved_tensors`` reads them)."""
+        for i, t in enumerate(tensors):
+            if t is not None and not isinstance(t, Tensor):
+                raise TypeError(f"save_for_backward can only save variables, but argument {i} is of type "
+                                f"{type(t).__name__}")
+        self._to_save = tuple((t, None if t is None else t._vc[0]) for t in tensors)
+
+    @property
+    def saved_tensors(self) -> tuple:
+        """The tensors given to ``save_for_backward``; an error once backward has freed them."""
+        entries = self._arrays
+        if entries is None:
+            if self._saved_any:  # stored after forward, dropped by the engine after backward
+                raise RuntimeError(ERR_BACKWARD_TWICE)
+            return tuple(t for t, _ in self._to_save) if self._to_save is not None else ()  # still in forward
+        res = []
+        for i, e in enumerate(entries):
+            if e is None:
+                res.append(None)
+            elif e[0] == "tensor":
+                t, v = e[1], e[2]
+                if t._vc[0] != v:
+                    raise RuntimeError(_modified_message(t, f"saved tensor {i} of {self.name()}", v))
+                res.append(t)
+            else:
+                _, k, arr, vc, v = e
+                if vc[0] != v:
+                    raise RuntimeError(_modified_message(None, f"output {k} of {self.name()}", v, arr=arr, now=vc[0]))
+                t = _make(arr, self, True, k)
+                t._vc = vc
+                res.append(t)
+        return tuple(res)
+
+    @property
+    def saved_variables(self) -> tuple:  # PyTorch's deprecated name
+        return self.saved_tensors
+
+    def mark_non_differentiable(self, *tensors: Tensor) -> None:
+        """These outputs do not require grad; backward still receives a (zero) gradient for each."""
+        self._non_differentiable = tuple(tensors)
+
+    def mark_dirty(self, *tensors: Tensor) -> None:
+        """These inputs were modified in place by forward (and must be returned): their history becomes this node."""
+        self._dirty = tuple(tensors)
+
+    def set_materialize_grads(self, value: bool) -> None:
+        """PyTorch passes None instead of zeros for unused outputs when False. The engine always fills in zeros,
+        which a backward written for None computes with identically (a zero gradient either way)."""
+        self.materialize_grads = bool(value)
+
+    # ------------------------------------------------------------------ the node
+    def backward(self, *grads: Any) -> Any:
+        # the namespace decides how the user's Tensor backward runs: wrapped and under no_grad for an ordinary
+        # backward (ndarrays in and out), recorded as it is under create_graph
+        return self.xp.ctx_backward(self, grads)
+
+    def _run_user_backward(self, grads: tuple) -> tuple:
+        fwd = self._forward_cls
+        if self._user_backward is None:
+            raise NotImplementedError("You must implement either the backward or vjp method for your custom "
+                                      "autograd.Function to use it with backward mode AD.")
+        if self._out_layout is not None:
+            full: list[Any] = [None] * self._out_layout[0]
+            for pos, g in zip(self._out_layout[1], grads):
+                full[pos] = g
+            grads = tuple(full)
+        res = self._user_backward(self, *grads)
+        res = res if type(res) is tuple else (res,)
+        n = len(self.next_functions)
+        if len(res) > n and all(r is None for r in res[n:]):
+            res = res[:n]  # PyTorch accepts extra trailing Nones
+        if len(res) != n:
+            raise RuntimeError(f"function {self.name()} returned an incorrect number of gradients (expected {n}, "
+                               f"got {len(res)})")
+        out = []
+        for i, (r, a, (child, _)) in enumerate(zip(res, self.inputs, self.next_functions)):
+            if r is None:
+                out.append(None)
+            elif not isinstance(a, Tensor):
+                raise RuntimeError(f"function {self.name()} returned a gradient different than None at position "
+                                   f"{i + 1}, but the corresponding forward input was not a Variable")
+            elif not isinstance(r, Tensor):
+                raise RuntimeError(f"expected Variable or None (got {type(r).__name__}) as gradient {i} returned by "
+                                   f"{fwd.__name__}.backward")
+            else:
+                out.append(r if child is not None else None)
+        return tuple(out)
+
+    @classmethod
+    def name(cls) -> str:
+        return cls.__name__  # already "<forward class>Backward"
+
+    def label(self) -> str:
+        return self._forward_cls.__name__ if self._forward_cls is not None else type(self).__name__
+
+
+FunctionCtx = _CtxNode
+
+
+def _ctx_backward_arrays(node: _CtxNode, grads: tuple) -> tuple:
+    with _grad_mode.no_grad():
+        res = node._run_user_backward(tuple(None if g is None else _make(np.asarray(g), None, False) for g in grads))
+    return tuple(None if r is None else r._data for r in res)
+
+
+def _ctx_backward_tensors(node: _CtxNode, grads: tuple) -> tuple:
+    return node._run_user_backward(grads)
+
+
+define("ctx_backward", _ctx_backward_arrays, _ctx_backward_tensors)
+
+
+def once_differentiable(fn: Any) -> Any:
+    """Decorate a ctx-style ``backward`` that cannot itself be differentiated: it runs under no_grad, and
+    differentiating its result (create_graph=True, gradgradcheck) raises instead of giving a wrong number."""
+
+    @functools.wraps(fn)
+    def wrapper(ctx: Any, *args: Any) -> Any:
+        with _grad_mode.no_grad():
+            return fn(ctx, *args)
+
+    wrapper._once_differentiable = True  # type: ignore[attr-defined]
+    return wrapper

@@ -1,15 +1,34 @@
-"""``autograd_core.autograd``: the engine's API under PyTorch's ``torch.autograd`` names."""
+"""``autograd_core.autograd``: the engine's API under PyTorch's ``torch.autograd`` names.
+
+``Function`` is one class for both ways of writing a custom op: the op contract (``forward(self,
+*arrays)`` / ``backward(self, *grads)`` on ndarrays, see ``_function.py``) and PyTorch's ctx style
+(``@staticmethod forward(ctx, ...)`` / ``@staticmethod backward(ctx, *grads)`` on Tensors, with
+``ctx.save_for_backward`` & co). ``autograd_core.autograd.function`` mirrors ``torch.autograd.function``
+(``FunctionCtx``, ``once_differentiable``).
+"""
 
 from __future__ import annotations
 
+import sys
+import types
+
 from ._anomaly import detect_anomaly, is_anomaly_enabled, set_detect_anomaly
 from ._engine import BackwardObserver, backward, grad, observe, topological_order
-from ._function import Function
+from ._function import Function, FunctionCtx, once_differentiable
 from ._grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
 
 __all__ = [
-    "BackwardObserver", "Function", "GradcheckError", "backward", "detect_anomaly", "enable_grad",
-    "grad", "gradcheck", "gradgradcheck", "is_anomaly_enabled", "is_grad_enabled", "no_grad", "observe",
-    "set_detect_anomaly", "set_grad_enabled", "topological_order",
+    "BackwardObserver", "Function", "FunctionCtx", "GradcheckError", "backward", "detect_anomaly", "enable_grad",
+    "function", "grad", "gradcheck", "gradgradcheck", "is_anomaly_enabled", "is_grad_enabled", "no_grad",
+    "observe", "once_differentiable", "set_detect_anomaly", "set_grad_enabled", "topological_order",
 ]
+
+# ``from torch.autograd.function import Function, once_differentiable`` is how many programs import them: the
+# same names under autograd_core.autograd.function (a module object, registered so that the import finds it).
+function = types.ModuleType(f"{__name__}.function", "PyTorch's torch.autograd.function names.")
+function.Function = Function  # type: ignore[attr-defined]
+function.FunctionCtx = FunctionCtx  # type: ignore[attr-defined]
+function.once_differentiable = once_differentiable  # type: ignore[attr-defined]
+function.__all__ = ["Function", "FunctionCtx", "once_differentiable"]  # type: ignore[attr-defined]
+sys.modules[function.__name__] = function

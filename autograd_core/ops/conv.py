@@ -1,9 +1,11 @@
-"""2-D convolution as a closed trio of ops (the grad-op pattern).
+"""Convolution: the 2-D trio of ops (the grad-op pattern), and 1-D / 3-D convolutions built on it.
 
 ``Conv2d(x, w)``, ``Conv2dGradInput(gy, w)`` (= conv_transpose2d) and ``Conv2dGradWeight(x, gy)``
 are the three bilinear faces of one trilinear form <gy, conv(x, w)>: each one's backward is
 made of the other two, so gradients of every order are exact. Each forward is an im2col
 gather (numba kernel or numpy twin, see ``autograd_core.kernels``) plus one batched BLAS GEMM.
+conv1d / conv_transpose1d are the 2-D ops with H = 1; conv3d / conv_transpose3d stack the depth
+taps into the channels of one 2-D op (see the section at the end).
 """
 
 from __future__ import annotations
@@ -284,29 +286,46 @@ def conv_geometry(x_shape: tuple, w_shape: tuple, stride: Any, padding: Any, dil
 def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: Any = 1, padding: Any = 0,
            dilation: Any = 1, groups: int = 1) -> Tensor:
     """2-D cross-correlation (PyTorch's conv2d): input (N, C, H, W), weight (K, C/groups, kH, kW)."""
+    return _conv2d(input, weight, bias, stride, padding, dilation, groups, "conv2d")
+
+
+def _check_bias_dtype(op: str, x: Tensor, bias: Tensor | None) -> None:
+    if bias is not None and native(bias.dtype) != native(x.dtype):
+        raise RuntimeError(f"{op}: Input type ({native(x.dtype).name}) and bias type ({native(bias.dtype).name}) "
+                           f"should be the same; convert the bias with bias.to({native(x.dtype).name})")
+
+
+def _add_bias(op: str, y: Tensor, bias: Tensor | None, k: int) -> Tensor:
+    if bias is None:
+        return y
+    if tuple(bias.shape) != (k,):
+        raise RuntimeError(f"{op}: bias must have shape [{k}] (one per output channel), got {list(bias.shape)}")
+    return y + bias.reshape((1, k) + (1,) * (y.ndim - 2))
+
+
+def _conv2d(input: Any, weight: Tensor, bias: Tensor | None, stride: Any, padding: Any, dilation: Any, groups: int,
+            op: str) -> Tensor:
     x = input if isinstance(input, Tensor) else Tensor(input)
     unbatched = x.ndim == 3
     if unbatched:
         x = x.unsqueeze(0)
-    check_float("conv2d", x.dtype)
-    check_same_dtype("conv2d", x, weight)
-    if bias is not None and native(bias.dtype) != native(x.dtype):
-        raise RuntimeError(f"conv2d: Input type ({native(x.dtype).name}) and bias type ({native(bias.dtype).name}) "
-                           f"should be the same; convert the bias with bias.to({native(x.dtype).name})")
-    geom = conv_geometry(x.shape, weight.shape, stride, padding, dilation, groups)
-    y = Conv2d.apply(x, weight, geom=geom)
-    if bias is not None:
-        if bias.shape != (geom.k,):
-            raise RuntimeError(f"conv2d: bias must have shape [{geom.k}] (one per output channel), got "
-                               f"{list(bias.shape)}")
-        y = y + bias.reshape(1, geom.k, 1, 1)
+    check_float(op, x.dtype)
+    check_same_dtype(op, x, weight)
+    _check_bias_dtype(op, x, bias)
+    geom = conv_geometry(x.shape, weight.shape, stride, padding, dilation, groups, op)
+    y = _add_bias(op, Conv2d.apply(x, weight, geom=geom), bias, geom.k)
     return y.squeeze(0) if unbatched else y
 
 
 def conv_transpose2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: Any = 1,
                      padding: Any = 0, output_padding: Any = 0, groups: int = 1, dilation: Any = 1) -> Tensor:
     """Transposed convolution (the gradient of conv2d w.r.t. its input); weight (C_in, C_out/groups, kH, kW)."""
-    op = "conv_transpose2d"
+    return _conv_transpose2d(input, weight, bias, stride, padding, output_padding, groups, dilation,
+                             "conv_transpose2d")
+
+
+def _conv_transpose2d(input: Any, weight: Tensor, bias: Tensor | None, stride: Any, padding: Any,
+                      output_padding: Any, groups: int, dilation: Any, op: str) -> Tensor:
     x = input if isinstance(input, Tensor) else Tensor(input)
     unbatched = x.ndim == 3
     if unbatched:
@@ -352,4 +371,200 @@ def conv_transpose2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, 
     if bias is not None:
         # PyTorch converts a bias of another float dtype to the input's (conv2d refuses it instead)
         y = y + bias.to(x.dtype).reshape(1, cout, 1, 1)
+    return y.squeeze(0) if unbatched else y
+
+
+# ---------------------------------------------------------------------- 1-d and 3-d convolutions
+# conv1d is conv2d on (N, C, 1, L). conv3d is one conv2d too: the kD depth taps of every output depth are
+# stacked into the channels (a depth-only im2col, kD strided slices of the input), so the whole convolution is
+# still a single GEMM and its gradients of every order come from the conv2d trio and the slicing ops.
+# conv_transpose3d is that map's adjoint: the transposed conv2d of every input depth, its kD taps added back
+# into strided depth slices of the output.
+
+
+def _ntuple(v: Any, n: int, name: str, op: str) -> tuple[int, ...]:
+    """An int or a sequence of 1 or n ints as n ints (PyTorch expands a single value)."""
+    if isinstance(v, (int, np.integer)) and not isinstance(v, bool):
+        return (int(v),) * n
+    try:
+        t = tuple(int(a) for a in v)
+    except TypeError:
+        raise TypeError(f"{op}: {name} must be an int or a tuple of {n} ints, got {type(v).__name__}") from None
+    if len(t) == 1:
+        return t * n
+    if len(t) != n:
+        raise RuntimeError(f"{op}: expected {name} to be a single integer value or a list of {n} values to match the "
+                           f"convolution dimensions, but got {name}={list(t)}")
+    return t
+
+
+def _as_tensor(x: Any) -> Tensor:
+    return x if isinstance(x, Tensor) else Tensor(x)
+
+
+def _conv_input(op: str, x: Any, weight: Tensor, nd: int) -> tuple[Tensor, bool]:
+    """The (batched) input of an nd-dimensional convolution and whether it came unbatched; checks ranks, dtypes."""
+    x = _as_tensor(x)
+    if x.ndim not in (nd + 1, nd + 2):
+        raise RuntimeError(f"{op}: Expected {nd + 1}D (unbatched) or {nd + 2}D (batched) input to {op}, but got "
+                           f"input of size: {list(x.shape)}")
+    if weight.ndim != nd + 2:
+        what = "(in_channels, out_channels/groups, *kernel)" if "transpose" in op else \
+            "(out_channels, in_channels/groups, *kernel)"
+        raise RuntimeError(f"{op}: expected a {nd + 2}-D weight {what}, got shape {list(weight.shape)}")
+    check_float(op, x.dtype)
+    check_same_dtype(op, x, weight)
+    return (x.unsqueeze(0), True) if x.ndim == nd + 1 else (x, False)
+
+
+def _conv_pads(op: str, padding: Any, ks: tuple, strides: tuple, dil: tuple) -> list[tuple[int, int]]:
+    """(before, after) padding per spatial dim; 'same' puts the odd one after, as PyTorch."""
+    if isinstance(padding, str):
+        if padding == "valid":
+            return [(0, 0)] * len(ks)
+        if padding == "same":
+            if any(s != 1 for s in strides):
+                raise RuntimeError(f"{op}: padding='same' is not supported for strided convolutions")
+            return [(d * (k - 1) // 2, d * (k - 1) - d * (k - 1) // 2) for k, d in zip(ks, dil)]
+        raise ValueError(f"{op}: Invalid padding string {padding!r}, should be one of {{'valid', 'same'}}")
+    p = _ntuple(padding, len(ks), "padding", op)
+    if min(p) < 0:
+        raise RuntimeError(f"{op}: negative padding is not supported, got padding={list(p)}")
+    return [(a, a) for a in p]
+
+
+def _check_conv(op: str, x_shape: tuple, w_shape: tuple, groups: int, strides: tuple, dil: tuple,
+                pads: list) -> None:
+    """PyTorch's checks of a convolution (kernel, groups, channels, window size), with its messages."""
+    c, k, cg = x_shape[1], w_shape[0], w_shape[1]
+    ks = tuple(w_shape[2:])
+    if min(ks) < 1:
+        raise RuntimeError(f"{op}: kernel size should be greater than zero, but got kernel size {list(ks)}")
+    if groups < 1 or k % groups or c % groups or k < 1:
+        raise RuntimeError(f"{op}: groups={groups} must divide both in_channels ({c}) and out_channels ({k})")
+    if cg * groups != c:
+        raise RuntimeError(f"{op}: Given groups={groups}, weight of size {list(w_shape)}, expected input"
+                           f"{list(x_shape)} to have {cg * groups} channels, but got {c} channels instead")
+    if min(strides) < 1:
+        raise RuntimeError(f"{op}: non-positive stride is not supported, got stride={list(strides)}")
+    if min(dil) < 1:
+        raise RuntimeError(f"{op}: dilation should be greater than zero, but got {list(dil)}")
+    padded = [s + a + b for s, (a, b) in zip(x_shape[2:], pads)]
+    span = [d * (kk - 1) + 1 for kk, d in zip(ks, dil)]
+    if any(p < q for p, q in zip(padded, span)):
+        raise RuntimeError(f"{op}: Calculated padded input size per channel: ({' x '.join(map(str, padded))}). "
+                           f"Kernel size: ({' x '.join(map(str, span))}). Kernel size can't be greater than actual "
+                           "input size")
+
+
+def conv1d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: Any = 1, padding: Any = 0,
+           dilation: Any = 1, groups: int = 1) -> Tensor:
+    """1-D cross-correlation: input (N, C, L) or (C, L), weight (K, C/groups, k); conv2d with H = 1."""
+    op = "conv1d"
+    x, unbatched = _conv_input(op, input, weight, 1)
+    (s,), (d,) = _ntuple(stride, 1, "stride", op), _ntuple(dilation, 1, "dilation", op)
+    pads = _conv_pads(op, padding, tuple(weight.shape[2:]), (s,), (d,))
+    _check_conv(op, tuple(x.shape), tuple(weight.shape), groups, (s,), (d,), pads)
+    y = _conv2d(x.unsqueeze(2), weight.unsqueeze(2), bias, (1, s), padding if isinstance(padding, str) else
+                (0, pads[0][0]), (1, d), groups, op).squeeze(2)
+    return y.squeeze(0) if unbatched else y
+
+
+def conv3d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: Any = 1, padding: Any = 0,
+           dilation: Any = 1, groups: int = 1) -> Tensor:
+    """3-D cross-correlation: input (N, C, D, H, W) or (C, D, H, W), weight (K, C/groups, kD, kH, kW)."""
+    from .shape import pad, stack
+
+    op = "conv3d"
+    x, unbatched = _conv_input(op, input, weight, 3)
+    _check_bias_dtype(op, x, bias)
+    strides = _ntuple(stride, 3, "stride", op)
+    dil = _ntuple(dilation, 3, "dilation", op)
+    ks = tuple(weight.shape[2:])
+    pads = _conv_pads(op, padding, ks, strides, dil)
+    _check_conv(op, tuple(x.shape), tuple(weight.shape), groups, strides, dil, pads)
+    n, c, _, h, w = x.shape
+    k, cg, kd, kh, kw = weight.shape
+    do, ho, wo = (out_size(x.shape[2 + i], ks[i], strides[i], sum(pads[i]), dil[i]) for i in range(3))
+    sd, dd = strides[0], dil[0]
+    if any(pads[0]):
+        x = pad(x, (0, 0, 0, 0) + pads[0])
+    xt = x.transpose(1, 2)  # (N, Dp, C, H, W)
+    taps = [xt[:, i * dd:i * dd + sd * (do - 1) + 1:sd] for i in range(kd)]  # each (N, Do, C, H, W)
+    cols = taps[0].unsqueeze(2) if kd == 1 else stack(taps, 2)  # (N, Do, kD, C, H, W)
+    # channels ordered (group, depth tap, channel of the group), matching the weight's rows (tap, channel)
+    cols = cols.reshape(n * do, kd, groups, cg, h, w).permute(0, 2, 1, 3, 4, 5).reshape(n * do, groups * kd * cg, h, w)
+    w2 = weight.permute(0, 2, 1, 3, 4).reshape(k, kd * cg, kh, kw)
+    geom = ConvGeom(groups * kd * cg, h, w, k, kh, kw, strides[1], strides[2], pads[1] + pads[2], dil[1], dil[2],
+                    groups, ho, wo)
+    y = Conv2d.apply(cols, w2, geom=geom).reshape(n, do, k, ho, wo).transpose(1, 2).contiguous()
+    y = _add_bias(op, y, bias, k)
+    return y.squeeze(0) if unbatched else y
+
+
+def conv_transpose1d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: Any = 1,
+                     padding: Any = 0, output_padding: Any = 0, groups: int = 1, dilation: Any = 1) -> Tensor:
+    """Transposed 1-D convolution (conv1d's input gradient); weight (C_in, C_out/groups, k)."""
+    op = "conv_transpose1d"
+    x, unbatched = _conv_input(op, input, weight, 1)
+    one = [_ntuple(v, 1, name, op)[0] for v, name in ((stride, "stride"), (padding, "padding"),
+                                                      (output_padding, "output_padding"), (dilation, "dilation"))]
+    s, p, op_, d = one
+    y = _conv_transpose2d(x.unsqueeze(2), weight.unsqueeze(2), bias, (1, s), (0, p), (0, op_), groups, (1, d),
+                          op).squeeze(2)
+    return y.squeeze(0) if unbatched else y
+
+
+def conv_transpose3d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: Any = 1,
+                     padding: Any = 0, output_padding: Any = 0, groups: int = 1, dilation: Any = 1) -> Tensor:
+    """Transposed 3-D convolution (conv3d's input gradient); weight (C_in, C_out/groups, kD, kH, kW)."""
+    from .indexing import IndexAddZeros
+
+    op = "conv_transpose3d"
+    x, unbatched = _conv_input(op, input, weight, 3)
+    n, cin, din, hin, win = x.shape
+    if weight.shape[0] != cin:
+        raise RuntimeError(f"{op}: weight of size {list(weight.shape)} expects {weight.shape[0]} input channels, "
+                           f"but the input{list(x.shape)} has {cin}")
+    if groups < 1 or cin % groups:
+        raise RuntimeError(f"{op}: groups={groups} must divide in_channels ({cin})")
+    strides, pads, opads, dil = (_ntuple(v, 3, name, op) for v, name in (
+        (stride, "stride"), (padding, "padding"), (output_padding, "output_padding"), (dilation, "dilation")))
+    if min(strides) < 1 or min(dil) < 1:
+        raise RuntimeError(f"{op}: stride and dilation must be positive, got stride={list(strides)}, "
+                           f"dilation={list(dil)}")
+    if min(pads) < 0 or min(opads) < 0:
+        raise RuntimeError(f"{op}: negative padding is not supported, got padding={list(pads)}, "
+                           f"output_padding={list(opads)}")
+    k_in, cg, kd, kh, kw = weight.shape
+    cout = cg * groups
+    ks = (kd, kh, kw)
+    outs = [(i - 1) * s - 2 * p + d * (kk - 1) + o + 1 for i, s, p, d, kk, o in
+            zip(x.shape[2:], strides, pads, dil, ks, opads)]
+    if n and any(o >= max(s, d) for o, s, d in zip(opads, strides, dil)):
+        raise RuntimeError(f"{op}: output padding must be smaller than either stride or dilation, but got "
+                           f"output_padding={list(opads)}, stride={list(strides)}, dilation={list(dil)}")
+    if min(ks) >= 1 and (min(outs) < 0 or n and min(outs) < 1):
+        raise RuntimeError(f"{op}: Given input size per channel: ({din} x {hin} x {win}). Calculated output size "
+                           f"per channel: ({' x '.join(map(str, outs))}). Output size is too small")
+    dout, hout, wout = outs
+    sd, pd, dd = strides[0], pads[0], dil[0]
+    # the adjoint of conv3d's depth stacking: weight rows (tap, channel), channels (group, tap, channel)
+    w2 = weight.permute(0, 2, 1, 3, 4).reshape(cin, kd * cg, kh, kw)
+    geom = conv_geometry((n * din, groups * kd * cg, hout, wout), tuple(w2.shape), strides[1:], pads[1:], dil[1:],
+                         groups, op, check_size=n > 0)
+    geom = replace(geom, ho=hin, wo=win)
+    x2 = x.transpose(1, 2).reshape(n * din, cin, hin, win)
+    taps = Conv2dGradInput.apply(x2, w2, geom=geom)  # (N*Din, groups*kD*cg, Hout, Wout)
+    taps = taps.reshape(n, din, groups, kd, cg, hout, wout).permute(0, 1, 3, 2, 4, 5, 6)
+    taps = taps.reshape(n, din, kd, cout, hout, wout)
+    full_shape = (n, dout + 2 * pd, cout, hout, wout)
+    full = None
+    for i in range(kd):  # tap i of input depth j lands on padded output depth j*sd + i*dd
+        at = (slice(None), slice(i * dd, i * dd + sd * (din - 1) + 1, sd))
+        part = IndexAddZeros.apply(taps[:, :, i], shape=full_shape, index=at, basic=True)
+        full = part if full is None else full + part
+    y = full[:, pd:pd + dout].transpose(1, 2).contiguous()
+    if bias is not None:  # PyTorch converts a bias of another float dtype to the input's, as conv_transpose2d
+        y = _add_bias(op, y, bias.to(x.dtype), cout)
     return y.squeeze(0) if unbatched else y

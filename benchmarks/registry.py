@@ -50,7 +50,11 @@ def _models(quick: bool) -> list[Workload]:
     return [Workload("MLP 784-512-256-10 step, nn + optim.SGD(momentum) (batch 128)",
                      lambda e: wm.make_model_step(e, "mlp"), calls=5),
             Workload("LeNet-5 step, nn + optim.SGD(momentum) (batch 64)", lambda e: wm.make_model_step(e, "lenet"),
-                     kernels=True)]
+                     kernels=True),
+            Workload("LSTM LM step: embedding-2xLSTM(256)-linear, SGD (35x20 tokens)",
+                     lambda e: wm.make_seq_step(e, "lstm_lm", {"steps": 8, "hidden": 64} if quick else None)),
+            Workload("Transformer encoder LM step: 2 layers d128 h4, causal mask, SGD (16x32 tokens)",
+                     lambda e: wm.make_seq_step(e, "transformer", {"batch": 4} if quick else None))]
 
 
 SCALING_SIZES = (100, 1_000, 10_000, 100_000)

@@ -86,3 +86,104 @@ def make_model_step(engine: str, arch: str) -> tuple[Callable, Callable]:
         return out
 
     return step, check
+
+
+# ---------------------------------------------------------------------- sequence models (LSTM LM, Transformer)
+# The sizes of each sequence workload: a word-level LSTM language model (PTB-small-like, batch x steps tokens)
+# and a small Transformer encoder LM over the same tokens. Dropout is 0 so the engines' checks agree.
+SEQ_SIZES = {
+    "lstm_lm": dict(vocab=1000, embed=128, hidden=256, layers=2, steps=35, batch=20),
+    "transformer": dict(vocab=1000, d_model=128, nhead=4, ff=256, layers=2, steps=32, batch=16),
+}
+
+
+def _seq_arch(nn, arch: str, s: dict):
+    """The model: embedding -> 2-layer LSTM (or TransformerEncoder, batch_first) -> linear over the vocabulary."""
+
+    class LSTMLM(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.embed = nn.Embedding(s["vocab"], s["embed"])
+            self.lstm = nn.LSTM(s["embed"], s["hidden"], s["layers"])
+            self.head = nn.Linear(s["hidden"], s["vocab"])
+
+        def forward(self, tokens):  # tokens (steps, batch)
+            out, _ = self.lstm(self.embed(tokens))
+            return self.head(out).reshape(-1, s["vocab"])
+
+    class EncoderLM(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.embed = nn.Embedding(s["vocab"], s["d_model"])
+            layer = nn.TransformerEncoderLayer(s["d_model"], s["nhead"], s["ff"], dropout=0.0, batch_first=True)
+            self.encoder = nn.TransformerEncoder(layer, s["layers"])
+            self.head = nn.Linear(s["d_model"], s["vocab"])
+
+        def forward(self, tokens, mask):  # tokens (batch, steps); mask: causal (steps, steps)
+            return self.head(self.encoder(self.embed(tokens), mask=mask)).reshape(-1, s["vocab"])
+
+    return LSTMLM() if arch == "lstm_lm" else EncoderLM()
+
+
+def seq_initial_state(names_shapes: list, seed: int = 0) -> dict:
+    """The same weights for every engine, by parameter name: U(-0.1, 0.1), LayerNorm weight 1 and bias 0."""
+    rng = np.random.default_rng(seed)
+    sd = {}
+    for name, shape in sorted(names_shapes):
+        if ".norm" in name:
+            sd[name] = np.full(shape, 1.0 if name.endswith("weight") else 0.0, dtype=np.float32)
+        else:
+            sd[name] = rng.uniform(-0.1, 0.1, shape).astype(np.float32)
+    return sd
+
+
+def make_seq_step(engine: str, arch: str, sizes: dict | None = None) -> tuple[Callable, Callable]:
+    """One SGD(lr=0.1) step of next-token prediction: zero_grad, forward, cross_entropy, backward, step."""
+    if engine not in ("ag", "torch"):
+        raise Unsupported(f"no {arch} adapter for {engine} (no recurrent/attention layers in its public API here)")
+    s = dict(SEQ_SIZES[arch], **(sizes or {}))
+    if engine == "torch":
+        import torch
+
+        lib, nn, opt_mod, F = torch, torch.nn, torch.optim, torch.nn.functional
+    else:
+        import autograd_core.nn.functional as F
+
+        import autograd_core as ag
+        from autograd_core import nn, optim
+
+        lib, opt_mod = ag, optim
+    import warnings
+
+    with warnings.catch_warnings():  # TransformerEncoder's nested-tensor notice
+        warnings.simplefilter("ignore")
+        model = _seq_arch(nn, arch, s)
+    shapes = [(k, tuple(v.shape)) for k, v in model.state_dict().items()]
+    sd = seq_initial_state(shapes)
+    model.load_state_dict({k: lib.tensor(v) for k, v in sd.items()})
+    rng = np.random.default_rng(1)
+    tok = rng.integers(0, s["vocab"], (s["steps"] + 1, s["batch"]))
+    if arch == "lstm_lm":
+        x, y = lib.tensor(tok[:-1]), lib.tensor(tok[1:].reshape(-1))
+        args = (x,)
+    else:
+        x, y = lib.tensor(tok[:-1].T.copy()), lib.tensor(tok[1:].T.reshape(-1).copy())
+        mask = np.triu(np.full((s["steps"], s["steps"]), -np.inf, dtype=np.float32), 1)
+        args = (x, lib.tensor(mask))
+    opt = opt_mod.SGD(model.parameters(), lr=0.1)
+
+    def step():
+        opt.zero_grad()
+        loss = F.cross_entropy(model(*args), y)
+        loss.backward()
+        opt.step()
+        return loss
+
+    def check():
+        saved = {k: v.detach().numpy().copy() for k, v in model.state_dict().items()}
+        loss = step()
+        out = [np.asarray(loss.detach().numpy())] + [p.grad.detach().numpy().copy() for p in model.parameters()]
+        model.load_state_dict({k: lib.tensor(v) for k, v in saved.items()})
+        return out
+
+    return step, check

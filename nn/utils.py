@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import sys
 from collections.abc import Iterable
 from typing import Any
 
@@ -11,6 +12,11 @@ import numpy as np
 import autograd_core as ag
 from autograd_core import Tensor
 from autograd_core._tensor import bump_version
+
+from . import _rnn_utils as rnn
+
+# `from autograd_core.nn.utils.rnn import pad_sequence` resolves as torch.nn.utils.rnn does
+sys.modules[__name__ + ".rnn"] = rnn
 
 
 def _params(parameters: Any) -> list[Tensor]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import importlib
 import sys
+import types
 
 # each family by its own module name (not through the nn package, which imports this one)
 _NAMES = ("activation", "attention", "container", "conv", "distance", "dropout", "linear", "loss", "module",
@@ -16,6 +17,11 @@ _PATHS = {
     "sparse": _FAMILIES["linear"], "flatten": _FAMILIES["linear"], "pixelshuffle": _FAMILIES["upsampling"],
     "fold": _FAMILIES["upsampling"],
 }
+# torch defines MultiheadAttention in nn/modules/activation.py: that path sees both families
+_activation = types.ModuleType(f"{__name__}.activation", _FAMILIES["activation"].__doc__)
+_activation.__dict__.update({k: v for k, v in vars(_FAMILIES["activation"]).items() if not k.startswith("__")})
+_activation.MultiheadAttention = _FAMILIES["attention"].MultiheadAttention
+_PATHS["activation"] = _activation
 for _name, _mod in _PATHS.items():
     sys.modules[f"{__name__}.{_name}"] = _mod
     globals()[_name] = _mod

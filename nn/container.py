@@ -90,6 +90,23 @@ class ModuleList(Module):
         for i, m in enumerate(mods):  # renumber, as PyTorch does
             self._modules[str(i)] = m
 
+    def __repr__(self) -> str:
+        # runs of identical children print once, as PyTorch does: "(0-5): 6 x Block(...)"
+        reprs = [repr(m) for m in self]
+        if not reprs:
+            return self._get_name() + "()"
+        runs: list[list] = []
+        for i, r in enumerate(reprs):
+            if runs and runs[-1][2] == r:
+                runs[-1][1] = i
+            else:
+                runs.append([i, i, r])
+        lines = []
+        for a, b, r in runs:
+            body = r.replace("\n", "\n  ")
+            lines.append(f"({a}): {body}" if a == b else f"({a}-{b}): {b - a + 1} x {body}")
+        return self._get_name() + "(\n  " + "\n  ".join(lines) + "\n)"
+
     def append(self, module: Module) -> ModuleList:
         self.add_module(str(len(self)), module)
         return self

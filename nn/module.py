@@ -148,7 +148,8 @@ class Module:
             )
         params, modules, buffers = d["_parameters"], d["_modules"], d["_buffers"]
         if isinstance(value, Parameter):
-            self._forget(name)
+            if name not in params:  # re-assigning (tied weights) keeps the registry position, as PyTorch
+                self._forget(name)
             params[name] = value
         elif name in params:
             if value is not None:
@@ -158,7 +159,8 @@ class Module:
                 )
             params[name] = None
         elif isinstance(value, Module):
-            self._forget(name)
+            if name not in modules:
+                self._forget(name)
             modules[name] = value
         elif name in modules:
             if value is not None:

@@ -602,3 +602,20 @@ def test_legacy_introspection_and_cast_methods_match_pytorch():
             x.is_nonzero()
         assert x.apply_(lambda v: v * 2).tolist() == [[2.0] * 3] * 2
         assert x.map_(mod.ones(3), lambda a, b: a + b).tolist() == [[3.0] * 3] * 2
+
+
+def test_tied_weights_keep_their_registry_position_and_modulelist_folds_repeats_as_pytorch():
+    out = []
+    for mod in (nn, torch.nn):
+        class Tied(mod.Module):
+            def __init__(self, lib):
+                super().__init__()
+                self.enc = lib.Embedding(5, 3)
+                self.dec = lib.Linear(3, 5)
+                self.dec.weight = self.enc.weight
+
+        m = Tied(mod)
+        blocks = [mod.Sequential(mod.Linear(2, 3), mod.Tanh()) for _ in range(2)]
+        ml = mod.ModuleList([mod.Linear(2, 2), mod.Linear(2, 2), mod.ReLU(), *blocks])
+        out.append((list(m.state_dict()), [n for n, _ in m.named_parameters()], repr(ml), repr(mod.ModuleList())))
+    assert out[0] == out[1]

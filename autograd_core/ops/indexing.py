@@ -35,11 +35,19 @@ def take(a: Any, index: Any) -> Any:
 
 
 def put(a: np.ndarray, index: Any, v: Any) -> None:
-    """a[index] = v for a numpy-form index or a SplitIndex (a[first] is a view, so this writes into a)."""
-    if type(index) is SplitIndex:
-        a[index.first][index.second] = v
-    else:
-        a[index] = v
+    """a[index] = v for a numpy-form index or a SplitIndex (a[first] is a view, so this writes into a), with
+    PyTorch's rules: an integer-array index does not cast a tensor value (a one-element value through one mask
+    does, as masked_fill_), and a value that does not broadcast to the indexed region is a RuntimeError."""
+    if type(v) is np.ndarray:
+        _check_put_dtype(a, index, v)
+    try:
+        if type(index) is SplitIndex:
+            a[index.first][index.second] = v
+        else:
+            a[index] = v
+    except ValueError:
+        raise RuntimeError(f"shape mismatch: value tensor of shape {list(np.shape(v))} cannot be broadcast to "
+                           f"indexing result of shape {list(np.shape(take(a, index)))}") from None
 
 
 def _is_int(k: Any) -> bool:
@@ -80,19 +88,42 @@ def _consumed(index: list) -> int:
     return n
 
 
+def _sequence_as_tuple(idx: Any) -> bool:
+    """PyTorch's (and old numpy's) rule for a non-tuple sequence index: a short list that holds a sequence, a
+    slice, a tensor, ``...`` or None is a tuple of indices (``x[[0, slice(None)]]`` is ``x[0, :]``); any
+    other (``x[[0, 2]]``, ``x[range(3)]``) is one integer or boolean index."""
+    if not isinstance(idx, (list, range)) or len(idx) >= 32:
+        return False
+    return any(isinstance(k, (list, tuple, range, slice, Tensor, np.ndarray)) or k is Ellipsis or k is None
+               for k in idx)
+
+
+def _sequence_index(k: Any) -> np.ndarray:
+    """A list/tuple/range used as one index (nested lists and tensors inside it allowed) as an array."""
+    if isinstance(k, range):
+        return np.arange(k.start, k.stop, k.step, dtype=np.int64)
+    if len(k) == 0:
+        return np.zeros(0, dtype=np.int64)
+    items = [e._data if isinstance(e, Tensor) else (_sequence_index(e) if isinstance(e, (list, tuple, range))
+                                                    else e) for e in k]
+    return np.asarray(items)
+
+
 def normalize_index(idx: Any, ndim: int | None = None) -> tuple[Any, bool]:
     """Turn an index into numpy form (or a SplitIndex); report whether it is basic (ints/slices/None/...)."""
     if type(idx) is SplitIndex:
         return idx, False
     if not isinstance(idx, tuple):
-        idx = (idx,)
+        idx = tuple(idx) if _sequence_as_tuple(idx) else (idx,)
     out = []
     basic = True
     for k in idx:
         if isinstance(k, Tensor):
             k = k._data
-        if isinstance(k, (list, np.ndarray)):
-            k = np.asarray(k) if not (isinstance(k, list) and len(k) == 0) else np.zeros(0, dtype=np.int64)
+        if isinstance(k, (list, tuple, range)):
+            k = _sequence_index(k)
+        if isinstance(k, np.ndarray):
+            k = np.asarray(k)
             if k.dtype.kind not in "iub":
                 raise IndexError(
                     f"tensors used as indices must be long, int, byte or bool tensors (got {k.dtype.name})"
@@ -131,7 +162,12 @@ class GetItem(Function):
 
     def forward(self, x, index, basic):
         self.shape, self.index, self.basic = x.shape, index, basic
-        return take(x, index)
+        out = take(x, index)
+        if not basic and not out.flags.c_contiguous:
+            # numpy lays an advanced index's result out in its own order; PyTorch's is contiguous (for a
+            # contiguous input), which later view()s rely on
+            out = np.ascontiguousarray(out)
+        return out
 
     def backward(self, g):
         return self.xp.apply(IndexAddZeros, g, shape=self.shape, index=self.index, basic=self.basic)
@@ -170,7 +206,10 @@ class SetItem(Function):
         self.index = index
         self.lead = 0
         out = x.copy()
-        v = np.asarray(v)
+        if type(v) is np.ndarray:
+            _check_put_dtype(x, index, v)  # before the value is reshaped below
+        else:
+            v = np.asarray(v, dtype=x.dtype)  # a Python number takes the tensor's dtype (2.7 into int64 is 2)
         region = np.ndim(take(x, index)) if v.ndim else 0
         while v.ndim > region and v.shape[0] == 1:  # PyTorch broadcasts (1, 1) into a (3,) region
             v = v[0]
@@ -191,6 +230,36 @@ class SetItem(Function):
 
     def attrs(self):
         return {"index": _index_repr(self.index)}
+
+
+_SCALAR_NAMES = {"float64": "Double", "float32": "Float", "float16": "Half", "int64": "Long", "int32": "Int",
+                 "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool"}
+
+
+def _scalar_name(dt: np.dtype) -> str:
+    """PyTorch's ScalarType name of a dtype, as its messages print it."""
+    return _SCALAR_NAMES.get(np.dtype(dt).name, np.dtype(dt).name)
+
+
+def _parts(index: Any) -> tuple:
+    return index.first + index.second if type(index) is SplitIndex else tuple(index)
+
+
+def _check_put_dtype(a: np.ndarray, index: Any, v: np.ndarray) -> None:
+    # PyTorch writes a one-element value through a single boolean mask with masked_fill_, which casts
+    if v.dtype != a.dtype and not _is_basic(index) and not (v.size == 1 and _single_mask(index)):
+        raise RuntimeError(
+            f"Index put requires the source and destination dtypes match, got {_scalar_name(a.dtype)} for the "
+            f"destination and {_scalar_name(v.dtype)} for the source. (Fix: value.to(x.dtype))")
+
+
+def _is_basic(index: Any) -> bool:
+    return not any(isinstance(k, np.ndarray) or isinstance(k, (bool, np.bool_)) for k in _parts(index))
+
+
+def _single_mask(index: Any) -> bool:
+    arrays = [k for k in _parts(index) if isinstance(k, np.ndarray)]
+    return len(arrays) == 1 and arrays[0].dtype == np.bool_
 
 
 def _along(index: np.ndarray, axis: int) -> tuple:

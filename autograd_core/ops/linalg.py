@@ -427,3 +427,144 @@ class SVD(Function):
 
     def attrs(self):
         return {"full_matrices": True} if self.full else {}
+
+
+# ---------------------------------------------------------------------- the matmul family (mm, bmm, mv, add*)
+# Composites over matmul (one Matmul node, whose backward is written once for both modes): PyTorch's stricter
+# shape rules are checked here, so a batch that matmul would broadcast is refused by bmm, as in PyTorch. These
+# are declared as Tensor methods and ag.<name> by the reduction family (ops/reduction.py: _MATMUL_FAMILY).
+
+
+def _mat(x: Any, op: str, what: str, nd: int) -> Any:
+    from .._tensor import Tensor
+
+    if not isinstance(x, Tensor):
+        raise TypeError(f"{op}(): argument '{what}' must be Tensor, not {type(x).__name__}")
+    if x.ndim != nd:
+        kind = {1: "a vector", 2: "a matrix", 3: "a 3D tensor"}[nd]
+        raise RuntimeError(f"{op}: {what} must be {kind}, got a tensor of shape {list(x.shape)} ({x.ndim}-D)")
+    return x
+
+
+def _same_dtype(op: str, a: Any, b: Any) -> None:
+    from .arithmetic import _c_name
+
+    if a.dtype != b.dtype:
+        raise RuntimeError(
+            f"{op}: expected m1 and m2 to have the same dtype, but got: {_c_name(a.dtype)} != {_c_name(b.dtype)} "
+            f"(shapes {list(a.shape)} and {list(b.shape)}). Fix: cast one operand, e.g. b.to(a.dtype)"
+        )
+
+
+def mm(input: Any, mat2: Any) -> Any:  # noqa: A002 - PyTorch's names
+    """Matrix product of two 2-D tensors (no broadcasting; use matmul for that)."""
+    if not hasattr(input, "_data") and getattr(input, "is_sparse", False):
+        from .. import sparse
+
+        return sparse.mm(input, mat2)  # a sparse COO left operand (autograd_core.sparse)
+    a, b = _mat(input, "mm", "self", 2), _mat(mat2, "mm", "mat2", 2)
+    if a.shape[1] != b.shape[0]:
+        raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({a.shape[0]}x{a.shape[1]} and "
+                           f"{b.shape[0]}x{b.shape[1]}). Fix: transpose one operand (x.T) or check the sizes")
+    _same_dtype("mm", a, b)
+    return a @ b
+
+
+def bmm(input: Any, mat2: Any) -> Any:  # noqa: A002
+    """Batched matrix product of (b, n, m) and (b, m, p) tensors (the batch sizes must be equal)."""
+    a, b = _mat(input, "bmm", "batch1", 3), _mat(mat2, "bmm", "batch2", 3)
+    if b.shape[:2] != (a.shape[0], a.shape[2]):
+        raise RuntimeError(f"bmm: Expected size for first two dimensions of batch2 tensor to be: "
+                           f"[{a.shape[0]}, {a.shape[2]}] but got: [{b.shape[0]}, {b.shape[1]}] (batch1 "
+                           f"{list(a.shape)}, batch2 {list(b.shape)}; bmm does not broadcast, matmul does)")
+    _same_dtype("bmm", a, b)
+    return a @ b
+
+
+def mv(input: Any, vec: Any) -> Any:  # noqa: A002
+    """Matrix-vector product of an (n, m) matrix and an (m,) vector."""
+    a, v = _mat(input, "mv", "self", 2), _mat(vec, "mv", "vec", 1)
+    if a.shape[1] != v.shape[0]:
+        raise RuntimeError(f"size mismatch, got input ({a.shape[0]}), mat ({a.shape[0]}x{a.shape[1]}), vec "
+                           f"({v.shape[0]})")
+    _same_dtype("mv", a, v)
+    return a @ v
+
+
+def _scaled_sum(inp: Any, prod: Any, beta: Any, alpha: Any, op: str) -> Any:
+    """beta * inp + alpha * prod, with inp broadcast to prod's shape; beta = 0 ignores inp's values (nan too)."""
+    from .._tensor import Tensor
+
+    if not isinstance(inp, Tensor):
+        raise TypeError(f"{op}(): argument 'input' must be Tensor, not {type(inp).__name__}")
+    if not _broadcasts(inp.shape, prod.shape) or np.broadcast_shapes(inp.shape, prod.shape) != prod.shape:
+        inp.detach().expand(prod.shape)  # raises PyTorch's message: input must broadcast to the product's shape
+    out = prod if alpha == 1 else prod * alpha
+    if beta == 0:
+        if not inp.requires_grad:
+            return out
+        from .compare import Where
+
+        # input's values are ignored (a nan there does not propagate) but it gets its (zero) gradient, as in PyTorch
+        return out + Where.apply(np.zeros(prod.shape, dtype=bool), inp, np.zeros((), dtype=prod.dtype))
+    return (inp if beta == 1 else inp * beta) + out
+
+
+def _broadcasts(a: tuple, b: tuple) -> bool:
+    try:
+        np.broadcast_shapes(a, b)
+    except ValueError:
+        return False
+    return True
+
+
+def addmm(input: Any, mat1: Any, mat2: Any, *, beta: Any = 1, alpha: Any = 1) -> Any:  # noqa: A002
+    """beta * input + alpha * (mat1 @ mat2), input broadcast to (n, p)."""
+    return _scaled_sum(input, mm(mat1, mat2), beta, alpha, "addmm")
+
+
+def baddbmm(input: Any, batch1: Any, batch2: Any, *, beta: Any = 1, alpha: Any = 1) -> Any:  # noqa: A002
+    """beta * input + alpha * bmm(batch1, batch2), input broadcast to (b, n, p)."""
+    return _scaled_sum(input, bmm(batch1, batch2), beta, alpha, "baddbmm")
+
+
+def addmv(input: Any, mat: Any, vec: Any, *, beta: Any = 1, alpha: Any = 1) -> Any:  # noqa: A002
+    """beta * input + alpha * (mat @ vec), input broadcast to (n,)."""
+    return _scaled_sum(input, mv(mat, vec), beta, alpha, "addmv")
+
+
+def dot(input: Any, tensor: Any) -> Any:  # noqa: A002
+    """Inner product of two 1-D tensors of the same length."""
+    a, b = _mat(input, "dot", "self", 1), _mat(tensor, "dot", "tensor", 1)
+    if a.shape != b.shape:
+        raise RuntimeError(f"inconsistent tensor size, expected tensor [{a.shape[0]}] and src [{b.shape[0]}] to "
+                           "have the same number of elements, but got "
+                           f"{a.shape[0]} and {b.shape[0]} elements respectively")
+    if a.dtype != b.dtype:
+        from .arithmetic import _c_name
+
+        raise RuntimeError(f"dot : expected both vectors to have same dtype, but found {_c_name(a.dtype).title()} "
+                           f"and {_c_name(b.dtype).title()}")
+    return a @ b
+
+
+def cdist(x1: Any, x2: Any, p: float = 2.0, compute_mode: Any = None) -> Any:
+    """Pairwise p-norm distances between the rows of x1 (..., P, M) and x2 (..., R, M): (..., P, R).
+    The gradient at a zero distance is 0 (the norm's subgradient PyTorch picks)."""
+    from .._tensor import Tensor
+
+    for name, x in (("X1", x1), ("X2", x2)):
+        if not isinstance(x, Tensor):
+            raise TypeError(f"cdist(): argument '{name.lower()}' must be Tensor, not {type(x).__name__}")
+        if x.ndim < 2:
+            raise RuntimeError(f"cdist only supports at least 2D tensors, {name} got: {x.ndim}D")
+        if x.dtype.kind != "f":
+            raise RuntimeError(f"cdist only supports floating-point dtypes, {name} got: {x.dtype.name}")
+    if x1.shape[-1] != x2.shape[-1]:
+        raise RuntimeError(f"X1 and X2 must have the same number of columns. X1: {x1.shape[-1]} X2: {x2.shape[-1]}")
+    if p < 0:
+        raise RuntimeError(f"cdist only supports non-negative p values (got p={p})")
+    diff = x1.unsqueeze(-2) - x2.unsqueeze(-3)  # (..., P, R, M): the batch dims broadcast
+    if diff.shape[-1] == 0:
+        return diff.sum(-1)
+    return diff.norm(p, -1)

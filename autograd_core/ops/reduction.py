@@ -17,10 +17,23 @@ from .indexing import gather_along
 
 __all__ = [  # the public functions (ag.<name>); Tensor methods are declared in METHODS below
     "sum", "mean", "var", "std", "amax", "amin", "argmax", "argmin", "max", "min", "logsumexp", "prod", "norm",
-    "cumsum",
+    "cumsum", "cumprod", "cummax", "cummin", "logcumsumexp", "any", "all", "std_mean", "var_mean", "nanmean",
+    "nansum", "count_nonzero",
+    # the matmul family (ops/linalg.py, declared here: see _MATMUL_FAMILY below)
+    "mm", "bmm", "mv", "addmm", "baddbmm", "addmv", "dot", "cdist",
 ]
 
-MaxResult = namedtuple("MaxResult", ["values", "indices"])
+
+def return_type(name: str, fields: tuple[str, ...] = ("values", "indices")) -> type:
+    """A tuple subclass with named fields, as PyTorch's ``torch.return_types.<name>`` (``values, indices =
+    x.max(0)`` unpacks it; ``.values`` / ``.indices`` name the parts)."""
+    cls = namedtuple(name, fields)
+    cls.__module__ = "autograd_core.return_types"
+    return cls
+
+
+MaxResult = return_type("max")
+MinResult = return_type("min")
 
 
 def _kshape(shape: tuple[int, ...], axes: tuple[int, ...] | None) -> tuple[int, ...]:
@@ -290,7 +303,7 @@ class CumSum(Function):
 
     def forward(self, x, dim):
         self.dim = dim
-        return np.cumsum(x, axis=dim)
+        return np.ascontiguousarray(np.cumsum(x, axis=dim))  # contiguous, as PyTorch's scans
 
     def backward(self, g):
         d = self.dim
@@ -299,6 +312,83 @@ class CumSum(Function):
 
     def attrs(self):
         return {"dim": self.dim}
+
+
+class CumProd(Function):
+    """y_i = prod_{j <= i} x_j;  gx_k = sum_{i >= k} g_i prod_{j <= i, j != k} x_j
+    (= revcumsum(g y) / x without zeros in x; exact, to every order, with zeros)"""
+
+    saves_inputs = True
+    saves_output = True
+
+    def forward(self, x, dim):
+        self.dim, self.n = dim, x.shape[dim]
+        return np.ascontiguousarray(np.cumprod(x, axis=dim))
+
+    def backward(self, g):
+        (x,) = self.saved()
+        xp = self.xp
+        d = self.dim
+        if not (xp.value(x) == 0).any():
+            return xp.flip(xp.cumsum(xp.flip(g * self.saved_output(), (d,)), d), (d,)) / x
+        # With zeros, dividing by x is 0/0: form prod_{j <= i, j != k} x_j for every (k, i) as a cumprod over
+        # copies of x whose entry k is 1 (O(n^2) in the scanned length, but differentiable again).
+        nd = len(x.shape)
+        xt, gt = _to_last(xp, x, d, nd), _to_last(xp, g, d, nd)
+        n = self.n
+        lead = tuple(xt.shape[:-1])
+        rows = xp.expand(xp.unsqueeze(xt, -2), lead + (n, n))  # rows[..., k, j] = x_j
+        c = xp.cumprod(xp.where(np.eye(n, dtype=bool), 1.0, rows), -1)  # c[..., k, i] = prod_{j<=i, j!=k} x_j
+        upper = np.triu(np.ones((n, n), dtype=bool))  # i >= k
+        gx = xp.where(upper, c * xp.unsqueeze(gt, -2), 0.0).sum(axis=-1)
+        return _from_last(xp, gx, d, nd)
+
+    def attrs(self):
+        return {"dim": self.dim}
+
+
+class LogCumSumExp(Function):
+    """y_i = log sum_{j <= i} exp(x_j);  gx_j = sum_{i >= j} g_i exp(x_j - y_i)"""
+
+    saves_inputs = True
+    saves_output = True
+
+    def forward(self, x, dim):
+        self.dim, self.n = dim, x.shape[dim]
+        with np.errstate(invalid="ignore"):  # -inf - -inf inside logaddexp: the result is -inf, as in PyTorch
+            return np.ascontiguousarray(np.logaddexp.accumulate(x, axis=dim))
+
+    def backward(self, g):
+        (x,) = self.saved()
+        y = self.saved_output()
+        xp = self.xp
+        d = self.dim
+        nd = len(x.shape)
+        xt, yt, gt = _to_last(xp, x, d, nd), _to_last(xp, y, d, nd), _to_last(xp, g, d, nd)
+        n = self.n
+        # w[..., i, j] = exp(x_j - y_i) for j <= i (each <= 1: no overflow), 0 above the diagonal; O(n^2) memory
+        # in the scanned length, written with recorded ops so that it differentiates again
+        lower = np.tril(np.ones((n, n), dtype=bool))
+        w = xp.exp(xp.where(lower, xp.unsqueeze(xt, -2) - xp.unsqueeze(yt, -1), -np.inf))
+        return _from_last(xp, (w * xp.unsqueeze(gt, -1)).sum(axis=-2), d, nd)
+
+    def attrs(self):
+        return {"dim": self.dim}
+
+
+def _to_last(xp: Any, x: Any, d: int, nd: int) -> Any:
+    """x with axis d moved to the end (a recorded permute under create_graph)."""
+    if d == nd - 1:
+        return x
+    return xp.permute(x, tuple(i for i in range(nd) if i != d) + (d,))
+
+
+def _from_last(xp: Any, x: Any, d: int, nd: int) -> Any:
+    """The inverse of _to_last."""
+    if d == nd - 1:
+        return x
+    perm = tuple(i for i in range(nd) if i != d) + (d,)
+    return xp.permute(x, tuple(int(i) for i in np.argsort(perm)))
 
 
 # ---------------------------------------------------------------------- public functions
@@ -430,8 +520,9 @@ def _max_min(x: Tensor, dim: Any, keepdim: bool, other: Any, largest: bool) -> A
         return (Amax if largest else Amin).apply(x, axes=None, keepdim=False, select=True)
     op = "max" if largest else "min"
     (d,) = normalize_dims(dim, x.ndim, op) or (0,)
+    result = MaxResult if largest else MinResult
     if x.ndim == 0:
-        return MaxResult(x.clone(), _make(np.asarray(0, dtype=np.int64), None, False))
+        return result(x.clone(), _make(np.asarray(0, dtype=np.int64), None, False))
     if x.shape[d] == 0:
         raise IndexError(f"{op}(): Expected reduction dim {d} to have non-zero size.")
     idx = (np.argmax if largest else np.argmin)(x._data, axis=d, keepdims=True)
@@ -439,7 +530,7 @@ def _max_min(x: Tensor, dim: Any, keepdim: bool, other: Any, largest: bool) -> A
     if not keepdim:
         values = values.squeeze(d)
         idx = np.squeeze(idx, d)
-    return MaxResult(values, _make(idx.astype(np.int64), None, False))
+    return result(values, _make(idx.astype(np.int64), None, False))
 
 
 def max(x: Tensor, dim: Any = None, keepdim: bool = False, *, other: Any = None,  # noqa: A001
@@ -499,14 +590,164 @@ def norm(x: Tensor, p: Any = "fro", dim: Any = None, keepdim: bool = False, *,
     return Norm.apply(x, p=float(p) if p != 2 else 2, axes=axes, keepdim=keepdim)
 
 
-def cumsum(x: Tensor, dim: int, *, axis: Any = None) -> Tensor:
-    """Cumulative sum along ``dim``."""
+def _scan_dim(x: Tensor, dim: Any, axis: Any, op: str) -> int:
     if axis is not None:
         dim = axis
-    (d,) = normalize_dims(dim, x.ndim, "cumsum") or (0,)
+    if dim is None:
+        raise TypeError(f"{op}() missing required argument 'dim' (an int: the dimension to scan along)")
+    (d,) = normalize_dims(dim, x.ndim, op) or (0,)
+    return d
+
+
+def _scan_input(x: Tensor, dtype: Any) -> Tensor:
+    """The input a sum/product scan computes on: cast to dtype=, integers and bools to int64 (PyTorch)."""
+    if dtype is not None:
+        return x.to(dtype)
+    if x._data.dtype.kind in "iub" and x._data.dtype != np.int64:
+        return _make(x._data.astype(np.int64), None, False)
+    return x
+
+
+def cumsum(x: Tensor, dim: Any = None, *, dtype: Any = None, axis: Any = None) -> Tensor:
+    """Cumulative sum along ``dim``."""
+    d = _scan_dim(x, dim, axis, "cumsum")
+    x = _scan_input(x, dtype)
     if x.ndim == 0:
         return x.clone()
     return CumSum.apply(x, dim=d)
+
+
+def cumprod(x: Tensor, dim: Any = None, *, dtype: Any = None, axis: Any = None) -> Tensor:
+    """Cumulative product along ``dim``; the gradient is exact where x has zeros."""
+    d = _scan_dim(x, dim, axis, "cumprod")
+    x = _scan_input(x, dtype)
+    if x.ndim == 0:
+        return x.clone()
+    return CumProd.apply(x, dim=d)
+
+
+def logcumsumexp(x: Tensor, dim: Any = None, *, axis: Any = None) -> Tensor:
+    """log(cumsum(exp(x))) along ``dim``, computed stably (logaddexp)."""
+    d = _scan_dim(x, dim, axis, "logcumsumexp")
+    if x._data.dtype.kind not in "fc":
+        raise NotImplementedError(f'"logcumsumexp_out_cpu" not implemented for {x._data.dtype.name!r} (convert '
+                                  "first with .float())")
+    if x.ndim == 0:
+        return x.clone()
+    return LogCumSumExp.apply(x, dim=d)
+
+
+CummaxResult = return_type("cummax")
+CumminResult = return_type("cummin")
+
+
+def _cum_extreme(x: Tensor, dim: Any, largest: bool) -> Any:
+    op = "cummax" if largest else "cummin"
+    d = _scan_dim(x, dim, None, op)
+    result = CummaxResult if largest else CumminResult
+    if x.ndim == 0:
+        return result(x.clone(), _make(np.asarray(0, dtype=np.int64), None, False))
+    a = x._data
+    acc = (np.maximum if largest else np.minimum).accumulate(a, axis=d)  # nan propagates, as in PyTorch
+    # the index of the running extreme: the last position where it was attained (PyTorch updates on >= / <=),
+    # or the last nan so far
+    pos = np.arange(a.shape[d]).reshape((-1,) + (1,) * (a.ndim - 1 - d))
+    hit = (a == acc) | (np.isnan(a) if a.dtype.kind in "fc" else False)
+    idx = np.maximum.accumulate(np.where(hit, pos, 0), axis=d).astype(np.int64)
+    if a.size == 0:
+        return result(x.clone(), _make(idx, None, False))
+    return result(gather_along(x, idx, d), _make(idx, None, False))
+
+
+def cummax(x: Tensor, dim: int) -> Any:
+    """(values, indices) of the running maximum along ``dim``; the gradient goes to the selected elements."""
+    return _cum_extreme(x, dim, True)
+
+
+def cummin(x: Tensor, dim: int) -> Any:
+    """(values, indices) of the running minimum along ``dim``; the gradient goes to the selected elements."""
+    return _cum_extreme(x, dim, False)
+
+
+def _bool_reduce(x: Tensor, dim: Any, keepdim: bool, axis: Any, keepdims: Any, out: Any, fn: Any,
+                 op: str) -> Tensor:
+    _no_out(out, op)
+    dim, keepdim = _resolve(dim, axis, keepdim, keepdims)
+    a = x._data if isinstance(x, Tensor) else np.asarray(x)
+    axes = normalize_dims(dim, a.ndim, op)
+    res = np.asarray(fn(a, axis=axes, keepdims=keepdim))
+    # uint8 stays uint8 in PyTorch (a legacy mask type); everything else gives bool
+    return _make(res.astype(np.uint8) if a.dtype == np.uint8 else res, None, False)
+
+
+def any(x: Tensor, dim: Any = None, keepdim: bool = False, *, axis: Any = None,  # noqa: A001 - PyTorch's name
+        keepdims: Any = None, out: Any = None) -> Tensor:
+    """Whether any element (along ``dim``) is nonzero: a bool tensor, no gradient."""
+    return _bool_reduce(x, dim, keepdim, axis, keepdims, out, np.any, "any")
+
+
+def all(x: Tensor, dim: Any = None, keepdim: bool = False, *, axis: Any = None,  # noqa: A001 - PyTorch's name
+        keepdims: Any = None, out: Any = None) -> Tensor:
+    """Whether every element (along ``dim``) is nonzero: a bool tensor, no gradient."""
+    return _bool_reduce(x, dim, keepdim, axis, keepdims, out, np.all, "all")
+
+
+def std_mean(x: Tensor, dim: Any = None, unbiased: Any = None, keepdim: bool = False, *,
+             correction: Any = None) -> tuple[Tensor, Tensor]:
+    """(std, mean) over ``dim`` (Bessel's correction by default, as ``std``)."""
+    if isinstance(dim, bool):
+        dim, unbiased = None, dim
+    return std(x, dim, unbiased, keepdim, correction=correction), mean(x, dim, keepdim)
+
+
+def var_mean(x: Tensor, dim: Any = None, unbiased: Any = None, keepdim: bool = False, *,
+             correction: Any = None) -> tuple[Tensor, Tensor]:
+    """(var, mean) over ``dim`` (Bessel's correction by default, as ``var``)."""
+    if isinstance(dim, bool):
+        dim, unbiased = None, dim
+    return var(x, dim, unbiased, keepdim, correction=correction), mean(x, dim, keepdim)
+
+
+def nansum(x: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:
+    """Sum over ``dim`` treating nan as 0 (nan elements get no gradient)."""
+    if dtype is not None:
+        x = x.to(dtype)
+    if x._data.dtype.kind in "fc":
+        x = _where(np.isnan(x._data), 0.0, x)
+    return sum(x, dim, keepdim)
+
+
+def nanmean(x: Tensor, dim: Any = None, keepdim: bool = False, *, dtype: Any = None) -> Tensor:
+    """Mean over ``dim`` of the non-nan elements (nan where there are none)."""
+    if dtype is not None:
+        x = x.to(dtype)
+    if x._data.dtype.kind not in "fc":
+        raise RuntimeError(f"nanmean(): expected input to have floating point or complex dtype but got "
+                           f"{x._data.dtype.name} (convert first with .float())")
+    axes = normalize_dims(dim, x.ndim, "nanmean")
+    count = np.sum(~np.isnan(x._data), axis=axes, keepdims=keepdim).astype(x._data.dtype)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return nansum(x, dim, keepdim) / count
+
+
+def count_nonzero(x: Tensor, dim: Any = None) -> Tensor:
+    """The number of nonzero elements (along ``dim``): int64, no gradient."""
+    axes = normalize_dims(dim, x.ndim, "count_nonzero")
+    return _make(np.asarray(np.count_nonzero(x._data, axis=axes), dtype=np.int64), None, False)
+
+
+def _where(cond: np.ndarray, a: Any, b: Any) -> Tensor:
+    from .compare import where
+
+    return where(cond, a, b)
+
+
+# ---------------------------------------------------------------------- the matmul family (ops/linalg.py)
+# ops/linalg.py is not an op family of its own (autograd_core/linalg.py is the ag.linalg namespace): its
+# mm/bmm/mv/addmm/... are declared here, where nothing imports them in a cycle.
+from .linalg import addmm, addmv, baddbmm, bmm, cdist, dot, mm, mv  # noqa: E402
+
+_MATMUL_FAMILY = {"mm": mm, "bmm": bmm, "mv": mv, "addmm": addmm, "baddbmm": baddbmm, "addmv": addmv, "dot": dot}
 
 
 # ---------------------------------------------------------------------- xp: reductions in backwards
@@ -514,8 +755,12 @@ define("prod", lambda x, axis, keepdims: np.prod(x, axis=axis, keepdims=keepdims
        lambda x, axis, keepdims: Prod.apply(x, axes=normalize_dims(axis, len(x.shape), "prod"), keepdim=keepdims))
 define("cumsum", lambda x, axis: np.cumsum(x, axis=axis),
        lambda x, axis: CumSum.apply(x, dim=axis % builtins.max(len(x.shape), 1)))
+define("cumprod", lambda x, axis: np.cumprod(x, axis=axis),
+       lambda x, axis: CumProd.apply(x, dim=axis % builtins.max(len(x.shape), 1)))
 
 
 # ---------------------------------------------------------------------- declarations
 METHODS = {"sum": sum, "mean": mean, "var": var, "std": std, "amax": amax, "amin": amin, "max": max, "min": min,
-           "argmax": argmax, "argmin": argmin, "logsumexp": logsumexp, "prod": prod, "norm": norm, "cumsum": cumsum}
+           "argmax": argmax, "argmin": argmin, "logsumexp": logsumexp, "prod": prod, "norm": norm, "cumsum": cumsum,
+           "cumprod": cumprod, "cummax": cummax, "cummin": cummin, "logcumsumexp": logcumsumexp, "any": any,
+           "all": all, "nanmean": nanmean, "nansum": nansum, "count_nonzero": count_nonzero, **_MATMUL_FAMILY}

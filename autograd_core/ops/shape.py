@@ -16,6 +16,10 @@ from ._dims import normalize_dims
 __all__ = [  # the public functions (ag.<name>); Tensor methods are declared in METHODS below
     "broadcast_to", "cat", "chunk", "clone", "concat", "expand", "flatten", "flip", "pad", "permute", "repeat",
     "reshape", "split", "squeeze", "stack", "t", "transpose", "unbind", "unsqueeze", "view",
+    "narrow", "tril", "triu", "roll", "repeat_interleave", "tile", "movedim", "moveaxis", "swapaxes", "swapdims",
+    "hstack", "vstack", "row_stack", "dstack", "column_stack", "concatenate", "tensor_split", "unflatten", "rot90",
+    "diagflat", "block_diag", "meshgrid", "cartesian_prod", "broadcast_tensors", "broadcast_shapes", "atleast_1d",
+    "atleast_2d", "atleast_3d", "diff", "kron", "cross", "ravel", "select", "fliplr", "flipud",
 ]
 
 
@@ -58,9 +62,12 @@ class Expand(Function):
 
     def forward(self, x, shape):
         self.in_shape = x.shape
-        if x.size and math.prod(shape) == x.size:
-            # nothing repeats (only size-1 dims added): a writeable view, as PyTorch allows in-place ops
-            # on an expand that has no overlapping elements; broadcast_to's views are always read-only
+        if math.prod(shape) == 0:
+            return np.zeros(shape, dtype=x.dtype)  # no elements: nothing can overlap, so it may be written to
+        if math.prod(shape) == x.size:
+            # nothing repeats (only size-1 dims added, or no elements at all): a writeable view, as PyTorch
+            # allows in-place ops on an expand that has no overlapping elements; broadcast_to's views are
+            # always read-only
             return x.reshape(shape)
         return np.broadcast_to(x, shape)
 
@@ -179,6 +186,40 @@ class Cast(Function):
 
     def attrs(self):
         return {"dtype": self.dst.name}
+
+
+class TriMask(Function):
+    """y = tril(x, k) or triu(x, k) (the last two dims);  gx = the same triangle of g"""
+
+    fresh_grads = True
+
+    def forward(self, x, k, upper):
+        self.k, self.upper = k, upper
+        n, m = x.shape[-2:]
+        mask = (np.triu if upper else np.tril)(np.ones((n, m), dtype=bool), k)
+        return np.where(mask, x, np.zeros((), dtype=x.dtype))
+
+    def backward(self, g):
+        return self.xp.apply(TriMask, g, k=self.k, upper=self.upper)
+
+    def attrs(self):
+        return {"upper": self.upper, **({"diagonal": self.k} if self.k else {})}
+
+
+class Roll(Function):
+    """y = x shifted cyclically by shifts along dims (flattened when dims is None);  gx = g shifted back"""
+
+    def forward(self, x, shifts, dims):
+        self.shifts, self.dims = shifts, dims
+        out = np.roll(x, shifts, axis=dims)
+        return out if out.flags.c_contiguous else out.copy()  # a contiguous result, as PyTorch's
+
+    def backward(self, g):
+        back = tuple(-s for s in self.shifts) if isinstance(self.shifts, tuple) else -self.shifts
+        return self.xp.apply(Roll, g, shifts=back, dims=self.dims)
+
+    def attrs(self):
+        return {"shifts": self.shifts, **({"dims": self.dims} if self.dims is not None else {})}
 
 
 # ---------------------------------------------------------------------- public functions
@@ -485,6 +526,595 @@ def to_dtype(x: Tensor, dtype: Any) -> Tensor:
 
 
 
+# ---------------------------------------------------------------------- more layout ops (PyTorch's names)
+# Composites over the ops above and the indexing ops (reached through Tensor methods and operators at call
+# time: this module sits below ops/indexing.py and ops/arithmetic.py, which import it).
+def _tensor_arg(x: Any, op: str, what: str = "input") -> Tensor:
+    if not isinstance(x, Tensor):
+        raise TypeError(f"{op}(): argument '{what}' must be Tensor, not {type(x).__name__}")
+    return x
+
+
+def _dim1(x: Tensor, dim: Any, op: str) -> int:
+    if isinstance(dim, bool) or not isinstance(dim, (int, np.integer)):
+        raise TypeError(f"{op}(): argument 'dim' must be int, not {type(dim).__name__}")
+    return normalize_dims(dim, x.ndim, op)[0] if x.ndim else 0  # type: ignore[index]
+
+
+def view_as(x: Tensor, other: Tensor) -> Tensor:
+    """``x.view(other.shape)``."""
+    return view(x, tuple(other.shape))
+
+
+def reshape_as(x: Tensor, other: Tensor) -> Tensor:
+    """``x.reshape(other.shape)``."""
+    return reshape(x, tuple(other.shape))
+
+
+def narrow(x: Tensor, dim: int, start: Any, length: int) -> Tensor:
+    """The view of ``length`` elements from ``start`` along ``dim``."""
+    if x.ndim == 0:
+        raise RuntimeError("narrow() cannot be applied to a 0-dim tensor.")
+    d = _dim1(x, dim, "narrow")
+    n = x.shape[d]
+    start = int(start.item() if isinstance(start, Tensor) else start)
+    length = int(length)
+    if not -n <= start <= n:
+        raise IndexError(f"start out of range (expected to be in range of [{-n}, {n}], but got {start})")
+    if start < 0:
+        start += n
+    if length < 0:
+        raise RuntimeError(f"narrow(): length must be non-negative (got {length}).")
+    if start + length > n:
+        raise RuntimeError(f"start ({start}) + length ({length}) exceeds dimension size ({n}).")
+    return x[(slice(None),) * d + (slice(start, start + length),)]
+
+
+def _tri(x: Tensor, diagonal: int, upper: bool) -> Tensor:
+    op = "triu" if upper else "tril"
+    _tensor_arg(x, op)
+    if x.ndim < 2:
+        raise RuntimeError(f"{op}: input tensor must have at least 2 dimensions (got shape {list(x.shape)})")
+    return TriMask.apply(x, k=int(diagonal), upper=upper)
+
+
+def tril(x: Tensor, diagonal: int = 0) -> Tensor:
+    """The lower triangle (j <= i + diagonal) of the last two dims; zeros above."""
+    return _tri(x, diagonal, False)
+
+
+def triu(x: Tensor, diagonal: int = 0) -> Tensor:
+    """The upper triangle (j >= i + diagonal) of the last two dims; zeros below."""
+    return _tri(x, diagonal, True)
+
+
+def roll(x: Tensor, shifts: Any, dims: Any = None) -> Tensor:
+    """Shift elements cyclically along ``dims`` (of the flattened tensor when dims is None)."""
+    _tensor_arg(x, "roll")
+    multi = isinstance(shifts, (tuple, list))
+    sh = tuple(int(s) for s in shifts) if multi else (int(shifts),)
+    if dims is None:
+        if len(sh) != 1:
+            raise RuntimeError(f"roll: shifts and dimensions must align. shifts: {len(sh)}, dims:0 (pass dims= for "
+                               "more than one shift)")
+        return Roll.apply(x, shifts=sh[0], dims=None)
+    ds = tuple(dims) if isinstance(dims, (tuple, list)) else (dims,)
+    if len(sh) != len(ds):
+        raise RuntimeError(f"shifts and dimensions must align. shifts: {len(sh)}, dims:{len(ds)}")
+    axes = tuple(normalize_dims(d, x.ndim, "roll")[0] if x.ndim else 0 for d in ds)  # type: ignore[index]
+    if x.ndim == 0:
+        return clone(x)
+    return Roll.apply(x, shifts=sh, dims=axes)
+
+
+def unfold(x: Tensor, dimension: int, size: int, step: int) -> Tensor:
+    """Tensor.unfold: the windows of ``size`` elements every ``step`` along ``dimension``, as a new last dim
+    (a view of x where the memory allows, as in PyTorch)."""
+    d = _dim1(x, dimension, "unfold")
+    n = x.shape[d] if x.ndim else 1
+    if size > n:
+        raise RuntimeError(f"maximum size for tensor at dimension {d} is {n} but size is {size}")
+    if size < 0:
+        raise RuntimeError(f"size is {size} but must be >= 0")
+    if step <= 0:
+        raise RuntimeError(f"step is {step} but must be > 0")
+    if x.ndim == 0:
+        return reshape(x, 1)[:size]
+    return Unfold.apply(x, dim=d, size=int(size), step=int(step))
+
+
+class Unfold(Function):
+    """y[..., w, ..., j] = x[..., w * step + j, ...] (windows along dim, a new last axis);
+    gx = the windows of g added back (overlapping windows accumulate)"""
+
+    is_view = True
+
+    def forward(self, x, dim, size, step):
+        self.shape, self.dim, self.size, self.step = x.shape, dim, size, step
+        n = x.shape[dim]
+        nw = (n - size) // step + 1
+        shape = x.shape[:dim] + (nw,) + x.shape[dim + 1:] + (size,)
+        strides = x.strides[:dim] + (x.strides[dim] * step,) + x.strides[dim + 1:] + (x.strides[dim],)
+        root = x if x.base is None else x.base
+        if isinstance(root, np.ndarray):
+            # a view whose base is x's memory owner, so the engine links it as a view of x (writes through it,
+            # version counters); numpy's as_strided would hide the owner behind a helper object
+            try:
+                off = x.__array_interface__["data"][0] - root.__array_interface__["data"][0]
+                return np.ndarray(shape, x.dtype, buffer=root, offset=off, strides=strides)
+            except (TypeError, ValueError):
+                pass
+        return np.lib.stride_tricks.as_strided(x, shape, strides).copy()
+
+    def backward(self, g):
+        xp = self.xp
+        d, nd = self.dim, len(self.shape)
+        # the window axis (last) back next to the window-count axis (d), then add each window at its positions
+        perm = tuple(range(d + 1)) + (nd,) + tuple(range(d + 1, nd))
+        idx = np.arange((self.shape[d] - self.size) // self.step + 1)[:, None] * self.step + np.arange(self.size)
+        from .indexing import IndexAddZeros
+
+        return xp.apply(IndexAddZeros, xp.permute(g, perm), shape=self.shape, index=(slice(None),) * d + (idx,),
+                        basic=False)
+
+    def attrs(self):
+        return {"dimension": self.dim, "size": self.size, "step": self.step}
+
+
+def repeat_interleave(x: Any, repeats: Any = None, dim: Any = None, *, output_size: Any = None) -> Tensor:
+    """Repeat each element (each slice along ``dim``; of the flattened tensor when dim is None) ``repeats``
+    times (an int or one count per element). ``repeat_interleave(counts)`` repeats the indices 0..n-1."""
+    if repeats is None:  # torch.repeat_interleave(repeats): the index of each repeated position
+        r = _tensor_arg(x, "repeat_interleave", "repeats")._data
+        if r.ndim > 1 or r.dtype.kind not in "iu":
+            raise RuntimeError("repeat_interleave: repeats must be a 0-dim or 1-dim integer tensor")
+        return _make(np.repeat(np.arange(r.size), r.reshape(-1)).astype(np.int64), None, False)
+    _tensor_arg(x, "repeat_interleave")
+    if dim is None:
+        x = reshape(x, -1)
+        d = 0
+    else:
+        d = _dim1(x, dim, "repeat_interleave")
+        if x.ndim == 0:
+            x = reshape(x, 1)
+    n = x.shape[d]
+    r = np.asarray(repeats._data if isinstance(repeats, Tensor) else repeats)
+    if r.dtype.kind not in "iu" or r.ndim > 1:
+        raise RuntimeError(f"repeat_interleave: repeats must be an int or a 0-dim/1-dim integer tensor (got "
+                           f"{r.dtype.name} of shape {list(r.shape)})")
+    if r.ndim == 1 and r.size != n and r.size != 1:
+        raise RuntimeError(f"repeats must have the same size as input along dim, but got repeats.size(0) = {r.size} "
+                           f"and input.size({d}) = {n}")
+    if (r < 0).any():
+        raise RuntimeError("repeat_interleave: repeats can not be negative")
+    idx = np.repeat(np.arange(n), r.reshape(-1) if r.ndim else int(r))
+    if output_size is not None and int(output_size) != idx.size:
+        raise RuntimeError(f"repeat_interleave: output_size {output_size} does not match the repeated size "
+                           f"{idx.size}")
+    return x[(slice(None),) * d + (idx,)]
+
+
+def tile(x: Tensor, dims: Any) -> Tensor:
+    """``repeat`` with ``dims`` padded by leading 1s to x's rank (numpy's tile)."""
+    dims = tuple(int(v) for v in (dims if isinstance(dims, (tuple, list)) else (dims,)))
+    if len(dims) < x.ndim:
+        dims = (1,) * (x.ndim - len(dims)) + dims
+    return repeat(x, dims)
+
+
+def movedim(x: Tensor, source: Any, destination: Any) -> Tensor:
+    """Move the dims ``source`` to the positions ``destination`` (the others keep their order)."""
+    src = tuple(source) if isinstance(source, (tuple, list)) else (source,)
+    dst = tuple(destination) if isinstance(destination, (tuple, list)) else (destination,)
+    if len(src) != len(dst):
+        raise RuntimeError(f"movedim: Invalid source or destination dims: source ({list(src)} dims) should contain "
+                           f"the same number of dims as destination ({list(dst)} dims)")
+    n = max(x.ndim, 1)
+    s = [normalize_dims(v, x.ndim, "movedim")[0] if x.ndim else 0 for v in src]  # type: ignore[index]
+    t_ = [normalize_dims(v, x.ndim, "movedim")[0] if x.ndim else 0 for v in dst]  # type: ignore[index]
+    if len(set(s)) != len(s) or len(set(t_)) != len(t_):
+        raise RuntimeError(f"movedim: repeated dim in `{'source' if len(set(s)) != len(s) else 'destination'}` "
+                           f"({list(src) if len(set(s)) != len(s) else list(dst)})")
+    if x.ndim == 0:
+        return _alias(x)
+    rest = [i for i in range(n) if i not in s]
+    perm = [-1] * n
+    for a, b in zip(s, t_):
+        perm[b] = a
+    it = iter(rest)
+    perm = [p if p >= 0 else next(it) for p in perm]
+    return permute(x, perm) if perm != list(range(n)) else _alias(x)
+
+
+moveaxis = movedim
+
+
+def swapaxes(x: Tensor, axis0: int, axis1: int) -> Tensor:
+    """``transpose(x, axis0, axis1)`` (numpy's name)."""
+    return transpose(x, axis0, axis1)
+
+
+def swapdims(x: Tensor, dim0: int, dim1: int) -> Tensor:
+    """``transpose(x, dim0, dim1)``."""
+    return transpose(x, dim0, dim1)
+
+
+def _seq(tensors: Any, op: str) -> list[Tensor]:
+    if isinstance(tensors, Tensor) or not isinstance(tensors, (list, tuple)):
+        raise TypeError(f"{op}(): argument 'tensors' must be a tuple or list of Tensors, not "
+                        f"{type(tensors).__name__}")
+    return _as_tensors(tensors, op)
+
+
+def hstack(tensors: Sequence[Tensor]) -> Tensor:
+    """Concatenate along dim 1 (dim 0 for 1-D tensors); 0-d tensors count as 1-D."""
+    ts = atleast_1d(*_seq(tensors, "hstack"))
+    ts = [ts] if isinstance(ts, Tensor) else list(ts)
+    return cat(ts, 0 if all(t_.ndim == 1 for t_ in ts) else 1)
+
+
+def vstack(tensors: Sequence[Tensor]) -> Tensor:
+    """Concatenate along dim 0, 0-d and 1-D tensors made rows (1, n) first."""
+    ts = atleast_2d(*_seq(tensors, "vstack"))
+    return cat([ts] if isinstance(ts, Tensor) else list(ts), 0)
+
+
+row_stack = vstack
+
+
+def dstack(tensors: Sequence[Tensor]) -> Tensor:
+    """Concatenate along dim 2 (depth), each tensor made at least 3-D first (as atleast_3d)."""
+    ts = atleast_3d(*_seq(tensors, "dstack"))
+    return cat([ts] if isinstance(ts, Tensor) else list(ts), 2)
+
+
+def column_stack(tensors: Sequence[Tensor]) -> Tensor:
+    """Stack 0-d/1-D tensors as columns (n, 1) and 2-D tensors as they are, along dim 1."""
+    ts = _seq(tensors, "column_stack")
+    return cat([reshape(t_, t_._data.size, 1) if t_.ndim <= 1 else t_ for t_ in ts], 1)
+
+
+def concatenate(tensors: Sequence[Tensor], axis: int = 0) -> Tensor:
+    """``cat(tensors, axis)`` (numpy's name)."""
+    return cat(tensors, axis)
+
+
+def tensor_split(x: Tensor, indices_or_sections: Any, dim: int = 0) -> tuple[Tensor, ...]:
+    """Views of x split along ``dim``: into ``sections`` nearly equal parts (the first n % sections one
+    longer), or at the given indices (x[:i0], x[i0:i1], ..., x[ik:])."""
+    if x.ndim == 0:
+        raise RuntimeError("tensor_split expected at least a 1-dimensional tensor, but got a tensor with 0 dims")
+    d = _dim1(x, dim, "tensor_split")
+    n = x.shape[d]
+    ios = indices_or_sections
+    if isinstance(ios, Tensor):
+        a = ios._data
+        if a.dtype.kind not in "iu" or a.ndim > 1:
+            raise RuntimeError("tensor_split expected tensor_indices_or_sections to have integer dtype and be 0-D or "
+                               f"1-D (got {a.dtype.name} of shape {list(a.shape)})")
+        ios = int(a) if a.ndim == 0 else [int(v) for v in a]
+    if isinstance(ios, (int, np.integer)):
+        k = int(ios)
+        if k <= 0:
+            raise RuntimeError(f"number of sections must be larger than 0, got {k}")
+        sizes = [n // k + 1] * (n % k) + [n // k] * (k - n % k)
+        bounds = list(np.cumsum([0] + sizes))
+        pairs = list(zip(bounds[:-1], bounds[1:]))
+    else:
+        cuts = [int(v) for v in ios]
+        pairs = list(zip([0] + cuts, cuts + [None]))
+    bounds = tuple(slice(a, b).indices(n)[:2] for a, b in pairs)
+    parts = TensorSplit.apply(x, bounds=tuple((a, max(b, a)) for a, b in bounds), dim=d)
+    for p_ in parts:
+        p_.__dict__.pop("_multi_view", None)  # ordinary views: PyTorch allows in-place ops on these (not on split's)
+    return parts
+
+
+class TensorSplit(Function):
+    """ys = x[..., a_k:b_k, ...] along dim (views; the pieces may overlap or be empty);
+    gx = sum_k g_k padded back to x's size"""
+
+    is_view = True
+
+    def forward(self, x, bounds, dim):
+        self.bounds, self.dim, self.n = bounds, dim, x.shape[dim]
+        pre = (slice(None),) * dim
+        # an empty piece of a broadcast (read-only) array: a fresh empty array, so in-place ops on it work (nothing
+        # to write) as in PyTorch
+        return tuple(x[pre + (slice(a, b),)] if b > a or x.flags.writeable else
+                     np.zeros(x.shape[:dim] + (0,) + x.shape[dim + 1:], dtype=x.dtype) for a, b in bounds)
+
+    def backward(self, *grads):
+        nd = len(grads[0].shape)
+        gx = None
+        for (a, b), g in zip(self.bounds, grads):
+            pads = tuple((a, self.n - b) if i == self.dim else (0, 0) for i in range(nd))
+            part = self.xp.apply(Pad, g, pads=pads, value=0.0)
+            gx = part if gx is None else gx + part
+        return gx
+
+    def attrs(self):
+        return {"dim": self.dim} if self.dim else {}
+
+
+def unflatten(x: Tensor, dim: int, sizes: Sequence[int]) -> Tensor:
+    """Split dim ``dim`` into ``sizes`` (one of them may be -1)."""
+    d = _dim1(x, dim, "unflatten")
+    sizes = tuple(int(v) for v in sizes)
+    if len(sizes) == 0:
+        raise RuntimeError("unflatten: sizes must be non-empty")
+    n = x.shape[d] if x.ndim else 1
+    known = math.prod(v for v in sizes if v != -1)
+    if sizes.count(-1) > 1 or (-1 not in sizes and known != n) or (-1 in sizes and (known == 0 or n % known)):
+        raise RuntimeError(f"unflatten: Provided sizes {list(sizes)} don't multiply up to the size of dim {dim} ({n}) "
+                           "in the input tensor")
+    sizes = tuple(n // known if v == -1 else v for v in sizes)
+    return reshape(x, x.shape[:d] + sizes + x.shape[d + 1:])
+
+
+def rot90(x: Tensor, k: int = 1, dims: Sequence[int] = (0, 1)) -> Tensor:
+    """Rotate by 90 degrees k times in the plane ``dims`` (from the first towards the second)."""
+    dims = list(dims)
+    if len(dims) != 2:
+        raise RuntimeError(f"expected total rotation dims == 2, but got dims = {len(dims)}")
+    if x.ndim < 2:
+        raise RuntimeError(f"expected total dims >= 2, but got total dims = {x.ndim}")
+    a, b = (normalize_dims(v, x.ndim, "rot90")[0] for v in dims)  # type: ignore[index]
+    if a == b:
+        raise RuntimeError(f"expected rotation dims to be different, but got dim0 = {dims[0]} and dim1 = {dims[1]}")
+    k %= 4
+    if k == 1:
+        return transpose(flip(x, (b,)), a, b)
+    if k == 2:
+        return flip(x, (a, b))
+    if k == 3:
+        return transpose(flip(x, (a,)), a, b)
+    return clone(x)
+
+
+def diagflat(x: Tensor, offset: int = 0) -> Tensor:
+    """The square matrix with the flattened x on its ``offset``-th diagonal."""
+    from ..linalg import diag
+
+    return diag(reshape(x, -1), offset)
+
+
+def _result_dtype(ts: Sequence[Tensor]) -> np.dtype:
+    """PyTorch's promotion of a list of tensors: floats win over integers (the widest float among them)."""
+    floats = [t_._data.dtype for t_ in ts if t_._data.dtype.kind in "fc"]
+    return np.result_type(*floats) if floats else np.result_type(*[t_._data.dtype for t_ in ts])
+
+
+def block_diag(*tensors: Tensor) -> Tensor:
+    """The block-diagonal matrix of the given 0-d, 1-D (a row) or 2-D tensors."""
+    ts = [_tensor_arg(t_, "block_diag", "tensors") for t_ in tensors]
+    for i, t_ in enumerate(ts):
+        if t_.ndim > 2:
+            raise RuntimeError(f"torch.block_diag: Input tensors must have 2 or fewer dimensions. Input {i} has "
+                               f"{t_.ndim} dimensions")
+    if not ts:
+        return _make(np.zeros((1, 0), dtype=np.float32), None, False)
+    dt = _result_dtype(ts)
+    mats = [reshape(t_, 1, 1) if t_.ndim == 0 else (reshape(t_, 1, -1) if t_.ndim == 1 else t_) for t_ in ts]
+    mats = [to_dtype(m, dt) for m in mats]
+    width = sum(m.shape[1] for m in mats)
+    rows, at = [], 0
+    for m in mats:
+        rows.append(Pad.apply(m, pads=((0, 0), (at, width - at - m.shape[1])), value=0))
+        at += m.shape[1]
+    return cat(rows, 0)
+
+
+def meshgrid(*tensors: Any, indexing: str | None = None) -> tuple[Tensor, ...]:
+    """Coordinate grids of 0-d/1-D tensors: 'ij' (default; output i varies along dim i) or 'xy' (the first
+    two dims swapped, as numpy's default). The grids are broadcast views."""
+    ts = list(tensors[0]) if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)) else list(tensors)
+    ts = [_tensor_arg(t_, "meshgrid", "tensors") for t_ in ts]
+    indexing = "ij" if indexing is None else indexing
+    if indexing not in ("ij", "xy"):
+        raise RuntimeError(f"torch.meshgrid: indexing must be one of \"xy\" or \"ij\", but received: {indexing}")
+    if not ts:
+        raise RuntimeError("meshgrid expects a non-empty TensorList")
+    for t_ in ts:
+        if t_.ndim > 1:
+            raise RuntimeError(f"torch.meshgrid: Expected 0D or 1D tensor in the tensor list but got: {list(t_.shape)}")
+        if t_.dtype != ts[0].dtype:
+            raise RuntimeError("meshgrid expects all tensors to have the same dtype (got "
+                               f"{ts[0].dtype.name} and {t_.dtype.name})")
+    swap = indexing == "xy" and len(ts) >= 2
+    if swap:
+        ts[0], ts[1] = ts[1], ts[0]
+    shape = tuple(t_._data.size for t_ in ts)
+    grids = []
+    for i, t_ in enumerate(ts):
+        view_shape = (1,) * i + (t_._data.size,) + (1,) * (len(ts) - i - 1)
+        grids.append(expand(reshape(t_, view_shape), shape))
+    if swap:
+        grids[0], grids[1] = grids[1], grids[0]
+    return tuple(grids)
+
+
+def cartesian_prod(*tensors: Tensor) -> Tensor:
+    """All combinations of the elements of 1-D tensors, as the rows of an (n1 * n2 * ..., k) tensor."""
+    ts = [_tensor_arg(t_, "cartesian_prod", "tensors") for t_ in tensors]
+    for t_ in ts:
+        if t_.ndim != 1:
+            raise RuntimeError(f"Expect a 1D vector, but got shape {list(t_.shape)}")
+    if len(ts) == 1:
+        return ts[0]
+    return stack([reshape(g, -1) for g in meshgrid(*ts, indexing="ij")], 1)
+
+
+def broadcast_shapes(*shapes: Any) -> Any:
+    """The shape the given shapes broadcast to (an ``autograd_core.Size``)."""
+    from .._runtime import Size
+
+    norm = [(int(s),) if isinstance(s, (int, np.integer)) else tuple(int(v) for v in s) for s in shapes]
+    out: list[int] = []
+    for k, s in enumerate(norm):
+        try:
+            out = list(np.broadcast_shapes(tuple(out), s))
+        except ValueError:
+            nd = max(len(out), len(s))
+            a, b = [1] * (nd - len(out)) + out, [1] * (nd - len(s)) + list(s)
+            j = next(j for j in range(nd - 1, -1, -1) if a[j] != b[j] and 1 not in (a[j], b[j]))
+            raise RuntimeError(f"Attempting to broadcast a dimension of length {b[j]} at {j - nd}! Mismatching "
+                               f"argument at index {k} had {tuple(s)}; but expected shape should be broadcastable "
+                               f"to {out}") from None
+    return Size(out)
+
+
+def broadcast_tensors(*tensors: Tensor) -> tuple[Tensor, ...]:
+    """The tensors expanded to their common broadcast shape (views)."""
+    ts = list(tensors[0]) if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)) else list(tensors)
+    ts = [_tensor_arg(t_, "broadcast_tensors", "tensors") for t_ in ts]
+    shape = tuple(broadcast_shapes(*[t_.shape for t_ in ts]))
+    return tuple(t_ if t_.shape == shape and not t_._rg else expand(t_, shape) for t_ in ts)
+
+
+def _atleast(tensors: tuple, nd: int, op: str) -> Any:
+    single = len(tensors) == 1 and isinstance(tensors[0], Tensor)
+    ts = list(tensors[0]) if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)) else list(tensors)
+    out = []
+    for t_ in ts:
+        t_ = _tensor_arg(t_, op, "tensors")
+        if t_.ndim >= nd:
+            out.append(t_)
+        elif nd == 3 and t_.ndim == 2:
+            out.append(reshape(t_, t_.shape + (1,)))
+        elif nd == 3 and t_.ndim == 1:
+            out.append(reshape(t_, (1,) + t_.shape + (1,)))
+        else:
+            out.append(reshape(t_, (1,) * (nd - t_.ndim) + t_.shape))
+    return out[0] if single else tuple(out)
+
+
+def atleast_1d(*tensors: Any) -> Any:
+    """Each tensor with at least 1 dim (a 0-d tensor becomes shape (1,)); one tensor in, one out."""
+    return _atleast(tensors, 1, "atleast_1d")
+
+
+def atleast_2d(*tensors: Any) -> Any:
+    """Each tensor with at least 2 dims (1-D (n) becomes (1, n))."""
+    return _atleast(tensors, 2, "atleast_2d")
+
+
+def atleast_3d(*tensors: Any) -> Any:
+    """Each tensor with at least 3 dims ((n) becomes (1, n, 1), (m, n) becomes (m, n, 1))."""
+    return _atleast(tensors, 3, "atleast_3d")
+
+
+def sum_to_size(x: Tensor, *size: Any) -> Tensor:
+    """x summed down to ``size``, a shape x's shape broadcasts from (the adjoint of expand)."""
+    from .._xp import sum_to
+
+    shape = tuple(int(v) for v in _sizes(size))
+    lead = x.ndim - len(shape)
+    if lead < 0 or any(s != 1 and s != x.shape[lead + i] for i, s in enumerate(shape)):
+        raise RuntimeError(f"size {{{list(shape)}}} is not expandable to size {{{list(x.shape)}}}.")
+    out = sum_to(x, shape)
+    return out if out is not x else _alias(x)
+
+
+def diff(x: Tensor, n: int = 1, dim: int = -1, prepend: Any = None, append: Any = None) -> Tensor:
+    """The n-th forward difference along ``dim`` (out[i] = x[i + 1] - x[i]), after concatenating
+    ``prepend``/``append``; bool tensors give x[i + 1] != x[i]."""
+    _tensor_arg(x, "diff")
+    if x.ndim == 0:
+        raise RuntimeError("diff expects input to be at least one-dimensional")
+    if n < 0:
+        raise RuntimeError(f"order must be non-negative but got {n}")
+    d = _dim1(x, dim, "diff")
+    parts = [p if isinstance(p, Tensor) else Tensor(np.asarray(p, dtype=x.dtype))
+             for p in (prepend, x, append) if p is not None]
+    parts = [expand(p, x.shape[:d] + (1,) + x.shape[d + 1:]) if p.ndim == 0 else p for p in parts]
+    if n == 0:
+        return clone(x)  # PyTorch ignores prepend/append then
+    y = cat(parts, d) if len(parts) > 1 else x
+    for _ in range(n):
+        m = y.shape[d]
+        if m == 0:
+            break
+        hi = narrow(y, d, 1, m - 1)
+        lo = narrow(y, d, 0, m - 1)
+        y = (hi != lo) if y.dtype == np.bool_ else hi - lo
+    return y
+
+
+def kron(a: Tensor, b: Tensor) -> Tensor:
+    """The Kronecker product: blocks a[i, j, ...] * b, for tensors of any rank (the smaller padded with 1s)."""
+    _tensor_arg(a, "kron"), _tensor_arg(b, "kron", "other")
+    nd = max(a.ndim, b.ndim)
+    sa = (1,) * (nd - a.ndim) + tuple(a.shape)
+    sb = (1,) * (nd - b.ndim) + tuple(b.shape)
+    ia = tuple(v for s in sa for v in (s, 1))
+    ib = tuple(v for s in sb for v in (1, s))
+    out = reshape(a, ia) * reshape(b, ib)
+    return reshape(out, tuple(p * q for p, q in zip(sa, sb)))
+
+
+def cross(input: Tensor, other: Tensor, dim: Any = None) -> Tensor:  # noqa: A002 - PyTorch's names
+    """The 3-vector cross product along ``dim`` (the inputs broadcast); dim None: the first dim of size 3."""
+    a, b = _tensor_arg(input, "cross"), _tensor_arg(other, "cross", "other")
+    if a.ndim != b.ndim:
+        raise RuntimeError(f"linalg.cross: inputs must have the same number of dimensions (got shapes "
+                           f"{list(a.shape)} and {list(b.shape)})")
+    shape = tuple(broadcast_shapes(a.shape, b.shape))
+    if dim is None:
+        d = next((i for i, s in enumerate(shape) if s == 3), None)
+        if d is None:
+            raise RuntimeError(f"no dimension of size 3 in input (shapes {list(a.shape)} and {list(b.shape)})")
+    else:
+        d = _dim1(a, dim, "linalg.cross")
+    if a.shape[d] != 3 or b.shape[d] != 3:
+        raise RuntimeError(f"linalg.cross: inputs dimension {dim if dim is not None else d} must have length 3. Got "
+                           f"{a.shape[d]} and {b.shape[d]}")
+    ax = [narrow(a, d, i, 1) for i in range(3)]
+    bx = [narrow(b, d, i, 1) for i in range(3)]
+    return cat([ax[1] * bx[2] - ax[2] * bx[1], ax[2] * bx[0] - ax[0] * bx[2], ax[0] * bx[1] - ax[1] * bx[0]], d)
+
+
+def ravel(x: Tensor) -> Tensor:
+    """The flattened tensor (a view when possible)."""
+    return reshape(x, -1)
+
+
+def select(x: Tensor, dim: int, index: int) -> Tensor:
+    """The view of x at ``index`` along ``dim`` (that dim removed)."""
+    if x.ndim == 0:
+        raise IndexError("select() cannot be applied to a 0-dim tensor.")
+    d = _dim1(x, dim, "select")
+    n = x.shape[d]
+    index = int(index)
+    if not -n <= index < n:
+        raise IndexError(f"select(): index {index} out of range for tensor of size {list(x.shape)} at dimension {d}")
+    return x[(slice(None),) * d + (index,)]
+
+
+def fliplr(x: Tensor) -> Tensor:
+    """Reverse dim 1 (left/right)."""
+    if x.ndim < 2:
+        raise RuntimeError(f"Input must be >= 2-d. (fliplr of shape {list(x.shape)})")
+    return flip(x, (1,))
+
+
+def flipud(x: Tensor) -> Tensor:
+    """Reverse dim 0 (up/down)."""
+    if x.ndim < 1:
+        raise RuntimeError("Input must be >= 1-d. (flipud of a 0-d tensor)")
+    return flip(x, (0,))
+
+
+def _tril_(self: Tensor, diagonal: int = 0) -> Tensor:
+    """In-place ``tril`` (a recorded copy_ of the masked result)."""
+    return self.copy_(tril(self, diagonal))
+
+
+def _triu_(self: Tensor, diagonal: int = 0) -> Tensor:
+    """In-place ``triu``."""
+    return self.copy_(triu(self, diagonal))
+
+
 # ---------------------------------------------------------------------- xp: the shape functions backwards use
 # Tensor twins go through the op classes directly: under create_graph a saved input may be a plain
 # array (a constant operand), which the public functions would not accept.
@@ -546,4 +1176,10 @@ METHODS: dict[str, Any] = {
     "int": lambda self: to_dtype(self, np.int32), "bool": lambda self: to_dtype(self, np.bool_),
     "type_as": lambda self, other: to_dtype(self, other.dtype),
     "T": property(_T), "mT": property(_mT),
+    "view_as": view_as, "reshape_as": reshape_as, "narrow": narrow, "tril": tril, "triu": triu, "tril_": _tril_,
+    "triu_": _triu_, "roll": roll, "unfold": unfold, "repeat_interleave": repeat_interleave, "tile": tile,
+    "movedim": movedim, "moveaxis": moveaxis, "swapaxes": swapaxes, "swapdims": swapdims,
+    "tensor_split": tensor_split, "unflatten": unflatten, "rot90": rot90, "diagflat": diagflat, "diff": diff,
+    "kron": kron, "cross": cross, "ravel": ravel, "select": select, "fliplr": fliplr, "flipud": flipud,
+    "sum_to_size": sum_to_size,
 }

@@ -73,3 +73,18 @@ def test_optim_does_not_import_ml():
 def test_the_checker_sees_relative_imports():
     names = _imports(ROOT / "autograd_core" / "ops" / "conv.py")
     assert "autograd_core.kernels" in names and "autograd_core._function.Function" in names
+
+
+def test_every_subpackage_is_listed_for_installation():
+    # a package missing from [tool.setuptools] packages works in the editable install and vanishes from a wheel
+    import tomllib
+
+    root = Path(__file__).resolve().parents[1]
+    cfg = tomllib.loads((root / "pyproject.toml").read_text())["tool"]["setuptools"]
+    listed, dirs = set(cfg["packages"]), cfg["package-dir"]
+    found = set()
+    for name, folder in dirs.items():
+        for init in (root / folder).rglob("__init__.py"):
+            rel = init.parent.relative_to(root / folder)
+            found.add(".".join([name, *rel.parts]) if rel.parts else name)
+    assert found <= listed, f"add to pyproject.toml's packages: {sorted(found - listed)}"

@@ -10,30 +10,31 @@ import numpy as np
 
 import autograd_core as ag
 
-from .optimizer import Optimizer, check_non_negative
+from .optimizer import Optimizer, check_betas, check_non_negative, check_not_differentiable, to_scalar
 
 
 class Adam(Optimizer):
-    """m <- b1 m + (1 - b1) g;  v <- b2 v + (1 - b2) g**2;  p <- p - lr m_hat / (sqrt(v_hat) + eps)"""
+    """m <- b1 m + (1 - b1) g;  v <- b2 v + (1 - b2) g**2;  p <- p - lr m_hat / (sqrt(v_hat) + eps)
 
-    _decoupled = False
+    ``foreach``, ``capturable`` and ``fused`` pick PyTorch's kernels, not the arithmetic: accepted and stored."""
 
     def __init__(self, params: Iterable[Any], lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999),
-                 eps: float = 1e-8, weight_decay: float = 0.0, amsgrad: bool = False, *, maximize: bool = False,
+                 eps: float = 1e-8, weight_decay: float = 0, amsgrad: bool = False, *, foreach: bool | None = None,
+                 maximize: bool = False, capturable: bool = False, differentiable: bool = False,
+                 fused: bool | None = None, decoupled_weight_decay: bool = False,
                  bias_correction: bool = True) -> None:
         check_non_negative("learning rate", lr)
         check_non_negative("epsilon value", eps)
-        if len(betas) != 2:
-            raise ValueError(f"Invalid betas: {betas} (expected two coefficients, e.g. (0.9, 0.999))")
-        for i, b in enumerate(betas):
-            if not 0.0 <= b < 1.0:  # also refuses NaN
-                raise ValueError(f"Invalid beta parameter at index {i}: {b} (must be in [0, 1))")
+        check_betas(betas)
         check_non_negative("weight_decay value", weight_decay)
+        check_not_differentiable(type(self).__name__, differentiable)
         super().__init__(params, dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay, amsgrad=amsgrad,
-                                      maximize=maximize, bias_correction=bias_correction))
+                                      maximize=maximize, foreach=foreach, capturable=capturable,
+                                      differentiable=differentiable, fused=fused,
+                                      decoupled_weight_decay=decoupled_weight_decay, bias_correction=bias_correction))
 
     def _update(self, group: dict) -> None:
-        lr, (b1, b2), eps, wd = group["lr"], group["betas"], group["eps"], group["weight_decay"]
+        lr, (b1, b2), eps, wd = to_scalar(group["lr"]), group["betas"], group["eps"], group["weight_decay"]
         for p in group["params"]:
             g = self._grad(p, group)
             if g is None:
@@ -48,7 +49,7 @@ class Adam(Optimizer):
             st["step"] += 1
             t = st["step"]
             if wd != 0:
-                if self._decoupled:
+                if group.get("decoupled_weight_decay", False):
                     p._data *= 1 - lr * wd  # AdamW: decay the weights, not the gradient
                 else:
                     g = g + wd * p._data
@@ -73,10 +74,10 @@ class Adam(Optimizer):
 class AdamW(Adam):
     """Adam with decoupled weight decay: p <- p (1 - lr wd) before the Adam step (default wd 1e-2)."""
 
-    _decoupled = True
-
     def __init__(self, params: Iterable[Any], lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999),
                  eps: float = 1e-8, weight_decay: float = 1e-2, amsgrad: bool = False, *, maximize: bool = False,
-                 bias_correction: bool = True) -> None:
-        super().__init__(params, lr, betas, eps, weight_decay, amsgrad, maximize=maximize,
-                         bias_correction=bias_correction)
+                 foreach: bool | None = None, capturable: bool = False, differentiable: bool = False,
+                 fused: bool | None = None, bias_correction: bool = True) -> None:
+        super().__init__(params, lr, betas, eps, weight_decay, amsgrad, foreach=foreach, maximize=maximize,
+                         capturable=capturable, differentiable=differentiable, fused=fused,
+                         decoupled_weight_decay=True, bias_correction=bias_correction)

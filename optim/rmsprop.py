@@ -9,20 +9,22 @@ import numpy as np
 
 import autograd_core as ag
 
-from .optimizer import Optimizer, check_non_negative
+from .optimizer import Optimizer, check_non_negative, check_not_differentiable, to_scalar
 
 
 class RMSprop(Optimizer):
     """v <- a v + (1 - a) g**2;  d = sqrt(v - m**2 if centered else v) + eps;  p <- p - lr g / d (or via momentum)"""
 
     def __init__(self, params: Iterable[Any], lr: float = 1e-2, alpha: float = 0.99, eps: float = 1e-8,
-                 weight_decay: float = 0.0, momentum: float = 0.0, centered: bool = False, *,
-                 maximize: bool = False) -> None:
+                 weight_decay: float = 0, momentum: float = 0, centered: bool = False, capturable: bool = False,
+                 foreach: bool | None = None, maximize: bool = False, differentiable: bool = False) -> None:
         for label, v in (("learning rate", lr), ("epsilon value", eps), ("momentum value", momentum),
                          ("weight_decay value", weight_decay), ("alpha value", alpha)):
             check_non_negative(label, v)
-        super().__init__(params, dict(lr=lr, alpha=alpha, eps=eps, weight_decay=weight_decay, momentum=momentum,
-                                      centered=centered, maximize=maximize))
+        check_not_differentiable("RMSprop", differentiable)
+        super().__init__(params, dict(lr=lr, momentum=momentum, alpha=alpha, eps=eps, centered=centered,
+                                      weight_decay=weight_decay, capturable=capturable, foreach=foreach,
+                                      maximize=maximize, differentiable=differentiable))
 
     def _update(self, group: dict) -> None:
         a, mu = group["alpha"], group["momentum"]
@@ -54,7 +56,7 @@ class RMSprop(Optimizer):
                 buf = st["momentum_buffer"]._data
                 buf *= mu
                 buf += g / denom
-                p._data -= group["lr"] * buf
+                p._data -= to_scalar(group["lr"]) * buf
             else:
-                p._data -= group["lr"] * g / denom
+                p._data -= to_scalar(group["lr"]) * g / denom
             self._touch(p)

@@ -10,25 +10,29 @@ from autograd_core.kernels.optim import sgd_step_reference
 
 import autograd_core as ag
 
-from .optimizer import Optimizer, check_non_negative
+from .optimizer import Optimizer, check_non_negative, check_not_differentiable, to_scalar
 
 
 class SGD(Optimizer):
     """g += wd p;  b <- mu b + (1 - dampening) g (b = g at step 1);  p <- p - lr (g + mu b if nesterov else b)"""
 
-    def __init__(self, params: Iterable[Any], lr: float = 1e-3, momentum: float = 0.0, dampening: float = 0.0,
-                 weight_decay: float = 0.0, nesterov: bool = False, *, maximize: bool = False) -> None:
+    def __init__(self, params: Iterable[Any], lr: float = 1e-3, momentum: float = 0, dampening: float = 0,
+                 weight_decay: float = 0, nesterov: bool = False, *, maximize: bool = False,
+                 foreach: bool | None = None, differentiable: bool = False, fused: bool | None = None) -> None:
+        # foreach / fused choose PyTorch's kernels, not the arithmetic: accepted and stored, the update is the same
         # PyTorch's SGD tests lr < 0 and so lets lr=nan through; refusing NaN here is deliberate
         check_non_negative("learning rate", lr)
         check_non_negative("momentum value", momentum)
         check_non_negative("weight_decay value", weight_decay)
         if nesterov and (momentum <= 0 or dampening != 0):
             raise ValueError("Nesterov momentum requires a momentum and zero dampening")
+        check_not_differentiable("SGD", differentiable)
         super().__init__(params, dict(lr=lr, momentum=momentum, dampening=dampening, weight_decay=weight_decay,
-                                      nesterov=nesterov, maximize=maximize))
+                                      nesterov=nesterov, maximize=maximize, foreach=foreach,
+                                      differentiable=differentiable, fused=fused))
 
     def _update(self, group: dict) -> None:
-        lr, mu, damp, wd = group["lr"], group["momentum"], group["dampening"], group["weight_decay"]
+        lr, mu, damp, wd = to_scalar(group["lr"]), group["momentum"], group["dampening"], group["weight_decay"]
         step = kernel("sgd_step")
         for p in group["params"]:
             if p.grad is None:

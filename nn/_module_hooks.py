@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from autograd_core import Function, Tensor, is_grad_enabled
+from autograd_core._tensor import _make
 
 
 class BackwardHook(Function):
@@ -23,7 +24,12 @@ class BackwardHook(Function):
         return tuple(x.copy() for x in xs)  # copies: an in-place op on an output must not reach the input
 
     def backward(self, *grads):
-        return self.callback(tuple(grads))
+        # the user's hooks see Tensors (in an ordinary backward the grads are arrays) and may return Tensors
+        as_t = [g if g is None or isinstance(g, Tensor) else _make(g, None, False) for g in grads]
+        out = self.callback(tuple(as_t))
+        if any(isinstance(g, Tensor) for g in grads):
+            return out
+        return tuple(g._data if isinstance(g, Tensor) else g for g in out)
 
 
 class _Call:

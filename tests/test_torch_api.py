@@ -388,8 +388,8 @@ def test_module_backward_hooks_see_and_replace_gradients_as_pytorch():
     for lib, mod, T in (("ag", nn, ag), ("torch", torch.nn, torch)):
         m = _mlp(mod, lib)
         seen = []
-        m[1].register_full_backward_hook(
-            lambda _m, gi, go, seen=seen: seen.append((np.asarray(gi[0].tolist()), np.asarray(go[0].tolist()))))
+        m[1].register_full_backward_hook(  # the hooks see Tensors, as in PyTorch (Grad-CAM reduces them)
+            lambda _m, gi, go, seen=seen: seen.append((gi[0].mean(dim=0).numpy(), go[0].sum(dim=1).numpy())))
         m[0].register_full_backward_hook(lambda _m, gi, go, seen=seen: seen.append([g is None for g in gi]))
         m[2].register_full_backward_pre_hook(lambda _m, go: (go[0] * 2,))  # doubles everything upstream
         h = m[2].register_forward_hook(lambda _m, args, kwargs, out: out + 1, with_kwargs=True)

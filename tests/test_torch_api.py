@@ -619,3 +619,17 @@ def test_tied_weights_keep_their_registry_position_and_modulelist_folds_repeats_
         ml = mod.ModuleList([mod.Linear(2, 2), mod.Linear(2, 2), mod.ReLU(), *blocks])
         out.append((list(m.state_dict()), [n for n, _ in m.named_parameters()], repr(ml), repr(mod.ModuleList())))
     assert out[0] == out[1]
+
+
+def test_joining_ints_with_floats_and_sampling_from_numbers_keep_pytorchs_dtypes():
+    # numpy would give float64 in each case (silent differences found by porting scripts)
+    for mod in (ag, torch):
+        i, f = mod.tensor([1]), mod.tensor([1.5])
+        assert mod.cat([i, f]).dtype == mod.stack([i, f]).dtype == mod.hstack([i, f]).dtype == mod.float32
+        assert mod.cat([mod.tensor([1], dtype=mod.uint8), mod.tensor([1], dtype=mod.int8)]).dtype == mod.int16
+        assert mod.cat([f, mod.tensor([2.0], dtype=mod.float64)]).dtype == mod.float64
+        assert mod.normal(2.0, 1.0, size=(3,)).dtype == mod.float32
+        assert mod.normal(mod.zeros(2, dtype=mod.float64), 1.0).dtype == mod.float64
+    x = ag.tensor([1.0], requires_grad=True)
+    (g,) = ag.grad(ag.cat([x, ag.tensor([2.0], dtype=ag.float64)]).sum(), [x])
+    assert g.dtype == ag.float32 and g.tolist() == [1.0]

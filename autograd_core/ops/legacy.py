@@ -248,7 +248,9 @@ def normal(mean: Any = 0.0, std: Any = 1.0, size: Any = None, *, generator: Any 
     m = mean._data if isinstance(mean, Tensor) else np.asarray(mean)
     s = std._data if isinstance(std, Tensor) else np.asarray(std)
     shape = _size((size,)) if size is not None else np.broadcast_shapes(m.shape, s.shape)
-    dt = dtype or (m.dtype if m.dtype.kind == "f" else s.dtype if s.dtype.kind == "f" else _dtypes._default_float)
+    # a float tensor's dtype wins; Python numbers give the default float dtype (float32), as in PyTorch
+    floats = [t.dtype for t in (mean, std) if isinstance(t, Tensor) and t.dtype.kind == "f"]
+    dt = dtype or (np.result_type(*floats) if floats else _dtypes._default_float)
     if np.any(s < 0):
         raise RuntimeError("normal expects std >= 0.0")
     return _new((m + s * _rng().standard_normal(shape)).astype(dt), requires_grad)

@@ -421,7 +421,18 @@ def cat(tensors: Sequence[Tensor], dim: int = 0, *, axis: Any = None) -> Tensor:
                     f"cat(): Sizes of tensors must match except in dimension {d}. Expected size "
                     f"{ts[0].shape[k]} but got size {t_.shape[k]} for tensor number {i} in the list."
                 )
-    return Cat.apply(*ts, dim=d)
+    return Cat.apply(*_promoted(ts), dim=d)
+
+
+def _promoted(ts: list) -> list:
+    """The tensors cast to PyTorch's common dtype: with any float among them, the widest float (an int64 joined
+    to float32 stays float32, where numpy's concatenate would give float64); else numpy's integer promotion."""
+    dts = {t_.dtype for t_ in ts}
+    if len(dts) == 1:
+        return ts
+    floats = [d for d in dts if d.kind in "fc"]
+    target = np.result_type(*floats) if floats else np.result_type(*dts)
+    return [t_ if t_.dtype == target else to_dtype(t_, target) for t_ in ts]
 
 
 concat = cat
@@ -440,7 +451,7 @@ def stack(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
     if not -n <= dim < n:
         raise IndexError(f"stack: Dimension out of range (expected to be in range of [{-n}, {n - 1}], "
                          f"but got {dim})")
-    return Cat.apply(*[unsqueeze(t_, dim) for t_ in ts], dim=dim % n)
+    return Cat.apply(*_promoted([unsqueeze(t_, dim) for t_ in ts]), dim=dim % n)
 
 
 def split(x: Tensor, split_size_or_sections: Any, dim: int = 0) -> tuple[Tensor, ...]:

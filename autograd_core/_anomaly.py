@@ -16,11 +16,20 @@ def is_anomaly_enabled() -> bool:
     return _STATE.anomaly
 
 
-def set_detect_anomaly(mode: bool, check_nan: bool = True) -> None:
-    """Switch anomaly mode on or off globally for this thread."""
-    if mode:
-        _warn()
-    _grad_mode.set_anomaly(mode, check_nan)
+class set_detect_anomaly:  # noqa: N801  (PyTorch's name)
+    """Switch anomaly mode on or off for this thread; as a context manager, restore the previous mode on exit."""
+
+    def __init__(self, mode: bool, check_nan: bool = True) -> None:
+        self._prev = (_STATE.anomaly, _STATE.anomaly_check_nan)
+        if mode:
+            _warn()
+        _grad_mode.set_anomaly(mode, check_nan)
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *exc: object) -> None:
+        _grad_mode.set_anomaly(*self._prev)
 
 
 def _warn() -> None:

@@ -1,4 +1,5 @@
-"""Containers: Sequential, ModuleList, ModuleDict (PyTorch's indexing and naming rules)."""
+"""Containers: Sequential, ModuleList, ModuleDict, ParameterList, ParameterDict (PyTorch's indexing and naming
+rules)."""
 
 from __future__ import annotations
 
@@ -6,9 +7,12 @@ from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
-from .module import Module
+from autograd_core import Tensor
 
-__all__ = ["ModuleDict", "ModuleList", "Sequential"]
+from .module import Module
+from .parameter import Parameter
+
+__all__ = ["ModuleDict", "ModuleList", "ParameterDict", "ParameterList", "Sequential"]
 
 
 def _index(i: int, n: int, kind: str) -> int:
@@ -169,3 +173,130 @@ class ModuleDict(Module):
         pairs = modules.items() if isinstance(modules, Mapping) else modules
         for k, m in pairs:
             self[k] = m
+
+
+def _as_parameter(value: Any) -> Any:
+    # PyTorch wraps plain tensors put in a Parameter container (anything else is stored as is)
+    if isinstance(value, Tensor) and not isinstance(value, Parameter):
+        return Parameter(value)
+    return value
+
+
+class ParameterList(Module):
+    """A list of parameters registered under "0", "1", ... (tensors are wrapped as Parameters)."""
+
+    def __init__(self, values: Iterable[Any] | None = None) -> None:
+        super().__init__()
+        self._size = 0
+        if values is not None:
+            self.extend(values)
+
+    def __len__(self) -> int:
+        return self._size
+
+    def _key(self, idx: int) -> str:
+        if not -self._size <= idx < self._size:
+            raise IndexError(f"index {idx} is out of range")
+        return str(idx % self._size)
+
+    def __getitem__(self, idx: int | slice) -> Any:
+        if isinstance(idx, slice):
+            return ParameterList([self[i] for i in range(self._size)[idx]])
+        return getattr(self, self._key(idx))
+
+    def __setitem__(self, idx: int, value: Any) -> None:
+        setattr(self, self._key(idx), _as_parameter(value))
+
+    def __iter__(self) -> Iterator[Any]:
+        return (self[i] for i in range(self._size))
+
+    def __iadd__(self, values: Iterable[Any]) -> ParameterList:
+        return self.extend(values)
+
+    def append(self, value: Any) -> ParameterList:
+        self._size += 1
+        setattr(self, str(self._size - 1), _as_parameter(value))
+        return self
+
+    def extend(self, values: Iterable[Any]) -> ParameterList:
+        for v in values:
+            self.append(v)
+        return self
+
+    def __repr__(self) -> str:
+        return _container_repr(self._get_name(), [_entry_repr(i, p, True) for i, p in enumerate(self)])
+
+
+class ParameterDict(Module):
+    """A dict of parameters registered under their keys, in insertion order (tensors are wrapped as Parameters)."""
+
+    def __init__(self, parameters: Any = None) -> None:
+        super().__init__()
+        self._keys: dict[str, None] = {}
+        if parameters is not None:
+            self.update(parameters)
+
+    def __getitem__(self, key: str) -> Any:
+        if key not in self._keys:
+            raise KeyError(key)
+        return getattr(self, key)
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self._keys[key] = None
+        setattr(self, key, _as_parameter(value))
+
+    def __delitem__(self, key: str) -> None:
+        del self._keys[key]
+        delattr(self, key)
+
+    def __len__(self) -> int:
+        return len(self._keys)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._keys)
+
+    def __contains__(self, key: str) -> bool:
+        return key in self._keys
+
+    def keys(self) -> Iterable[str]:
+        return self._keys.keys()
+
+    def values(self) -> Iterable[Any]:
+        return [self[k] for k in self._keys]
+
+    def items(self) -> Iterable[tuple[str, Any]]:
+        return [(k, self[k]) for k in self._keys]
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self[key] if key in self._keys else default
+
+    def pop(self, key: str) -> Any:
+        v = self[key]
+        del self[key]
+        return v
+
+    def clear(self) -> None:
+        for k in list(self._keys):
+            del self[k]
+
+    def update(self, parameters: Any) -> None:
+        pairs = parameters.items() if isinstance(parameters, Mapping) or hasattr(parameters, "items") else parameters
+        for k, v in pairs:
+            self[k] = v
+
+    def __repr__(self) -> str:
+        return _container_repr(self._get_name(), [_entry_repr(k, p, False) for k, p in self.items()])
+
+
+def _entry_repr(key: Any, p: Any, dtype_name: bool) -> str:
+    """One line of a parameter container's repr, as PyTorch prints it (ParameterList names the dtype,
+    ParameterDict the legacy type)."""
+    if isinstance(p, Tensor):
+        kind = "Parameter" if isinstance(p, Parameter) else "Tensor"
+        what = f"torch.{p.dtype.name}" if dtype_name else p.type()
+        return f"({key}): {kind} containing: [{what} of size {'x'.join(map(str, p.shape))}]"
+    return f"({key}): Object of type: {type(p).__name__}"
+
+
+def _container_repr(name: str, lines: list[str]) -> str:
+    return name + "(" + "".join("\n    " + line for line in lines) + ("\n)" if lines else ")")

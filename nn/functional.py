@@ -7,13 +7,16 @@ the activations and losses below them are compositions of core ops (see ``_activ
 
 from __future__ import annotations
 
+import warnings
+from typing import Any
+
+from autograd_core.ops import softmax as _sm
 from autograd_core.ops.activation import elu, hardtanh, leaky_relu, relu, softplus
 from autograd_core.ops.conv import conv2d, conv_transpose2d
 from autograd_core.ops.linear import linear
 from autograd_core.ops.norm import batch_norm, dropout
 from autograd_core.ops.pool import adaptive_avg_pool2d, avg_pool2d, max_pool2d
 from autograd_core.ops.shape import pad
-from autograd_core.ops.softmax import log_softmax, softmax
 from autograd_core.ops.unary import sigmoid, tanh
 
 from ._activations import abs_rectify, embedding, gelu, layer_norm, logsigmoid, maxout, one_hot, prelu, silu
@@ -36,6 +39,28 @@ __all__ = [
     "logsigmoid", "max_pool2d", "maxout", "mse_loss", "nll_loss", "one_hot", "pad", "prelu", "relu", "sigmoid",
     "silu", "smooth_l1_loss", "softmax", "softplus", "tanh",
 ]
+
+
+
+def _implicit_dim(input: Any, dim: int | None, name: str) -> int:
+    if dim is not None:
+        return dim
+    warnings.warn(f"Implicit dimension choice for {name} has been deprecated. Change the call to include dim=X as "
+                  "an argument.", UserWarning, stacklevel=3)
+    return 0 if input.ndim in (0, 1, 3) else 1  # PyTorch's legacy rule
+
+
+def softmax(input: Any, dim: int | None = None, _stacklevel: int = 3, dtype: Any = None) -> Any:
+    """exp(x) / sum(exp(x)) along ``dim`` (input cast to ``dtype`` first; no dim: PyTorch's deprecated guess)."""
+    d = _implicit_dim(input, dim, "softmax")
+    return _sm.softmax(input if dtype is None else input.to(dtype), d)
+
+
+def log_softmax(input: Any, dim: int | None = None, _stacklevel: int = 3, dtype: Any = None) -> Any:
+    """x - logsumexp(x) along ``dim`` (input cast to ``dtype`` first; no dim: PyTorch's deprecated guess)."""
+    d = _implicit_dim(input, dim, "log_softmax")
+    return _sm.log_softmax(input if dtype is None else input.to(dtype), d)
+
 
 # Later families keep their functional ops in their own modules, each with its own __all__.
 from . import _functional_attention, _functional_layers, _functional_ops  # noqa: E402

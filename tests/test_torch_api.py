@@ -633,3 +633,49 @@ def test_joining_ints_with_floats_and_sampling_from_numbers_keep_pytorchs_dtypes
     x = ag.tensor([1.0], requires_grad=True)
     (g,) = ag.grad(ag.cat([x, ag.tensor([2.0], dtype=ag.float64)]).sum(), [x])
     assert g.dtype == ag.float32 and g.tolist() == [1.0]
+
+
+def test_softmax_without_dim_warns_and_guesses_as_pytorch():
+    for mod in (ag, torch):
+        F = nn.functional if mod is ag else torch.nn.functional
+        for shape in ((3,), (2, 3), (2, 3, 4), (2, 3, 4, 5)):
+            x = mod.tensor(np.arange(float(np.prod(shape))).reshape(shape) / 10)
+            with pytest.warns(UserWarning, match="Implicit dimension choice for softmax"):
+                out = F.softmax(x)
+            d = 0 if len(shape) in (1, 3) else 1
+            np.testing.assert_allclose(out.numpy(), F.softmax(x, dim=d).numpy())
+        assert F.log_softmax(mod.ones(2, 3), dim=1, dtype=mod.float64).dtype == mod.float64
+        with pytest.raises(NotImplementedError):
+            mod.softmax(mod.tensor([1, 2]), 0)
+
+
+def test_parameter_containers_register_wrap_and_print_as_pytorch():
+    out = []
+    for mod, T in ((nn, ag), (torch.nn, torch)):
+        pl = mod.ParameterList([mod.Parameter(T.ones(2)), T.zeros(3)])
+        pl.append(T.ones(1, 2))
+        pd = mod.ParameterDict({"a": mod.Parameter(T.ones(2)), "b": T.zeros(3)})
+        pd["c"] = T.ones(1)
+        holder = mod.Module()
+        holder.pl, holder.pd = pl, pd
+        out.append(([n for n, _ in holder.named_parameters()], len(pl), isinstance(pl[1], mod.Parameter),
+                    list(pd.keys()), "b" in pd, pd.get("zz") is None, repr(pl), repr(pd),
+                    repr(mod.ParameterList()), [tuple(p.shape) for p in pl[1:]]))
+    assert out[0] == out[1]
+
+
+def test_autograd_legacy_paths_variable_functional_and_anomaly_context():
+    from autograd_core.autograd import Variable
+    import autograd_core.autograd.functional as AF
+
+    x = Variable(ag.ones(2), requires_grad=True)
+    assert isinstance(x, Variable) and x.requires_grad and isinstance(ag.ones(1), Variable)
+    (j,) = AF.jacobian(lambda t: t * t, (ag.tensor([1.0, 2.0]),))
+    np.testing.assert_allclose(j.numpy(), np.diag([2.0, 4.0]))
+    with pytest.warns(UserWarning, match="Anomaly Detection has been enabled"):
+        with ag.autograd.set_detect_anomaly(True):
+            assert ag.is_anomaly_enabled()
+    assert not ag.is_anomaly_enabled()
+    with torch.autograd.set_detect_anomaly(True):  # (torch warns once per process)
+        assert torch.is_anomaly_enabled()
+    assert not torch.is_anomaly_enabled()

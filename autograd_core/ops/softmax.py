@@ -55,7 +55,8 @@ def _dim(x: Tensor, dim: int | None, op: str) -> int:
     if dim is None:
         raise TypeError(f"{op}(): argument 'dim' must be given (e.g. dim=-1 for the last dimension)")
     if x._data.dtype.kind not in "fc":
-        raise RuntimeError(f"{op}(): expected a floating point tensor, got {x._data.dtype.name} (use .float())")
+        # NotImplementedError (a RuntimeError) as PyTorch's kernels raise it
+        raise NotImplementedError(f"{op}(): not implemented for {x._data.dtype.name} tensors (use .float())")
     nd = normalize_dims(dim, x.ndim, op)
     return nd[0] if nd else 0
 

@@ -97,6 +97,7 @@ from .ops.arithmetic import *  # noqa: F403
 from .ops.compare import *  # noqa: F403
 from .ops.indexing import *  # noqa: F403
 from .ops.legacy import *  # noqa: F403
+from .ops.matmul import *  # noqa: F403
 from .ops.reduction import *  # noqa: F403
 from .ops.shape import *  # noqa: F403
 from .ops.sorting import *  # noqa: F403

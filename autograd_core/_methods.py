@@ -23,6 +23,7 @@ from .ops import (
     compare,
     indexing,
     legacy,
+    matmul,
     padding,
     reduction,
     resample,
@@ -35,7 +36,7 @@ from .ops import (
 
 # The families, in the order their declarations are bound (a later one may not redefine a name).
 FAMILIES = (arithmetic, unary, activation, compare, reduction, shape, indexing, softmax, _inplace, linalg, legacy,
-            sorting, scatter, padding, resample, sparse)
+            sorting, scatter, padding, resample, sparse, matmul)
 
 
 # ---------------------------------------------------------------------- methods that are not ops

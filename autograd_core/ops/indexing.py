@@ -8,6 +8,7 @@ import numpy as np
 
 from .._function import Function
 from .._tensor import Tensor
+from .._xp import define
 from .shape import reshape
 
 __all__ = [  # the public functions (ag.<name>); Tensor methods are declared in METHODS below
@@ -197,6 +198,11 @@ class IndexAddZeros(Function):
 
     def backward(self, gy):
         return self.xp.apply(GetItem, gy, index=self.index, basic=self.basic)
+
+
+# xp.index_add_zeros: the adjoint of indexing, for backwards in families indexing itself imports (shape's unfold)
+define("index_add_zeros", lambda g, shape, index, basic: index_add_into_zeros(shape, index, g, basic),
+       lambda g, shape, index, basic: IndexAddZeros.apply(g, shape=shape, index=index, basic=basic))
 
 
 class SetItem(Function):

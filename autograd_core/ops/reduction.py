@@ -19,8 +19,6 @@ __all__ = [  # the public functions (ag.<name>); Tensor methods are declared in 
     "sum", "mean", "var", "std", "amax", "amin", "argmax", "argmin", "max", "min", "logsumexp", "prod", "norm",
     "cumsum", "cumprod", "cummax", "cummin", "logcumsumexp", "any", "all", "std_mean", "var_mean", "nanmean",
     "nansum", "count_nonzero",
-    # the matmul family (ops/linalg.py, declared here: see _MATMUL_FAMILY below)
-    "mm", "bmm", "mv", "addmm", "baddbmm", "addmv", "dot", "cdist",
 ]
 
 
@@ -742,13 +740,6 @@ def _where(cond: np.ndarray, a: Any, b: Any) -> Tensor:
     return where(cond, a, b)
 
 
-# ---------------------------------------------------------------------- the matmul family (ops/linalg.py)
-# ops/linalg.py is not an op family of its own (autograd_core/linalg.py is the ag.linalg namespace): its
-# mm/bmm/mv/addmm/... are declared here, where nothing imports them in a cycle.
-from .linalg import addmm, addmv, baddbmm, bmm, cdist, dot, mm, mv  # noqa: E402
-
-_MATMUL_FAMILY = {"mm": mm, "bmm": bmm, "mv": mv, "addmm": addmm, "baddbmm": baddbmm, "addmv": addmv, "dot": dot}
-
 
 # ---------------------------------------------------------------------- xp: reductions in backwards
 define("prod", lambda x, axis, keepdims: np.prod(x, axis=axis, keepdims=keepdims),
@@ -763,4 +754,4 @@ define("cumprod", lambda x, axis: np.cumprod(x, axis=axis),
 METHODS = {"sum": sum, "mean": mean, "var": var, "std": std, "amax": amax, "amin": amin, "max": max, "min": min,
            "argmax": argmax, "argmin": argmin, "logsumexp": logsumexp, "prod": prod, "norm": norm, "cumsum": cumsum,
            "cumprod": cumprod, "cummax": cummax, "cummin": cummin, "logcumsumexp": logcumsumexp, "any": any,
-           "all": all, "nanmean": nanmean, "nansum": nansum, "count_nonzero": count_nonzero, **_MATMUL_FAMILY}
+           "all": all, "nanmean": nanmean, "nansum": nansum, "count_nonzero": count_nonzero}

@@ -663,10 +663,7 @@ class Unfold(Function):
         # the window axis (last) back next to the window-count axis (d), then add each window at its positions
         perm = tuple(range(d + 1)) + (nd,) + tuple(range(d + 1, nd))
         idx = np.arange((self.shape[d] - self.size) // self.step + 1)[:, None] * self.step + np.arange(self.size)
-        from .indexing import IndexAddZeros
-
-        return xp.apply(IndexAddZeros, xp.permute(g, perm), shape=self.shape, index=(slice(None),) * d + (idx,),
-                        basic=False)
+        return xp.index_add_zeros(xp.permute(g, perm), self.shape, (slice(None),) * d + (idx,), False)
 
     def attrs(self):
         return {"dimension": self.dim, "size": self.size, "step": self.step}
@@ -885,9 +882,12 @@ def rot90(x: Tensor, k: int = 1, dims: Sequence[int] = (0, 1)) -> Tensor:
 
 def diagflat(x: Tensor, offset: int = 0) -> Tensor:
     """The square matrix with the flattened x on its ``offset``-th diagonal."""
-    from ..linalg import diag
-
-    return diag(reshape(x, -1), offset)
+    flat = reshape(x, -1)
+    k, o = flat.shape[0], abs(offset)
+    # diag(flat) as flat[:, None] * I (operators only: ag.linalg's diag would import this module back), then the
+    # offset by zero padding: above the main diagonal it shifts right, below it shifts down
+    m = reshape(flat, (k, 1)) * _make(np.eye(k, dtype=flat.dtype), None, False)
+    return pad(m, (o, 0, 0, o) if offset > 0 else (0, o, o, 0)) if o else m
 
 
 def _result_dtype(ts: Sequence[Tensor]) -> np.dtype:

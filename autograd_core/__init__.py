@@ -59,6 +59,7 @@ from ._creation import (
     zeros,
     zeros_like,
 )
+from .amp import autocast, is_autocast_enabled
 from ._runtime import (
     Size,
     are_deterministic_algorithms_enabled,
@@ -117,7 +118,7 @@ __all__ = [n for n in dir() if not n.startswith("_")]
 
 # Subpackages built on top of the core (nn, optim, ...) load on first use, as ``torch.nn`` is
 # reachable after ``import torch``; importing them here eagerly would point imports the wrong way.
-_LAZY = ("nn", "optim", "data", "kernels", "ml", "viz", "distributions", "utils", "testing")
+_LAZY = ("nn", "optim", "data", "kernels", "ml", "viz", "distributions", "utils", "testing", "amp")
 
 
 def __getattr__(name: str):

@@ -107,6 +107,17 @@ cuda.get_device_name = _no_cuda("get_device_name")
 cuda.set_device = _no_cuda("set_device")
 cuda.device = _no_cuda("device")
 
+def _cuda_amp() -> types.ModuleType:
+    from . import amp
+
+    m = types.ModuleType("autograd_core.cuda.amp", "torch.cuda.amp's names over autograd_core.amp (CPU no-ops).")
+    m.autocast = amp.autocast
+    m.GradScaler = amp.GradScaler
+    return m
+
+
+cuda.amp = _cuda_amp()
+
 mps = types.ModuleType("autograd_core.mps", "Apple's MPS is never available here.")
 mps.is_available = lambda: False
 mps.manual_seed = _nothing

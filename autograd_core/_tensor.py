@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from . import _device, _dtypes
+from ._runtime import Size
 from ._xp import define
 
 _FLOAT_KINDS = ("f", "c")
@@ -180,9 +181,9 @@ class Tensor:
         return self._data.ndim
 
     def size(self, dim: int | None = None) -> Any:
-        """Shape as a tuple, or the length of one dimension."""
+        """Shape as a ``Size`` (a tuple), or the length of one dimension."""
         if dim is None:
-            return self._data.shape
+            return tuple.__new__(Size, self._data.shape)
         return self._data.shape[dim]
 
     def numel(self) -> int:

@@ -57,6 +57,10 @@ EXCLUDED_FUNCTIONS = {
     "SegmentSum": "sparse COO products and to_dense (the fuzzer builds dense inputs only): tests/test_sparse.py",
     "BackwardHook": "nn.Module backward hooks' identity node, not an op: "
                     "tests/test_torch_api.py::test_module_backward_hooks_see_and_replace_gradients_as_pytorch",
+    **{c: "the fused recurrence of nn.LSTM/GRU/RNN and their cells (no torch.<name> the fuzzer can call): "
+          "op-table rows lstm/gru/rnn_tanh/rnn_relu _sequence and _cell in tests/op_db_attention.py (vs torch's "
+          "cells, gradgrad) and tests/test_nn_rnn.py (layers vs torch)"
+       for c in ("LSTMSequence", "LSTMCellFused", "GRUSequence", "GRUCellFused", "RNNSequence", "RNNCellFused")},
 }
 # Public names with a torch counterpart that are not ops (creation, modes, I/O) or not comparable.
 EXCLUDED_API = {
@@ -94,7 +98,7 @@ EXCLUDED_API.update({f"M.{n}": f"process/device state, not an op ({_API_TESTS})"
     "are_deterministic_algorithms_enabled "
     "use_deterministic_algorithms get_float32_matmul_precision set_float32_matmul_precision get_num_threads "
     "set_num_threads get_num_interop_threads set_num_interop_threads get_rng_state set_rng_state seed initial_seed "
-    "inference_mode is_inference_mode_enabled set_printoptions").split()})
+    "inference_mode is_inference_mode_enabled set_printoptions autocast is_autocast_enabled").split()})
 EXCLUDED_API.update({f"M.{n}": f"random: streams differ by design ({_API_TESTS})" for n in
                      ("multinomial", "normal", "bernoulli", "poisson")})
 EXCLUDED_API.update({f"M.{n}": f"returns a Python value or dtype, not a tensor ({_API_TESTS})" for n in

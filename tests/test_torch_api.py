@@ -529,7 +529,8 @@ def _inplace_args(mod, name):
         "scatter_add": (1, t([[1, 1], [2, 3], [0, 0]], dtype=mod.int64), y[:, :2]),
         "scatter_reduce": (1, t([[1, 1], [2, 3], [0, 0]], dtype=mod.int64), y[:, :2], "sum"),
         "cumsum": (1,), "cumprod": (0,), "tril": (), "triu": (1,), "renorm": (2, 0, 0.5), "round": (),
-        "ldexp": (t([[1, 2, 0, -1]] * 3, dtype=mod.int64),), "heaviside": (y,), "float_power": (2.0,),
+        # (a negative exponent hits a torch 2.13 bug: its ldexp gradient computes 2**-1 in integers, giving 0)
+        "ldexp": (t([[1, 2, 0, 3]] * 3, dtype=mod.int64),), "heaviside": (y,), "float_power": (2.0,),
         "logit": (), "nan_to_num": (), "sign": (), "sgn": (),
     }
     if name in special:
@@ -548,33 +549,49 @@ _BOUND_INPLACE = [n for n in ag._inplace.INPLACE_OF if vars(ag.Tensor).get(n + "
 
 @pytest.mark.parametrize("name", _BOUND_INPLACE)
 def test_generic_inplace_twin_matches_pytorch(name):
+    """x.<name>_(...) has torch's in-place values, and the gradient of torch's out-of-place op (torch itself
+    lacks some in-place derivatives, e.g. acosh_, floor_divide_, and its ldexp_ one truncates 2**-1 to 0)."""
     x0 = np.linspace(0.2, 0.8, 12).reshape(3, 4) + (1.0 if name in ("acosh", "arccosh") else 0.0)
+    up0 = np.arange(12.0).reshape(3, 4) / 7
     got = []
     for mod in (ag, torch):
         args = _inplace_args(mod, name)
+        grad_fn = ag.grad if mod is ag else torch.autograd.grad
         if args is None:  # integer and bool ops: values only
             a = mod.tensor(np.arange(12).reshape(3, 4))
             b = mod.tensor(np.arange(12).reshape(3, 4)[::-1].copy())
-            a2 = a.clone()
-            r = getattr(a2, name + "_")(b) if name not in ("bitwise_not", "logical_not") else getattr(a2, name + "_")()
-            assert r is a2
-            got.append((np.asarray(a2.tolist()), None))
+            r = getattr(a, name + "_")(b) if name not in ("bitwise_not", "logical_not") else getattr(a, name + "_")()
+            assert r is a
+            got.append((np.asarray(a.tolist()), None))
             continue
+        v = mod.tensor(x0) * 1
+        assert getattr(v, name + "_")(*args) is v and v._version > 0
         x = mod.tensor(x0, requires_grad=True)
-        v = x * 1
-        ret = getattr(v, name + "_")(*args)
-        assert ret is v and v._version > 0
-        differentiable = v.requires_grad
-        grad = None
-        if differentiable:
-            up = mod.tensor(np.arange(12.0).reshape(3, 4) / 7)
-            (grad,) = (ag.grad if mod is ag else torch.autograd.grad)((v * up).sum(), [x], allow_unused=True)
-        got.append((np.asarray(v.tolist()), None if grad is None else np.asarray(grad.tolist())))
+        if mod is ag:
+            w = x * 1
+            getattr(w, name + "_")(*args)  # ours: through the in-place twin
+        else:
+            w = getattr(x * 1, name)(*args)  # torch: the out-of-place op
+        if not w.requires_grad:  # torch's out-of-place result is not differentiable (comparisons): zero gradient
+            g = np.zeros_like(x0)
+        else:
+            try:
+                (g,) = grad_fn((w * mod.tensor(up0)).sum(), [x], allow_unused=True)
+                if g is not None and mod is torch and g._is_zerotensor():  # torch's ZeroTensor cannot tolist()
+                    g = torch.zeros(g.shape)
+                g = np.zeros_like(x0) if g is None else np.asarray(g.tolist())
+            except RuntimeError:  # no derivative (heaviside): both must say so (NotImplementedError is one too)
+                g = "raises"
+        got.append((np.asarray(v.tolist()), g))
     (v0, g0), (v1, g1) = got
     np.testing.assert_allclose(v0, v1, rtol=1e-12, atol=1e-12, err_msg=f"{name}_ values")
-    assert (g0 is None) == (g1 is None), f"{name}_: one library gives a gradient, the other none"
-    if g0 is not None:
+    if isinstance(g0, np.ndarray) and isinstance(g1, np.ndarray):
         np.testing.assert_allclose(g0, g1, rtol=1e-10, atol=1e-12, err_msg=f"{name}_ gradient")
+    else:
+        if name == "floor_divide":  # the zero gradient torch lacks (tests/fuzz/known.py: floor-divide-no-derivative)
+            assert g1 == "raises" and not np.any(g0), (name, g0, g1)
+        else:
+            assert g0 == g1 and g0 in (None, "raises"), (name, g0, g1)
 
 
 def test_generic_inplace_twin_refuses_a_result_dtype_it_cannot_hold_and_leaves_grad_leaves_alone():
@@ -665,8 +682,9 @@ def test_parameter_containers_register_wrap_and_print_as_pytorch():
 
 
 def test_autograd_legacy_paths_variable_functional_and_anomaly_context():
-    from autograd_core.autograd import Variable
     import autograd_core.autograd.functional as AF
+
+    from autograd_core.autograd import Variable
 
     x = Variable(ag.ones(2), requires_grad=True)
     assert isinstance(x, Variable) and x.requires_grad and isinstance(ag.ones(1), Variable)
@@ -679,3 +697,36 @@ def test_autograd_legacy_paths_variable_functional_and_anomaly_context():
     with torch.autograd.set_detect_anomaly(True):  # (torch warns once per process)
         assert torch.is_anomaly_enabled()
     assert not torch.is_anomaly_enabled()
+
+
+def test_size_dataloader_submodule_paths_and_amp_loops_run_as_on_pytorch_cpu():
+    for mod in (ag, torch):
+        s = mod.zeros(2, 3).size()
+        assert isinstance(s, mod.Size) and s == (2, 3) and s.numel() == 6
+    from autograd_core.utils.data.dataloader import default_collate
+    from autograd_core.utils.data.sampler import RandomSampler  # noqa: F401
+
+    assert default_collate([np.ones(2), np.zeros(2)]).shape == (2, 2)
+    losses = []
+    for mod, lib in ((ag, nn), (torch, torch.nn)):
+        mod.manual_seed(0)
+        model = lib.Linear(3, 1).double()
+        with mod.no_grad():
+            model.weight.fill_(0.5)
+            model.bias.zero_()
+        opt = (ag.optim if mod is ag else torch.optim).SGD(model.parameters(), lr=0.1)
+        scaler = mod.amp.GradScaler(enabled=False)
+        x = mod.tensor(np.linspace(-1, 1, 12).reshape(4, 3))
+        run = []
+        for _ in range(3):  # the AMP training loop of PyTorch's docs, disabled on the CPU
+            opt.zero_grad()
+            with mod.autocast(device_type="cpu", enabled=False):
+                loss = (model(x) ** 2).mean()
+            scaler.scale(loss).backward()
+            scaler.step(opt)
+            scaler.update()
+            run.append(loss.item())
+        losses.append(run)
+    np.testing.assert_allclose(losses[0], losses[1], rtol=1e-12)
+    with ag.autocast("cpu", dtype=ag.float16):  # enabled: computes in the tensors' own dtypes here
+        assert ag.is_autocast_enabled() and (ag.ones(2) * 2).dtype == ag.float32

@@ -10,6 +10,7 @@ import numpy as np
 
 import autograd_core as ag
 from autograd_core import Tensor
+from autograd_core._tensor import bump_version
 
 
 def gelu(input: Tensor, approximate: str = "none") -> Tensor:
@@ -21,9 +22,18 @@ def gelu(input: Tensor, approximate: str = "none") -> Tensor:
     raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
 
 
-def silu(input: Tensor) -> Tensor:
+def silu(input: Tensor, inplace: bool = False) -> Tensor:
     """x * sigmoid(x)  (swish)."""
+    if inplace:
+        return write_into(input, silu)
     return input * ag.sigmoid(input)
+
+
+def write_into(input: Tensor, fn: Any, *args: Any, **kwargs: Any) -> Tensor:
+    """``inplace=True`` for a composite activation: fn computed out of place, then copied into ``input`` through
+    the recorded copy_ (PyTorch's version counter and leaf rules; the clone keeps fn's saved input intact)."""
+    record = ag.is_grad_enabled() and input.requires_grad
+    return input.copy_(fn(input.clone() if record else input.detach(), *args, **kwargs))
 
 
 def logsigmoid(input: Tensor) -> Tensor:
@@ -90,17 +100,31 @@ def layer_norm(input: Tensor, normalized_shape: Sequence[int] | int, weight: Ten
     return y
 
 
-def embedding(input: Any, weight: Tensor, padding_idx: int | None = None) -> Tensor:
-    """Rows of ``weight`` picked by integer indices; the row ``padding_idx`` receives no gradient."""
+def embedding(input: Any, weight: Tensor, padding_idx: int | None = None, max_norm: float | None = None,
+              norm_type: float = 2.0, scale_grad_by_freq: bool = False, sparse: bool = False) -> Tensor:
+    """Rows of ``weight`` picked by integer indices; the row ``padding_idx`` receives no gradient. max_norm:
+    the rows looked up are first renormalised in place to norm <= max_norm (PyTorch's embedding_renorm_).
+    sparse=True is accepted and gives the same gradient as a dense tensor."""
     idx = np.asarray(input._data if isinstance(input, Tensor) else input)
     if idx.dtype.kind not in "iu":
         raise RuntimeError(f"embedding: expected integer indices (Long/Int), got dtype {idx.dtype}; "
                            "convert with .long()")
+    if scale_grad_by_freq:
+        raise NotImplementedError("embedding: scale_grad_by_freq=True is not implemented; divide the loss of "
+                                  "frequent indices yourself, or leave it False")
     n = weight.shape[0]
     # negative indices are refused as in PyTorch: numpy would wrap -1 to the last row silently
     if idx.size and (idx.min() < 0 or idx.max() >= n):
         raise IndexError(f"embedding: index out of range in self: indices must be in [0, {n}) for a table of {n} "
                          f"rows (no negative indices), got min {idx.min()} and max {idx.max()}")
+    if max_norm is not None and idx.size:
+        rows = np.unique(idx)
+        w = weight._data  # in place and unrecorded, as PyTorch's embedding_renorm_ under no_grad
+        norms = np.linalg.norm(w[rows], ord=norm_type, axis=1)
+        big = norms > max_norm
+        if big.any():
+            w[rows[big]] *= (max_norm / (norms[big] + 1e-7))[:, None].astype(w.dtype)
+            bump_version(weight)
     # advanced indexing on the flattened indices: a copy even for a 0-d index (weight[0] would be a view of
     # the leaf weight, and an in-place op on the embedding would then be refused)
     out = weight[idx.reshape(-1)].reshape(idx.shape + tuple(weight.shape[1:]))

@@ -16,24 +16,10 @@ from .parameter import Parameter
 __all__ = ["Conv1d", "Conv2d", "Conv3d", "ConvTranspose1d", "ConvTranspose2d", "ConvTranspose3d"]
 
 _PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
-_MODES_SEEN: dict[str, bool] = {}
 
 
 def _ntuple(v: Any, n: int) -> tuple:
     return tuple(v) if isinstance(v, (tuple, list)) else (v,) * n
-
-
-def _check_pad_mode(name: str, mode: str) -> None:
-    """Whether F.pad implements ``mode`` (the padding family may not yet); probed once on a tiny tensor."""
-    if mode not in _MODES_SEEN:
-        try:
-            F.pad(ag.zeros(1, 1, 2, 2), (1, 1, 1, 1), mode=mode)
-            _MODES_SEEN[mode] = True
-        except NotImplementedError:
-            _MODES_SEEN[mode] = False
-    if not _MODES_SEEN[mode]:
-        raise NotImplementedError(f"{name}: padding_mode={mode!r} needs F.pad(mode={mode!r}), which is not available "
-                                  "here; use padding_mode='zeros' (or pad the input yourself)")
 
 
 class _ConvNd(Module):
@@ -53,10 +39,8 @@ class _ConvNd(Module):
         if padding_mode not in _PADDING_MODES:
             raise ValueError(f"padding_mode must be one of {list(_PADDING_MODES)}, but got "
                              f"padding_mode='{padding_mode}'")
-        if padding_mode != "zeros":
-            if self.transposed:
-                raise ValueError(f'Only "zeros" padding mode is supported for {name}')
-            _check_pad_mode(name, padding_mode)
+        if padding_mode != "zeros" and self.transposed:
+            raise ValueError(f'Only "zeros" padding mode is supported for {name}')
         self.in_channels, self.out_channels, self.groups = in_channels, out_channels, groups
         self.kernel_size, self.stride = _ntuple(kernel_size, nd), _ntuple(stride, nd)
         self.dilation = _ntuple(dilation, nd)

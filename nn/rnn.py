@@ -1,9 +1,10 @@
 """Recurrent layers: RNN, LSTM, GRU and their cells, with PyTorch's parameter names, shapes, gate order and init.
 
-Built from differentiable core ops, so every order of gradient comes from the op table's rules. The input
-projection ``x @ W_ih^T + b`` is one matmul over all time steps; only the recurrence runs step by step. The
-steps are the rows of a time-major (sum of batch sizes, features) matrix, split by batch size: a padded batch
-(every step holds the whole batch) and a PackedSequence (steps shrink as sequences end) take the same path.
+The input projection ``x @ W_ih^T + b`` is one matmul over all time steps; the recurrence of each layer and
+direction is then one fused node (``autograd_core.ops.recurrent``: numpy forward, a backward with one matmul
+per step and the W_hh gradient as one matmul over all steps, recorded ops under create_graph). The steps are
+the rows of a time-major (sum of batch sizes, features) matrix, split by batch size: a padded batch (every
+step holds the whole batch) and a PackedSequence (steps shrink as sequences end) take the same path.
 """
 
 from __future__ import annotations
@@ -11,7 +12,6 @@ from __future__ import annotations
 import math
 import numbers
 import warnings
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -19,6 +19,7 @@ import numpy as np
 import autograd_core as ag
 from autograd_core import Tensor
 from autograd_core._device import factory_kwargs
+from autograd_core.ops import recurrent as R
 
 from . import functional as F
 from . import init
@@ -29,96 +30,6 @@ from .parameter import Parameter
 __all__ = ["GRU", "LSTM", "RNN", "GRUCell", "LSTMCell", "RNNBase", "RNNCell", "RNNCellBase"]
 
 _GATES = {"LSTM": 4, "GRU": 3, "RNN_TANH": 1, "RNN_RELU": 1}
-
-
-# ---------------------------------------------------------------------- one time step of each cell
-# gx: the input's share of the gates for this step (x W_ih^T + b_ih, plus b_hh where it can be folded in; for
-# GRU a pair, see _gru_step); w_hh_t: W_hh transposed once per forward; state: the cell's state tuple (h,) or
-# (h, c); returns the new state tuple. One signature for all, so _recur drives every mode alike.
-def _tanh_step(gx: Tensor, state: tuple, w_hh_t: Tensor, b_hh: Tensor | None, w_hr_t: Tensor | None) -> tuple:
-    """h' = tanh(x W_ih^T + b_ih + h W_hh^T + b_hh)."""
-    return (ag.addmm(gx, state[0], w_hh_t).tanh(),)
-
-
-def _relu_step(gx: Tensor, state: tuple, w_hh_t: Tensor, b_hh: Tensor | None, w_hr_t: Tensor | None) -> tuple:
-    """h' = relu(x W_ih^T + b_ih + h W_hh^T + b_hh)."""
-    return (ag.addmm(gx, state[0], w_hh_t).relu(),)
-
-
-def _lstm_step(gx: Tensor, state: tuple, w_hh_t: Tensor, b_hh: Tensor | None, w_hr_t: Tensor | None) -> tuple:
-    """i, f, g, o = sigma, sigma, tanh, sigma of the gates; c' = f c + i g; h' = o tanh(c') (then h' W_hr^T)."""
-    h, c = state
-    # one split node (its backward is one concatenation) rather than four slices, each scattering into zeros
-    i, f, g, o = ag.addmm(gx, h, w_hh_t).split(c.shape[-1], 1)
-    c = f.sigmoid() * c + i.sigmoid() * g.tanh()
-    h = o.sigmoid() * c.tanh()
-    if w_hr_t is not None:
-        h = h.mm(w_hr_t)
-    return h, c
-
-
-def _gru_step(gx: Tensor, state: tuple, w_hh_t: Tensor, b_hh: Tensor | None, w_hr_t: Tensor | None) -> tuple:
-    """r, z = sigma(gates); n = tanh(W_in x + b_in + r (W_hn h + b_hn)); h' = (1 - z) n + z h.
-
-    gx is the pair (x W_irz^T + b_irz, x W_in^T + b_in) of this step: the input projection is split once for
-    all steps, not at every step."""
-    h = state[0]
-    n = h.shape[-1]
-    gh = h.mm(w_hh_t) if b_hh is None else ag.addmm(b_hh, h, w_hh_t)  # b_hn sits inside r * (...)
-    gh_rz, gh_n = gh.split([2 * n, n], 1)
-    r, z = (gx[0] + gh_rz).sigmoid().split(n, 1)
-    new = (gx[1] + r * gh_n).tanh()
-    return (new + z * (h - new),)
-
-
-_STEPS: dict[str, Callable] = {"LSTM": _lstm_step, "GRU": _gru_step, "RNN_TANH": _tanh_step,
-                               "RNN_RELU": _relu_step}
-
-
-def _recur(step: Callable, gxs: tuple, batch_sizes: list[int], state0: tuple, weights: tuple,
-           reverse: bool) -> tuple[list[Tensor], tuple]:
-    """Run ``step`` over the time steps; returns the outputs (in time order) and the final state (full batch).
-
-    With shrinking batch sizes (a PackedSequence), a sequence that has ended keeps its last state: forward,
-    its rows leave the running state and are put back at the end; in reverse, they join when their last step
-    is reached, starting from the initial state.
-    """
-    steps = len(batch_sizes)
-    outs: list[Tensor] = []
-    if not reverse:
-        state, cur, ended = state0, batch_sizes[0] if steps else 0, []
-        for t in range(steps):
-            b = batch_sizes[t]
-            if b < cur:
-                ended.append(tuple(s[b:cur] for s in state))
-                state, cur = tuple(s[:b] for s in state), b
-            state = step(gxs[t], state, *weights)
-            outs.append(state[0])
-        if ended:
-            state = tuple(ag.cat([s] + [e[i] for e in reversed(ended)], 0) for i, s in enumerate(state))
-        return outs, state
-    cur = batch_sizes[-1] if steps else 0
-    full = state0[0].shape[0]
-    state = state0 if cur == full else tuple(s[:cur] for s in state0)
-    for t in range(steps - 1, -1, -1):
-        b = batch_sizes[t]
-        if b > cur:
-            state, cur = tuple(ag.cat([s, s0[cur:b]], 0) for s, s0 in zip(state, state0)), b
-        state = step(gxs[t], state, *weights)
-        outs.append(state[0])
-    outs.reverse()
-    return outs, state
-
-
-def _by_step(gx: Tensor, batch_sizes: list[int], gru: bool) -> Any:
-    """The rows of each time step of the input projection (for GRU, each as the pair (r and z gates, n gate))."""
-    if not gru:
-        return gx.split(batch_sizes, 0) if len(batch_sizes) > 1 else (gx,)
-    n = gx.shape[-1] // 3
-    rz, new = gx.split([2 * n, n], 1)
-    if len(batch_sizes) == 1:
-        return ((rz, new),)
-    return tuple(zip(rz.split(batch_sizes, 0), new.split(batch_sizes, 0)))
 
 
 def _dtype_name(dt: Any) -> str:
@@ -332,8 +243,8 @@ class RNNBase(Module):
     def _layers(self, x2d: Tensor, batch_sizes: list[int], state: tuple) -> tuple[Tensor, tuple]:
         """All layers and directions over time-major rows; returns the last layer's rows and (h_n[, c_n])."""
         dirs = 2 if self.bidirectional else 1
-        step = _STEPS[self.mode]
-        fold_bias = self.mode != "GRU"  # GRU's b_hn is multiplied by r: it cannot join the input projection
+        mode = self.mode
+        fold_bias = mode != "GRU"  # GRU's b_hn is multiplied by r: it cannot join the input projection
         per_state = [s.unbind(0) if s.shape[0] > 1 else (s[0],) for s in state]
         finals: list[list[Tensor]] = [[] for _ in state]
         inp = x2d
@@ -347,12 +258,17 @@ class RNNBase(Module):
                     gx, b_hh = F.linear(inp, w["weight_ih"], b_ih + b_hh), None
                 else:
                     gx = F.linear(inp, w["weight_ih"], b_ih)
-                gxs = _by_step(gx, batch_sizes, self.mode == "GRU")
-                w_hr = w.get("weight_hr")
-                weights = (w["weight_hh"].t(), b_hh, None if w_hr is None else w_hr.t())
-                rows, last = _recur(step, gxs, batch_sizes, tuple(s[k] for s in per_state), weights,
-                                    reverse=direction == 1)
-                outs.append(ag.cat(rows, 0) if len(rows) > 1 else rows[0])
+                s0 = tuple(s[k] for s in per_state)
+                rev = direction == 1
+                if mode == "LSTM":
+                    rows, *last = R.lstm_sequence(gx, s0[0], s0[1], w["weight_hh"], None, w.get("weight_hr"),
+                                                  batch_sizes, rev)
+                elif mode == "GRU":
+                    rows, *last = R.gru_sequence(gx, s0[0], w["weight_hh"], b_hh, batch_sizes, rev)
+                else:
+                    rows, *last = R.rnn_sequence(gx, s0[0], w["weight_hh"], b_hh, batch_sizes, rev,
+                                                 "relu" if mode == "RNN_RELU" else "tanh")
+                outs.append(rows)
                 for f, s in zip(finals, last):
                     f.append(s)
             inp = ag.cat(outs, 1) if dirs == 2 else outs[0]
@@ -458,15 +374,9 @@ class RNNCellBase(Module):
                                    f"{self.hidden_size}")
         return x, state, batched
 
-    def _cell(self, step: Callable, x: Tensor, state: tuple, fold_bias: bool) -> tuple:
-        b_ih, b_hh = self.bias_ih, self.bias_hh
-        if b_ih is not None and fold_bias:
-            gx, b_hh = F.linear(x, self.weight_ih, b_ih + b_hh), None
-        else:
-            gx = F.linear(x, self.weight_ih, b_ih)
-        if step is _gru_step:
-            gx = _by_step(gx, [gx.shape[0]], True)[0]
-        return step(gx, state, self.weight_hh.t(), b_hh, None)
+    def _gx(self, x: Tensor) -> Tensor:
+        """The input's share of the gates; b_hh goes to the fused cell op (one node fewer than b_ih + b_hh)."""
+        return F.linear(x, self.weight_ih, self.bias_ih)
 
 
 class RNNCell(RNNCellBase):
@@ -479,10 +389,7 @@ class RNNCell(RNNCellBase):
 
     def forward(self, input: Tensor, hx: Tensor | None = None) -> Tensor:  # noqa: A002
         x, state, batched = self._prepare(input, None if hx is None else (hx,), 1)
-        step = {"tanh": _tanh_step, "relu": _relu_step}.get(self.nonlinearity)
-        if step is None:
-            raise RuntimeError(f"Unknown nonlinearity: {self.nonlinearity}")
-        h = self._cell(step, x, state, True)[0]
+        h = R.rnn_cell(self._gx(x), state[0], self.weight_hh, self.bias_hh, self.nonlinearity)
         return h if batched else h.squeeze(0)
 
 
@@ -495,7 +402,7 @@ class LSTMCell(RNNCellBase):
 
     def forward(self, input: Tensor, hx: tuple[Tensor, Tensor] | None = None) -> tuple[Tensor, Tensor]:  # noqa: A002
         x, state, batched = self._prepare(input, None if hx is None else tuple(hx), 2)
-        h, c = self._cell(_lstm_step, x, state, True)
+        h, c = R.lstm_cell(self._gx(x), state[0], state[1], self.weight_hh, self.bias_hh)
         return (h, c) if batched else (h.squeeze(0), c.squeeze(0))
 
 
@@ -508,5 +415,5 @@ class GRUCell(RNNCellBase):
 
     def forward(self, input: Tensor, hx: Tensor | None = None) -> Tensor:  # noqa: A002
         x, state, batched = self._prepare(input, None if hx is None else (hx,), 1)
-        h = self._cell(_gru_step, x, state, False)[0]
+        h = R.gru_cell(self._gx(x), state[0], self.weight_hh, self.bias_hh)
         return h if batched else h.squeeze(0)

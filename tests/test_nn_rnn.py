@@ -200,10 +200,156 @@ def test_cell_steps_equal_the_layer():
 
 def test_second_order_gradients_through_the_recurrence():
     ag.manual_seed(0)
-    for layer in (nn.LSTM(2, 3, bidirectional=True), nn.GRU(2, 3, num_layers=2), nn.RNN(2, 3)):
+    for layer in (nn.LSTM(2, 3, bidirectional=True), nn.GRU(2, 3, num_layers=2), nn.RNN(2, 3),
+                  nn.LSTM(2, 3, proj_size=2)):
         layer = layer.double()
         x = ag.tensor(_x(3, 2, 2), requires_grad=True)
         assert ag.gradgradcheck(lambda x, layer=layer: layer(x)[0], [x])
+
+
+@pytest.mark.parametrize("cell", CELLS)
+def test_second_order_gradients_through_the_cells(cell):
+    ag.manual_seed(0)
+    cls = cell.split("_")[0]
+    module = getattr(nn, cls)(2, 3, **CELLS[cell]).double()
+    x, h = ag.tensor(_x(2, 2), requires_grad=True), ag.tensor(_x(2, 3, seed=1), requires_grad=True)
+    if cls == "LSTMCell":
+        c = ag.tensor(_x(2, 3, seed=2), requires_grad=True)
+        assert ag.gradgradcheck(lambda x, h, c: module(x, (h, c)), [x, h, c])
+    else:
+        assert ag.gradgradcheck(lambda x, h: module(x, h), [x, h])
+
+
+def test_third_order_gradient_through_the_fused_lstm():
+    """create_graph runs the op's recorded twin, whose own backward is made of op-table ops: any order."""
+    theirs, ours = _copy(torch.nn.LSTM(2, 3), nn.LSTM(2, 3))
+    x = _x(3, 2, 2)
+    xo, xt = ag.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    grads = []
+    for grad, v, m in ((ag.grad, xo, ours), (torch.autograd.grad, xt, theirs)):
+        (g1,) = grad((m(v)[0] ** 2).sum(), v, create_graph=True)
+        (g2,) = grad((g1 ** 2).sum(), v, create_graph=True)
+        (g3,) = grad(g2.sum(), v)
+        grads.append([g.detach().numpy() for g in (g1, g2, g3)])
+    for a, b in zip(*grads):
+        np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-10)
+
+
+def test_each_layer_and_direction_is_one_fused_node():
+    """The recurrence is one graph node per layer and direction (not a dozen per time step)."""
+    from autograd_core._engine import topological_order
+
+    out, (h, c) = nn.LSTM(3, 4, num_layers=2, bidirectional=True)(ag.randn(50, 2, 3, requires_grad=True))
+    names = [type(n).__name__ for n in topological_order([out.grad_fn, h.grad_fn, c.grad_fn])]
+    assert names.count("LSTMSequence") == 4
+    assert len(names) < 40  # per layer and direction: input projection, bias, state slices; 50 steps make none
+    out, h = nn.GRU(3, 4)(ag.randn(50, 2, 3, requires_grad=True))
+    assert [type(n).__name__ for n in topological_order([out.grad_fn])].count("GRUSequence") == 1
+
+
+def test_float32_layers_match_torch():
+    for mode in ("LSTM", "GRU", "RNN"):
+        theirs, ours = getattr(torch.nn, mode)(4, 5, 2), getattr(nn, mode)(4, 5, 2)
+        ours.load_state_dict({k: v.detach().numpy().copy() for k, v in theirs.state_dict().items()})
+        x = _x(6, 3, 4).astype(np.float32)
+        lo, lt = _leaves([x], ag), _leaves([x], torch)
+        yo, yt = ours(lo[0])[0], theirs(lt[0])[0]
+        assert yo.dtype == np.float32
+        np.testing.assert_allclose(yo.detach().numpy(), yt.detach().numpy(), rtol=1e-5, atol=1e-6)
+        yo.sum().backward()
+        yt.sum().backward()
+        np.testing.assert_allclose(lo[0].grad.numpy(), lt[0].grad.numpy(), rtol=1e-4, atol=1e-5)
+        tp = dict(theirs.named_parameters())
+        for name, p in ours.named_parameters():
+            assert p.grad.dtype == np.float32
+            np.testing.assert_allclose(p.grad.numpy(), tp[name].grad.numpy(), rtol=1e-4, atol=1e-5, err_msg=name)
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_empty_batch_gives_empty_outputs_as_torch(mode):
+    x = ag.tensor(np.zeros((4, 0, 4)), requires_grad=True)
+    layer = MODES[mode](nn, num_layers=2, bidirectional=True).double()
+    out, state = layer(x)
+    theirs = MODES[mode](torch.nn, num_layers=2, bidirectional=True)(torch.zeros(4, 0, 4))
+    assert tuple(out.shape) == tuple(theirs[0].shape) == (4, 0, 10)
+    assert [tuple(s.shape) for s in _flat((out, state))] == [tuple(s.shape) for s in _flat(theirs)]
+    out.sum().backward()
+    assert x.grad.shape == (4, 0, 4) and layer.weight_hh_l0.grad.shape == layer.weight_hh_l0.shape
+
+
+def test_layers_in_threads_give_the_serial_results():
+    """The fused ops reuse per-thread scratch buffers: concurrent layers must not see each other's."""
+    import threading
+
+    layers = [nn.LSTM(3, 16, 2).double(), nn.GRU(3, 16).double(), nn.LSTM(3, 8, bidirectional=True).double()]
+    xs = [_x(20, 4, 3, seed=k) for k in range(len(layers))]
+
+    def run(k, out):
+        x = ag.tensor(xs[k], requires_grad=True)
+        for _ in range(5):
+            y = layers[k](x)[0]
+            (y * y).sum().backward()
+        out[k] = (y.detach().numpy(), x.grad.numpy())
+
+    serial, threaded = {}, {}
+    for k in range(len(layers)):
+        run(k, serial)
+    threads = [threading.Thread(target=run, args=(k, threaded)) for k in range(len(layers))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for k in range(len(layers)):
+        for a, b in zip(serial[k], threaded[k]):
+            np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("mode", ["LSTM", "GRU", "RNN"])
+def test_backward_twice_with_retain_graph_gives_the_same_gradients(mode):
+    """The ordinary backward reads the forward's buffers without changing them, so it can run again."""
+    layer = getattr(nn, mode)(3, 4, bidirectional=True).double()
+    x = ag.tensor(_x(5, 2, 3), requires_grad=True)
+    out = layer(x)[0]
+    g = ag.tensor(_x(5, 2, 8, seed=3))
+    out.backward(g, retain_graph=True)
+    first = (x.grad.numpy().copy(), layer.weight_hh_l0.grad.numpy().copy())
+    out.backward(g)
+    np.testing.assert_allclose(x.grad.numpy(), 2 * first[0], rtol=1e-13, atol=1e-15)
+    np.testing.assert_allclose(layer.weight_hh_l0.grad.numpy(), 2 * first[1], rtol=1e-13, atol=1e-15)
+    with pytest.raises(RuntimeError, match="Trying to backward through the graph a second time"):
+        out.backward(g)
+
+
+def test_weights_modified_in_place_before_backward_are_an_error():
+    """The fused op keeps forward buffers for its backward: a weight changed in between must not be used."""
+    layer = nn.LSTM(2, 3).double()
+    out = layer(ag.tensor(_x(4, 1, 2), requires_grad=True))[0]
+    with ag.no_grad():
+        layer.weight_hh_l0.add_(1.0)
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        out.sum().backward()
+
+
+@pytest.mark.parametrize("call,msg", [
+    (lambda R: R.lstm_sequence(ag.randn(6, 8), ag.randn(2, 2), ag.randn(2, 2), ag.randn(8, 3)),
+     r"lstm_sequence: w_hh does not fit \(gx \[6, 8\], h0 \[2, 2\], c0 \[2, 2\], w_hh \[8, 3\]\); expected gx "
+     r"\(rows, 4 x hidden\)"),
+    (lambda R: R.gru_sequence(ag.randn(6, 9), ag.randn(2, 3), ag.randn(9, 3), ag.randn(6)),
+     r"gru_sequence: b_hh does not fit .* b_hh \(3 x hidden,\)"),
+    (lambda R: R.rnn_sequence(ag.randn(5, 3), ag.randn(2, 3), ag.randn(3, 3)),
+     "rnn_sequence: 5 input rows are not a whole number of steps of the initial state's batch 2; pass batch_sizes"),
+    (lambda R: R.rnn_sequence(ag.randn(5, 3), ag.randn(2, 3), ag.randn(3, 3), batch_sizes=[2, 3]),
+     r"rnn_sequence: batch_sizes \[2, 3\] must be at least one non-increasing size"),
+    (lambda R: R.lstm_cell(ag.randn(2, 8), ag.randn(2, 2), ag.randn(2, 2).double(), ag.randn(8, 2)),
+     "lstm_cell: c0 is float64 but gx is float32; convert one"),
+    (lambda R: R.rnn_cell(ag.randn(2, 3), ag.randn(2, 3), ag.randn(3, 3), nonlinearity="gelu"),
+     "Unknown nonlinearity: gelu"),
+])
+def test_fused_op_errors(call, msg):
+    from autograd_core.ops import recurrent
+
+    with pytest.raises(RuntimeError, match=msg):
+        call(recurrent)
 
 
 # ---------------------------------------------------------------------- parameters, init, repr, signatures

@@ -121,6 +121,7 @@ def op(name: str, **fields: Any) -> None:
 COVERED_ELSEWHERE = {
     "Cast": "tests/test_engine.py::test_cast_keeps_gradient_dtype_and_second_order",
     "MaxPoolGather": "tests/test_kernels.py::test_maxpool_third_order",
+    "BackwardHook": "tests/test_torch_api.py::test_module_backward_hooks_see_and_replace_gradients_as_pytorch",
 }
 
 
@@ -1160,3 +1161,24 @@ import op_db_tensor  # noqa: E402, F401
 
 OPS_BY_NAME = {o.name: o for o in OPS}
 assert len(OPS_BY_NAME) == len(OPS), "duplicate op names in the op table"
+
+
+# ---------------------------------------------------------------------- sparse COO (autograd_core.sparse)
+_SP_IDX = np.array([[0, 2, 1, 0, 2], [1, 0, 2, 1, 2]])  # (0, 1) twice: to_dense sums duplicates
+
+
+def _sp_dense(v: np.ndarray) -> np.ndarray:
+    out = np.zeros((3, 3) + v.shape[1:], dtype=v.dtype)
+    np.add.at(out, (_SP_IDX[0], _SP_IDX[1]), v)
+    return out
+
+
+op(
+    "sparse_to_dense",
+    op=lambda v: ag.sparse_coo_tensor(ag.tensor(_SP_IDX), v, (3, 3) + tuple(v.shape[1:])).to_dense(),
+    ref=_sp_dense,
+    torch=lambda v: __import__("torch").sparse_coo_tensor(__import__("torch").tensor(_SP_IDX), v,
+                                                          (3, 3) + tuple(v.shape[1:])).to_dense(),
+    samples=lambda rng: [Sample((_r(rng, 5),), name="values"), Sample((_r(rng, 5, 2),), name="hybrid")],
+    covers=("SegmentSum",),
+)

@@ -6,16 +6,22 @@ return gradients in the broadcast shape.
 
 from __future__ import annotations
 
+import builtins
 from typing import Any
 
 import numpy as np
 
 from .._function import Function
-from .._tensor import Tensor
+from .._tensor import Tensor, _make
+from .._xp import define
 from .shape import to_dtype
+from .unary import _LN2, not_implemented, torch_dtype_name
 
 __all__ = [  # the public functions (ag.<name>); Tensor methods are declared in METHODS below
     "add", "sub", "mul", "div", "remainder", "pow", "neg", "matmul",
+    "atan2", "arctan2", "copysign", "logaddexp", "logaddexp2", "hypot", "xlogy", "nextafter", "fmod", "lerp",
+    "float_power", "true_divide", "divide", "multiply", "subtract", "floor_divide", "negative", "positive", "ldexp",
+    "addcmul", "addcdiv",
 ]
 
 _F32 = np.dtype(np.float32)
@@ -98,7 +104,10 @@ class DivRounded(Function):
         return np.trunc(np.true_divide(a, b))
 
     def backward(self, g):
-        return g * 0, g * 0
+        # constant zeros, not g * 0: a nan or inf in g (or, under create_graph, in g's own derivative) must not
+        # leak through a piecewise-constant op (PyTorch's zeros_like)
+        z = self.xp.zeros_like(g)
+        return (z if self.needs_input_grad(0) else None), (z if self.needs_input_grad(1) else None)
 
     def attrs(self):
         return {"rounding_mode": self.mode}
@@ -206,6 +215,224 @@ class Matmul(Function):
         return ga, gb
 
 
+# ---------------------------------------------------------------------- binary math (PyTorch's set)
+class Atan2(Function):
+    """out = atan2(a, b);  ga = g * b / (a**2 + b**2),  gb = -g * a / (a**2 + b**2)   (0 where a = b = 0)"""
+
+    fresh_grads = True
+    saves_inputs = True
+
+    def forward(self, a, b):
+        return np.arctan2(a, b)
+
+    def backward(self, g):
+        a, b = self.saved()
+        xp = self.xp
+        d = a * a + b * b
+        with np.errstate(divide="ignore", invalid="ignore"):
+            r = 1 / d
+            zero = xp.value(d) == 0
+            if zero.any():  # PyTorch's value at the origin (and where a**2 + b**2 underflows): 0, not nan
+                r = xp.where(zero, 0.0, r)
+            ga = g * b * r if self.needs_input_grad(0) else None
+            gb = g * -a * r if self.needs_input_grad(1) else None
+        return ga, gb
+
+
+class Copysign(Function):
+    """out = |a| with the sign bit of b;  ga = g * out / a (0 at a = 0),  gb = 0"""
+
+    fresh_grads = True
+
+    def forward(self, a, b):
+        out = np.copysign(a, b)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            # +-1 (nan at a = +-inf, as PyTorch's result / self): a constant, so higher orders are zero
+            self.ratio = np.where(np.asarray(a) == 0, 0, out / a).astype(out.dtype, copy=False)
+        return out
+
+    def backward(self, g):
+        return g * self.ratio, (self.xp.zeros_like(g) if self.needs_input_grad(1) else None)
+
+
+class Logaddexp(Function):
+    """out = log(exp(a) + exp(b));  ga = g * sigmoid(a - b),  gb = g * sigmoid(b - a)"""
+
+    fresh_grads = True
+    saves_inputs = True
+
+    def forward(self, a, b):
+        return np.logaddexp(a, b)
+
+    def backward(self, g):
+        a, b = self.saved()
+        xp = self.xp
+        with np.errstate(invalid="ignore"):
+            ga = g * xp.sigmoid(a - b) if self.needs_input_grad(0) else None
+            gb = g * xp.sigmoid(b - a) if self.needs_input_grad(1) else None
+        return ga, gb
+
+
+class Logaddexp2(Function):
+    """out = log2(2**a + 2**b);  ga = g * sigmoid((a - b) ln 2),  gb = g * sigmoid((b - a) ln 2)"""
+
+    fresh_grads = True
+    saves_inputs = True
+
+    def forward(self, a, b):
+        return np.logaddexp2(a, b)
+
+    def backward(self, g):
+        a, b = self.saved()
+        xp = self.xp
+        with np.errstate(invalid="ignore"):
+            ga = g * xp.sigmoid((a - b) * _LN2) if self.needs_input_grad(0) else None
+            gb = g * xp.sigmoid((b - a) * _LN2) if self.needs_input_grad(1) else None
+        return ga, gb
+
+
+class Lerp(Function):
+    """out = a + w (b - a);  ga = g (1 - w),  gb = g w,  gw = g (b - a)"""
+
+    fresh_grads = True
+    saves_inputs = True
+
+    def forward(self, a, b, w):
+        d = b - a
+        # PyTorch's two forms: exact at w = 0 (a) and at w = 1 (b)
+        if isinstance(w, (int, float)):
+            return a + w * d if builtins.abs(w) < 0.5 else b - d * (1 - w)
+        return np.where(np.abs(w) < 0.5, a + w * d, b - d * (1 - w))
+
+    def saved_needed(self):
+        # as PyTorch saves them: a and b only for w's gradient, w only for a's and b's
+        e = self.next_functions
+        nw = e[2][0] is not None
+        return nw, nw, e[0][0] is not None or e[1][0] is not None
+
+    def backward(self, g):
+        a, b, w = self.saved()
+        ga = g * (1 - w) if self.needs_input_grad(0) else None
+        gb = g * w if self.needs_input_grad(1) else None
+        gw = g * (b - a) if self.needs_input_grad(2) else None
+        return ga, gb, gw
+
+
+class Fmod(Function):
+    """out = a - trunc(a / b) * b (the sign of a, C's fmod);  ga = g,  gb = -g * trunc(a / b)"""
+
+    saves_inputs = True
+
+    def forward(self, a, b):
+        _int_zero_division(a, b, "fmod")
+        with np.errstate(divide="ignore", invalid="ignore"):  # float x fmod 0 is nan, silently (PyTorch)
+            return np.fmod(a, b)
+
+    def saved_needed(self):
+        nb = self.next_functions[1][0] is not None  # a and b are read only for b's gradient
+        return nb, nb
+
+    def backward(self, g):
+        gb = None
+        if self.needs_input_grad(1):
+            a, b = self.saved()
+            with np.errstate(divide="ignore", invalid="ignore"):
+                # trunc(a / b) is piecewise constant: its own derivative is zero almost everywhere
+                gb = -g * np.trunc(np.true_divide(self.xp.value(a), self.xp.value(b)))
+        return g, gb
+
+
+class Hypot(Function):
+    """out = sqrt(a**2 + b**2);  ga = g * a / out,  gb = g * b / out"""
+
+    fresh_grads = True
+    saves_inputs = True
+    saves_output = True
+
+    def forward(self, a, b):
+        return np.hypot(a, b)
+
+    def saved_needed(self):
+        e = self.next_functions  # each input is read only for its own gradient (with the output)
+        return e[0][0] is not None, e[1][0] is not None
+
+    def backward(self, g):
+        a, b = self.saved()
+        out = self.saved_output()
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ga = g * a / out if self.needs_input_grad(0) else None
+            gb = g * b / out if self.needs_input_grad(1) else None
+        return ga, gb
+
+
+def xlogy_np(x: Any, y: Any) -> np.ndarray:
+    """x * log(y), 0 where x == 0 unless y is nan (PyTorch's xlogy)."""
+    if not isinstance(y, np.ndarray):  # a number: take its log in x's dtype (np.log(3) would be float64)
+        y = np.asarray(y, dtype=np.result_type(x, y))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = np.asarray(x * np.log(y))
+    return np.where((np.asarray(x) == 0) & ~np.isnan(y), 0, out).astype(out.dtype, copy=False)
+
+
+class Xlogy(Function):
+    """out = x log(y) (0 at x = 0 unless y is nan);  gx = xlogy(g, y) (0 at x = 0, y <= 0),  gy = g x / y"""
+
+    fresh_grads = True
+    saves_inputs = True
+
+    def forward(self, x, y):
+        return xlogy_np(x, y)
+
+    def backward(self, g):
+        x, y = self.saved()
+        xp = self.xp
+        gx = gy = None
+        if self.needs_input_grad(0):
+            gx = xp.xlogy(g, y)
+            cut = (xp.value(x) == 0) & (xp.value(y) <= 0)
+            if cut.any():
+                gx = xp.where(cut, 0.0, gx)
+        if self.needs_input_grad(1):
+            with np.errstate(divide="ignore", invalid="ignore"):
+                gy = g * x / y
+        return gx, gy
+
+
+class Ldexp(Function):
+    """out = a * 2**b;  ga = g * 2**b,  gb = g * out * ln 2"""
+
+    fresh_grads = True
+    saves_inputs = True
+    saves_output = True
+
+    def forward(self, a, b):
+        return a * np.power(2.0, b)
+
+    def saved_needed(self):
+        return False, self.next_functions[0][0] is not None  # b for a's gradient; b's uses the output
+
+    def backward(self, g):
+        _, b = self.saved()
+        ga = g * 2.0 ** b if self.needs_input_grad(0) else None
+        gb = g * self.saved_output() * _LN2 if self.needs_input_grad(1) else None
+        return ga, gb
+
+
+class Nextafter(Function):
+    """out = the next float after a towards b (b where a == b);  ga = g * [a != b],  gb = 0 (PyTorch's)"""
+
+    fresh_grads = True
+
+    def forward(self, a, b):
+        out = np.nextafter(a, b)
+        self.moves = np.not_equal(a, b).astype(out.dtype)
+        return out
+
+    def backward(self, g):
+        return g * self.moves, (self.xp.zeros_like(g) if self.needs_input_grad(1) else None)
+
+
+
 # ---------------------------------------------------------------------- public functions
 
 
@@ -267,7 +494,8 @@ def _promote(a: Any, b: Any) -> tuple[Any, Any]:
 
 def _binary(cls: type, a: Any, b: Any, **kwargs: Any) -> Tensor:
     if not isinstance(b, Tensor) or not isinstance(a, Tensor) or a._data.dtype != b._data.dtype:
-        if cls is Sub and any(isinstance(t, Tensor) and t._data.dtype == np.bool_ for t in (a, b)):
+        if cls is Sub and any((isinstance(t, Tensor) and t._data.dtype == np.bool_) or isinstance(t, bool)
+                              for t in (a, b)):
             raise RuntimeError(_BOOL_SUB)  # before promotion turns the mask into numbers
         a, b = _promote(a, b)
     try:
@@ -328,6 +556,8 @@ def div(a: Any, b: Any, *, rounding_mode: str | None = None) -> Tensor:
 
 def remainder(a: Any, b: Any) -> Tensor:
     """a - floor(a / b) * b (the sign of b, Python's %), broadcasting."""
+    if np.result_type(_arr(a), _arr(b)).kind == "b":
+        raise not_implemented("remainder_cpu", np.dtype(np.bool_), "cast first, e.g. x.int()")
     return _binary(Remainder, a, b)
 
 
@@ -350,6 +580,8 @@ def neg(a: Tensor) -> Tensor:
 
 def matmul(a: Tensor, b: Tensor) -> Tensor:
     """Matrix product with numpy/PyTorch semantics (1-D, 2-D, batched with broadcasting)."""
+    if getattr(a, "is_sparse", False) is True and not isinstance(a, Tensor):
+        return a.matmul(b)  # a sparse COO left operand (autograd_core.sparse)
     if not isinstance(a, Tensor):
         a = Tensor(a, dtype=np.asarray(a).dtype)
     if not isinstance(b, Tensor):
@@ -380,6 +612,214 @@ def matmul(a: Tensor, b: Tensor) -> Tensor:
         raise RuntimeError(
             f"matmul: batch dimensions of shapes {list(sa)} and {list(sb)} do not broadcast"
         ) from None
+
+
+# ---------------------------------------------------------------------- binary math: public functions
+def _need_tensors(op: str, **args: Any) -> None:
+    """PyTorch's TypeError for ops whose operands must be tensors (no Python-number overload)."""
+    for k, (name, v) in enumerate(args.items()):
+        if not isinstance(v, Tensor):
+            raise TypeError(f"{op}(): argument '{name}' (position {k + 1}) must be Tensor, not {type(v).__name__} "
+                            f"(wrap the number: ag.tensor({v!r}))")
+
+
+def _arr(x: Any) -> Any:
+    return x._data if isinstance(x, Tensor) else x
+
+
+def _float_binary(cls: type, a: Any, b: Any, op: str, integers: bool = True) -> Tensor:
+    """A floating-point binary op with PyTorch's promotion: integer/bool operands compute in float32
+    (``integers``) or are refused as torch's kernels refuse them (NotImplementedError)."""
+    if not (isinstance(a, Tensor) and isinstance(b, Tensor) and a._data.dtype == b._data.dtype):
+        a, b = _promote(a, b)
+    dt = np.result_type(_arr(a), _arr(b))
+    if dt.kind in "iub":
+        if not integers:
+            raise not_implemented(f"{op}_cpu", dt, f"{op} is defined for floating-point tensors; cast first, "
+                                                   "e.g. x.float()")
+        a, b = (np.asarray(_arr(v)).astype(_F32) if not isinstance(v, (int, float)) else v for v in (a, b))
+    return _binary(cls, a, b)
+
+
+def atan2(input: Tensor, other: Tensor) -> Tensor:  # noqa: A002 - PyTorch's names
+    """The angle of the point (other, input): arctan(input / other) in the right quadrant, in [-pi, pi]."""
+    _need_tensors("atan2", input=input, other=other)
+    return _float_binary(Atan2, input, other, "atan2")
+
+
+arctan2 = atan2
+
+
+def copysign(input: Tensor, other: Any) -> Tensor:  # noqa: A002
+    """|input| with the sign of other (its sign bit: -0.0 counts as negative)."""
+    _need_tensors("copysign", input=input)
+    return _float_binary(Copysign, input, other, "copysign")
+
+
+def logaddexp(input: Tensor, other: Tensor) -> Tensor:  # noqa: A002
+    """log(exp(input) + exp(other)) without overflow."""
+    _need_tensors("logaddexp", input=input, other=other)
+    return _float_binary(Logaddexp, input, other, "logaddexp", integers=False)
+
+
+def logaddexp2(input: Tensor, other: Tensor) -> Tensor:  # noqa: A002
+    """log2(2**input + 2**other) without overflow."""
+    _need_tensors("logaddexp2", input=input, other=other)
+    return _float_binary(Logaddexp2, input, other, "logaddexp2", integers=False)
+
+
+def hypot(input: Tensor, other: Tensor) -> Tensor:  # noqa: A002
+    """sqrt(input**2 + other**2) without overflow."""
+    _need_tensors("hypot", input=input, other=other)
+    return _float_binary(Hypot, input, other, "hypot", integers=False)
+
+
+def xlogy(input: Any, other: Any) -> Tensor:  # noqa: A002
+    """input * log(other), 0 where input == 0 (unless other is nan)."""
+    if not isinstance(input, Tensor) and not isinstance(other, Tensor):
+        raise TypeError("xlogy(): at least one of 'input' and 'other' must be a Tensor")
+    return _float_binary(Xlogy, input, other, "xlogy")
+
+
+def nextafter(input: Tensor, other: Tensor) -> Tensor:  # noqa: A002
+    """The next representable float after input in the direction of other."""
+    _need_tensors("nextafter", input=input, other=other)
+    return _float_binary(Nextafter, input, other, "nextafter", integers=False)
+
+
+def fmod(input: Tensor, other: Any) -> Tensor:  # noqa: A002
+    """C's fmod: input - trunc(input / other) * other, with the sign of input (``%`` is remainder instead)."""
+    _need_tensors("fmod", input=input)
+    a, b = _promote(input, other)
+    dt = np.result_type(_arr(a), _arr(b))
+    if dt.kind == "b":
+        raise not_implemented("fmod_cpu", dt, "cast first, e.g. x.int() or x.float()")
+    return _binary(Fmod, a, b)
+
+
+def lerp(input: Tensor, end: Tensor, weight: Any) -> Tensor:  # noqa: A002
+    """input + weight * (end - input); weight a number or a tensor (broadcasting), each gets its gradient."""
+    _need_tensors("lerp", input=input, end=end)
+    dt = input._data.dtype
+    if dt.kind != "f":
+        raise not_implemented("lerp_kernel_scalar" if not isinstance(weight, Tensor) else "lerp_kernel_tensor", dt,
+                              "lerp is defined for floating-point tensors; cast first, e.g. x.float()")
+    if end._data.dtype != dt:
+        raise RuntimeError(f"lerp: expected dtype {_c_name(dt)} for `end` but got dtype {_c_name(end._data.dtype)} "
+                           f"(shapes {list(input.shape)} and {list(end.shape)}). "
+                           "Fix: cast one, e.g. end.to(input.dtype)")
+    if isinstance(weight, Tensor):
+        if weight._data.dtype != dt:
+            if weight.ndim > 0 or weight._data.dtype.kind != "f":
+                raise RuntimeError(f"lerp: expected dtype {_c_name(dt)} for `weight` but got dtype "
+                                   f"{_c_name(weight._data.dtype)}. Fix: cast it, e.g. weight.to(input.dtype)")
+            weight = _cast(weight, dt)  # a 0-d float weight of another precision is a number (PyTorch)
+    elif isinstance(weight, (bool, int, float, np.number)):
+        weight = float(weight)
+    else:
+        raise TypeError(f"lerp(): argument 'weight' must be Tensor or Number, not {type(weight).__name__}")
+    try:
+        return Lerp.apply(input, end, weight)
+    except ValueError as e:
+        if "broadcast" in str(e):
+            shapes = [list(input.shape), list(end.shape), list(np.shape(_arr(weight)))]
+            raise RuntimeError(f"lerp: the shapes of input, end and weight {shapes} do not broadcast "
+                               "(aligned from the right, each dimension equal or 1)") from None
+        raise
+
+
+def _as_float64(v: Any) -> Any:
+    if isinstance(v, Tensor):
+        return v if v._data.dtype == np.float64 else _cast(v, np.dtype(np.float64))
+    if isinstance(v, (bool, int, float, np.number)):
+        return float(v)
+    return np.asarray(v, dtype=np.float64)
+
+
+def float_power(input: Any, exponent: Any) -> Tensor:  # noqa: A002
+    """input ** exponent computed in float64 (the result is float64, gradients flow back in each dtype)."""
+    if not isinstance(input, Tensor) and not isinstance(exponent, Tensor):
+        raise TypeError("float_power(): at least one of 'input' and 'exponent' must be a Tensor")
+    return _binary(Pow, _as_float64(input), _as_float64(exponent))
+
+
+def float_power_(self: Tensor, exponent: Any) -> Tensor:
+    """In-place float_power: only a float64 tensor can hold its float64 result (PyTorch's rule)."""
+    if self._data.dtype != np.float64:
+        raise RuntimeError(f"the base given to float_power_ has dtype {torch_dtype_name(self._data.dtype)} but the "
+                           "operation's result requires dtype Double (float_power computes in float64: use the "
+                           "out-of-place float_power, or convert first with x.double())")
+    return self.pow_(_as_float64(exponent))
+
+
+def true_divide(input: Any, other: Any) -> Tensor:  # noqa: A002
+    """input / other (true division: integer tensors give float32); the same as div."""
+    return div(input, other)
+
+
+def divide(input: Any, other: Any, *, rounding_mode: str | None = None) -> Tensor:  # noqa: A002
+    """Alias of div."""
+    return div(input, other, rounding_mode=rounding_mode)
+
+
+def multiply(input: Any, other: Any) -> Tensor:  # noqa: A002
+    """Alias of mul."""
+    return mul(input, other)
+
+
+def subtract(input: Any, other: Any, *, alpha: float = 1) -> Tensor:  # noqa: A002
+    """Alias of sub."""
+    return sub(input, other, alpha=alpha)
+
+
+def floor_divide(input: Any, other: Any) -> Tensor:  # noqa: A002
+    """floor(input / other) (PyTorch >= 1.13 rounds down, as Python's //); zero gradient."""
+    if np.result_type(_arr(input), _arr(other)).kind == "b":
+        raise not_implemented("div_floor_cpu", np.dtype(np.bool_), "cast first, e.g. x.int()")
+    return div(input, other, rounding_mode="floor")
+
+
+def negative(input: Tensor) -> Tensor:  # noqa: A002
+    """Alias of neg: -input."""
+    return neg(input)
+
+
+def positive(input: Tensor) -> Tensor:  # noqa: A002
+    """input itself (the ``+x`` operator); refused for bool tensors, as in PyTorch."""
+    if input._data.dtype == np.bool_:
+        raise RuntimeError("The `+` operator, on a bool tensor is not supported. (A mask is already its own value; "
+                           "convert with .int() if you meant numbers.)")
+    return input
+
+
+def ldexp(input: Tensor, other: Tensor) -> Tensor:  # noqa: A002
+    """input * 2**other in the promoted dtype (float32 for integers); gradients reach both."""
+    _need_tensors("ldexp", input=input, other=other)
+    a, b = _promote(input, other)
+    dt = np.result_type(_arr(a), _arr(b))
+    if dt.kind in "iub":  # integer tensors never require grad: constants
+        a, b = (np.asarray(_arr(v)).astype(_F32) for v in (a, b))
+    elif np.asarray(_arr(b)).dtype.kind in "iub":
+        b = np.asarray(_arr(b)).astype(dt)  # an integer exponent: 2**b in the result's float dtype
+    elif np.asarray(_arr(a)).dtype.kind in "iub":
+        a = np.asarray(_arr(a)).astype(dt)
+    return _binary(Ldexp, a, b)
+
+
+def addcmul(input: Tensor, tensor1: Any, tensor2: Any, *, value: float = 1) -> Tensor:  # noqa: A002
+    """input + value * tensor1 * tensor2."""
+    prod = mul(tensor1, tensor2) if value == 1 else mul(mul(tensor1, value), tensor2)
+    return add(input, prod)
+
+
+def addcdiv(input: Tensor, tensor1: Any, tensor2: Any, *, value: float = 1) -> Tensor:  # noqa: A002
+    """input + value * tensor1 / tensor2 (integer tensor1 / tensor2 are refused, as in PyTorch)."""
+    if np.result_type(_arr(tensor1), _arr(tensor2)).kind in "iub":
+        raise RuntimeError("Integer division with addcdiv is no longer supported: use (input + value * "
+                           "torch.trunc(tensor1 / tensor2)).to(input.dtype) for the historic integer result, or cast "
+                           "tensor1 to float for a true division")
+    return add(input, div(tensor1 if value == 1 else mul(tensor1, value), tensor2))
+
 
 
 # ---------------------------------------------------------------------- operators and declarations
@@ -430,9 +870,28 @@ METHODS = {
     "__floordiv__": lambda self, other: div(self, other, rounding_mode="floor"),
     "__rfloordiv__": lambda self, other: div(other, self, rounding_mode="floor"),
     "__mod__": remainder, "__rmod__": lambda self, other: remainder(other, self),
-    "__neg__": neg, "__pos__": lambda self: self,
+    "__neg__": neg, "__pos__": positive,
     "add": add, "sub": sub, "mul": mul, "div": div, "remainder": remainder, "pow": pow, "neg": neg, "matmul": matmul,
+    "atan2": atan2, "arctan2": arctan2, "copysign": copysign, "logaddexp": logaddexp, "logaddexp2": logaddexp2,
+    "hypot": hypot, "xlogy": xlogy, "nextafter": nextafter, "fmod": fmod, "lerp": lerp, "float_power": float_power,
+    "float_power_": float_power_,
+    "true_divide": true_divide, "divide": divide, "multiply": multiply, "subtract": subtract,
+    "floor_divide": floor_divide, "negative": negative, "positive": positive, "ldexp": ldexp, "addcmul": addcmul,
+    "addcdiv": addcdiv,
 }
 # numpy ufuncs applied to Tensors (np.add(t, 1)) record these ops
 UFUNCS = {np.add: add, np.subtract: sub, np.multiply: mul, np.true_divide: div, np.power: pow, np.negative: neg,
-          np.matmul: matmul, np.square: lambda x: mul(x, x), np.positive: lambda x: x}
+          np.matmul: matmul, np.positive: lambda x: x}
+
+
+def _tensors(fn: Any) -> Any:
+    """A ufunc's operands as tensors: numpy accepts numbers where these PyTorch functions ask for tensors."""
+    return lambda *xs: fn(*(x if isinstance(x, Tensor) else _make(np.asarray(x), None, False) for x in xs))
+
+
+UFUNCS.update({np.arctan2: _tensors(atan2), np.copysign: _tensors(copysign), np.logaddexp: _tensors(logaddexp),
+               np.logaddexp2: _tensors(logaddexp2), np.hypot: _tensors(hypot), np.nextafter: _tensors(nextafter),
+               np.fmod: _tensors(fmod), np.remainder: remainder, np.float_power: float_power,
+               np.floor_divide: floor_divide, np.ldexp: _tensors(ldexp)})
+
+define("xlogy", xlogy_np, xlogy)

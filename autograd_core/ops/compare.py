@@ -9,12 +9,16 @@ import numpy as np
 from .._function import Function
 from .._tensor import Tensor, _make
 from .._xp import define
-from .arithmetic import _binary, _promote
-from .unary import sign_nan0
+from .arithmetic import _binary, _need_tensors, _promote
+from .unary import _F32, not_implemented, sign_nan0, torch_dtype_name
 
 __all__ = [  # the public functions (ag.<name>); Tensor methods are declared in METHODS below
     "where", "maximum", "minimum", "clamp", "clip", "eq", "ne", "lt", "le", "gt", "ge", "sign", "isnan", "isfinite",
     "allclose", "equal",
+    "fmax", "fmin", "clamp_min", "clamp_max", "heaviside", "sgn", "isinf", "isposinf", "isneginf", "isreal", "signbit",
+    "isclose", "logical_not", "logical_and", "logical_or", "logical_xor", "bitwise_and", "bitwise_or", "bitwise_xor",
+    "bitwise_not", "bitwise_left_shift", "bitwise_right_shift", "gcd", "lcm", "greater", "greater_equal", "less",
+    "less_equal", "not_equal",
 ]
 
 
@@ -77,7 +81,8 @@ class Clamp(Function):
 
     def forward(self, x, lo, hi):
         self.lo, self.hi = lo, hi
-        mask = np.ones(x.shape, dtype=bool)
+        # tensor bounds broadcast with x (the result takes the broadcast shape, as in PyTorch)
+        mask = np.ones(np.broadcast_shapes(x.shape, *(np.shape(v) for v in (lo, hi) if v is not None)), dtype=bool)
         if lo is not None:
             mask &= x >= lo
         if hi is not None:
@@ -126,6 +131,10 @@ def clamp(x: Tensor, min: float | None = None, max: float | None = None) -> Tens
     """Clip to [min, max]; gradient 1 inside (bounds included), 0 outside."""
     if min is None and max is None:
         raise RuntimeError("clamp: at least one of 'min' or 'max' must not be None")
+    if isinstance(x, Tensor) and x._data.dtype == np.bool_ and all(isinstance(b, bool) for b in (min, max)
+                                                                    if b is not None):
+        raise not_implemented("clamp_scalar_cpu", x._data.dtype, "a mask has no order to clamp in; convert with "
+                              ".int() first")
     if (isinstance(min, Tensor) and min._rg) or (isinstance(max, Tensor) and max._rg):
         # bounds that require grad receive it where they are the result (PyTorch's clamp.Tensor):
         # where() routes g to the selected branch; at x == bound the gradient goes to x, as in PyTorch
@@ -207,6 +216,242 @@ def equal(a: Tensor, b: Tensor) -> bool:
     return bool(np.array_equal(_data(a), _data(b)))
 
 
+# ---------------------------------------------------------------------- nan-ignoring max/min, more predicates
+class Fmax(Function):
+    """out = max(a, b), nan only where both are;  ga = g * [a >= b or b is nan],  gb = g * [otherwise]"""
+
+    fresh_grads = True
+
+    def forward(self, a, b):
+        out = np.fmax(a, b)
+        if out.dtype.kind == "f":
+            self.wa = (a >= b) | np.isnan(b)  # a tie goes to a, all of it (PyTorch; maximum splits it)
+        return out
+
+    def backward(self, g):
+        return self.xp.masked(g, self.wa), self.xp.masked(g, ~self.wa)
+
+
+class Fmin(Function):
+    """out = min(a, b), nan only where both are;  ga = g * [a <= b or b is nan],  gb = g * [otherwise]"""
+
+    fresh_grads = True
+
+    def forward(self, a, b):
+        out = np.fmin(a, b)
+        if out.dtype.kind == "f":
+            self.wa = (a <= b) | np.isnan(b)
+        return out
+
+    def backward(self, g):
+        return self.xp.masked(g, self.wa), self.xp.masked(g, ~self.wa)
+
+
+class Heaviside(Function):
+    """out = 0 (x < 0), values (x == 0), 1 (x > 0); no derivative (PyTorch defines none)"""
+
+    def forward(self, x, values):
+        # PyTorch's definition, x == 0 ? values : x > 0 (numpy's heaviside gives nan at a nan x; torch 0)
+        return np.where(x == 0, values, x > 0).astype(np.result_type(x, values), copy=False)
+
+    def backward(self, g):
+        raise NotImplementedError(
+            "derivative for aten::heaviside is not implemented (as in PyTorch): the step has no useful "
+            "gradient; detach its input, or use a smooth step such as sigmoid(k * x) to differentiate")
+
+
+def fmax(input: Tensor, other: Tensor) -> Tensor:  # noqa: A002 - PyTorch's names
+    """Elementwise maximum that ignores nan (nan only where both are); a tie sends the gradient to input."""
+    _need_tensors("fmax", input=input, other=other)
+    return _binary(Fmax, input, other)
+
+
+def fmin(input: Tensor, other: Tensor) -> Tensor:  # noqa: A002
+    """Elementwise minimum that ignores nan (nan only where both are); a tie sends the gradient to input."""
+    _need_tensors("fmin", input=input, other=other)
+    return _binary(Fmin, input, other)
+
+
+def clamp_min(input: Tensor, min: Any) -> Tensor:  # noqa: A002
+    """clamp(input, min=min)."""
+    return clamp(input, min=min)
+
+
+def clamp_max(input: Tensor, max: Any) -> Tensor:  # noqa: A002
+    """clamp(input, max=max)."""
+    return clamp(input, max=max)
+
+
+def heaviside(input: Tensor, values: Tensor) -> Tensor:  # noqa: A002
+    """The step function: 0 below 0, ``values`` at 0, 1 above (not differentiable, as in PyTorch)."""
+    _need_tensors("heaviside", input=input, values=values)
+    if input._data.dtype != values._data.dtype:
+        raise RuntimeError(f"heaviside is not yet implemented for tensors with different dtypes (input "
+                           f"{input._data.dtype}, values {values._data.dtype}): cast values to input.dtype")
+    return _binary(Heaviside, input, values)
+
+
+def sgn(x: Tensor) -> Tensor:
+    """sign(x) for real tensors (PyTorch's complex-aware sign)."""
+    return Sign.apply(x)
+
+
+def _bool_result(arr: Any) -> Tensor:
+    return _make(np.asarray(arr), None, False)
+
+
+def isinf(x: Tensor) -> Tensor:
+    """Whether each element is +inf or -inf (bool tensor)."""
+    return _bool_result(np.isinf(x._data) if x._data.dtype.kind == "f" else np.zeros(x.shape, bool))
+
+
+def isposinf(x: Tensor) -> Tensor:
+    """Whether each element is +inf."""
+    return _bool_result(x._data == np.inf if x._data.dtype.kind == "f" else np.zeros(x.shape, bool))
+
+
+def isneginf(x: Tensor) -> Tensor:
+    """Whether each element is -inf."""
+    return _bool_result(x._data == -np.inf if x._data.dtype.kind == "f" else np.zeros(x.shape, bool))
+
+
+def isreal(x: Tensor) -> Tensor:
+    """Whether each element has zero imaginary part: all True for real tensors."""
+    return _bool_result(np.isreal(x._data))
+
+
+def signbit(x: Tensor) -> Tensor:
+    """Whether each element's sign bit is set (True for -0.0 and negative nan)."""
+    d = x._data
+    return _bool_result(np.signbit(d) if d.dtype.kind == "f" else (d < 0) if d.dtype.kind == "i" else
+                        np.zeros(d.shape, bool))
+
+
+def isclose(input: Tensor, other: Tensor, rtol: float = 1e-05, atol: float = 1e-08,  # noqa: A002
+            equal_nan: bool = False) -> Tensor:
+    """|input - other| <= atol + rtol * |other| elementwise (equal infinities are close; nan only with equal_nan)."""
+    _need_tensors("isclose", input=input, other=other)
+    a, b = input._data, other._data
+    if a.dtype != b.dtype:
+        raise RuntimeError(f"{torch_dtype_name(a.dtype)} did not match {torch_dtype_name(b.dtype)} (isclose compares "
+                           "tensors of one dtype: cast one, e.g. other.to(input.dtype))")
+    if rtol < 0:
+        raise RuntimeError(f"rtol must be greater than or equal to zero, but got {rtol}")
+    if atol < 0:
+        raise RuntimeError(f"atol must be greater than or equal to zero, but got {atol}")
+    with np.errstate(invalid="ignore", over="ignore"):
+        close = a == b
+        if equal_nan and a.dtype.kind == "f":
+            close |= np.isnan(a) & np.isnan(b)
+        if rtol or atol:
+            # PyTorch's formula and dtypes: bool as float32; an integer other times a float rtol is float32
+            if a.dtype == np.bool_:
+                a, b = a.astype(_F32), b.astype(_F32)
+            scaled = b.astype(_F32) if b.dtype.kind in "iu" else b
+            allowed = atol + np.abs(rtol * scaled)
+            actual = np.abs(a - b)
+            close |= np.isfinite(actual) & (actual <= allowed)
+    return _bool_result(close)
+
+
+def logical_not(x: Tensor) -> Tensor:
+    """not x elementwise (nonzero is True); a bool tensor."""
+    return _bool_result(np.logical_not(x._data))
+
+
+def _logical(ufunc: np.ufunc, op: str) -> Any:
+    def fn(input: Tensor, other: Tensor) -> Tensor:  # noqa: A002
+        _need_tensors(op, input=input, other=other)
+        return _bool_result(ufunc(input._data, other._data))
+
+    fn.__name__ = op
+    fn.__doc__ = f"{op.split('_')[1]} of the truth values elementwise (nonzero is True); a bool tensor."
+    return fn
+
+
+logical_and = _logical(np.logical_and, "logical_and")
+logical_or = _logical(np.logical_or, "logical_or")
+logical_xor = _logical(np.logical_xor, "logical_xor")
+
+
+def _int_operands(op: str, a: Any, b: Any, bools: bool = True) -> tuple[np.ndarray, np.ndarray]:
+    """The operands of a bitwise op as arrays of their common integer (or bool) dtype, PyTorch's checks."""
+    ad, bd = _data(a), _data(b)  # a Python number stays one: it takes the tensor's dtype (NEP 50, as PyTorch)
+    dt = np.result_type(ad, bd)
+    if dt.kind not in ("iu" + ("b" if bools else "")):
+        raise not_implemented(f"{op}_cpu", dt, f"{op} is defined for integer{' and bool' if bools else ''} tensors")
+    # astype wraps a number outside the dtype's range (-1 into uint8 is 255), as C and PyTorch do
+    return np.asarray(ad).astype(dt, copy=False), np.asarray(bd).astype(dt, copy=False)
+
+
+def _bitwise(ufunc: np.ufunc, op: str) -> Any:
+    def fn(input: Any, other: Any) -> Tensor:  # noqa: A002
+        if not isinstance(input, Tensor) and not isinstance(other, Tensor):
+            raise TypeError(f"{op}(): at least one of 'input' and 'other' must be a Tensor")
+        a, b = _int_operands(op, input, other)
+        return _make(np.asarray(ufunc(a, b)), None, False)
+
+    fn.__name__ = op
+    fn.__doc__ = f"Elementwise {op.split('_')[1].upper()} of integer or bool tensors (no gradient)."
+    return fn
+
+
+bitwise_and = _bitwise(np.bitwise_and, "bitwise_and")
+bitwise_or = _bitwise(np.bitwise_or, "bitwise_or")
+bitwise_xor = _bitwise(np.bitwise_xor, "bitwise_xor")
+
+
+def bitwise_not(x: Tensor) -> Tensor:
+    """Elementwise NOT of an integer tensor (logical not for bool)."""
+    if x._data.dtype.kind not in "iub":
+        raise not_implemented("bitwise_not_cpu", x._data.dtype, "bitwise_not is defined for integer and bool tensors")
+    return _make(np.invert(x._data), None, False)
+
+
+def _shift(op: str, a: Any, b: Any, left: bool) -> Tensor:
+    if not isinstance(a, Tensor) and not isinstance(b, Tensor):
+        raise TypeError(f"{op}(): at least one of 'input' and 'other' must be a Tensor")
+    x, s = _int_operands("lshift" if left else "rshift", a, b, bools=False)
+    bits = x.dtype.itemsize * 8
+    # PyTorch's results for shift counts numpy (and C) leave undefined: a count < 0 or >= the width gives 0
+    # for <<, and the sign fill (x >> width - 1) for >>
+    out_of_range = (s < 0) | (s >= bits)
+    safe = np.where(out_of_range, 0, s).astype(x.dtype, copy=False)
+    if left:
+        out = np.where(out_of_range, 0, np.left_shift(x, safe))
+    else:
+        out = np.where(out_of_range, np.right_shift(x, x.dtype.type(bits - 1)), np.right_shift(x, safe))
+    return _make(np.asarray(out).astype(x.dtype, copy=False), None, False)
+
+
+def bitwise_left_shift(input: Any, other: Any) -> Tensor:  # noqa: A002
+    """input << other for integer tensors (0 where other is negative or at least the bit width)."""
+    return _shift("bitwise_left_shift", input, other, True)
+
+
+def bitwise_right_shift(input: Any, other: Any) -> Tensor:  # noqa: A002
+    """input >> other, arithmetic for signed integers (the sign fill where other is out of range)."""
+    return _shift("bitwise_right_shift", input, other, False)
+
+
+def _int_math(ufunc: np.ufunc, op: str) -> Any:
+    def fn(input: Tensor, other: Tensor) -> Tensor:  # noqa: A002
+        _need_tensors(op, input=input, other=other)
+        a, b = _int_operands(op, input, other, bools=False)
+        return _make(np.asarray(ufunc(a, b)), None, False)
+
+    fn.__name__ = op
+    fn.__doc__ = f"Elementwise {'greatest common divisor' if op == 'gcd' else 'least common multiple'} of integer " \
+                 "tensors (non-negative)."
+    return fn
+
+
+gcd = _int_math(np.gcd, "gcd")
+lcm = _int_math(np.lcm, "lcm")
+greater, greater_equal, less, less_equal, not_equal = gt, ge, lt, le, ne
+
+
+
 # ---------------------------------------------------------------------- xp: selection in backwards
 def _masked_np(g: np.ndarray, w: np.ndarray) -> np.ndarray:
     # A multiplication (SIMD; np.where on a random mask is ~10x slower), redone as a select only when
@@ -236,7 +481,7 @@ def masked_fill(self: Tensor, mask: Any, value: Any) -> Tensor:
 
 
 def _t(x: Any) -> Tensor:
-    return x if isinstance(x, Tensor) else Tensor(np.asarray(x))
+    return x if isinstance(x, Tensor) else _make(np.asarray(x), None, False)  # (Tensor(...) would make float32)
 
 
 METHODS = {
@@ -244,7 +489,30 @@ METHODS = {
     "eq": eq, "ne": ne, "lt": lt, "le": le, "gt": gt, "ge": ge, "clamp": clamp, "clip": clamp,
     "maximum": maximum, "minimum": minimum, "sign": sign, "isnan": isnan, "isfinite": isfinite, "equal": equal,
     "allclose": allclose, "where": _where_method, "masked_fill": masked_fill,
+    "fmax": fmax, "fmin": fmin, "clamp_min": clamp_min, "clamp_max": clamp_max, "heaviside": heaviside, "sgn": sgn,
+    "isinf": isinf, "isposinf": isposinf, "isneginf": isneginf, "isreal": isreal, "signbit": signbit,
+    "isclose": isclose, "logical_not": logical_not, "logical_and": logical_and, "logical_or": logical_or,
+    "logical_xor": logical_xor, "bitwise_and": bitwise_and, "bitwise_or": bitwise_or, "bitwise_xor": bitwise_xor,
+    "bitwise_not": bitwise_not, "bitwise_left_shift": bitwise_left_shift, "bitwise_right_shift": bitwise_right_shift,
+    "gcd": gcd, "lcm": lcm, "greater": greater, "greater_equal": greater_equal, "less": less,
+    "less_equal": less_equal, "not_equal": not_equal,
+    "__lshift__": bitwise_left_shift, "__rlshift__": lambda self, other: bitwise_left_shift(other, self),
+    "__rshift__": bitwise_right_shift, "__rrshift__": lambda self, other: bitwise_right_shift(other, self),
+    # x <<= y etc. write into x (PyTorch), through the in-place twins _methods binds (x.bitwise_left_shift_(y))
+    "__ilshift__": lambda self, other: self.bitwise_left_shift_(other),
+    "__irshift__": lambda self, other: self.bitwise_right_shift_(other),
+    "__iand__": lambda self, other: self.bitwise_and_(other),
+    "__ior__": lambda self, other: self.bitwise_or_(other),
+    "__ixor__": lambda self, other: self.bitwise_xor_(other),
 }
 UFUNCS = {np.maximum: maximum, np.minimum: minimum, np.greater: gt, np.greater_equal: ge, np.less: lt,
           np.less_equal: le, np.equal: eq, np.not_equal: ne, np.sign: lambda x: sign(_t(x)),
-          np.isnan: lambda x: isnan(_t(x)), np.isfinite: lambda x: isfinite(_t(x))}
+          np.isnan: lambda x: isnan(_t(x)), np.isfinite: lambda x: isfinite(_t(x)),
+          np.fmax: lambda a, b: fmax(_t(a), _t(b)), np.fmin: lambda a, b: fmin(_t(a), _t(b)),
+          np.heaviside: lambda a, b: heaviside(_t(a), _t(b)), np.isinf: lambda x: isinf(_t(x)),
+          np.signbit: lambda x: signbit(_t(x)), np.logical_not: lambda x: logical_not(_t(x)),
+          np.logical_and: lambda a, b: logical_and(_t(a), _t(b)), np.logical_or: lambda a, b: logical_or(_t(a), _t(b)),
+          np.logical_xor: lambda a, b: logical_xor(_t(a), _t(b)), np.bitwise_and: bitwise_and,
+          np.bitwise_or: bitwise_or, np.bitwise_xor: bitwise_xor, np.invert: lambda x: bitwise_not(_t(x)),
+          np.left_shift: bitwise_left_shift, np.right_shift: bitwise_right_shift,
+          np.gcd: lambda a, b: gcd(_t(a), _t(b)), np.lcm: lambda a, b: lcm(_t(a), _t(b))}

@@ -1,0 +1,144 @@
+"""Helpers shared by the distributions (PyTorch's ``torch.distributions.utils``), plus the small composed
+functions they need: a softplus exact at every logit, xlogy, shape and sampling helpers."""
+
+from __future__ import annotations
+
+import functools
+import math
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from .. import _creation
+from .._grad_mode import enable_grad
+from .._runtime import Size
+from .._tensor import Tensor, _make
+
+__all__ = ["broadcast_all", "logits_to_probs", "clamp_probs", "probs_to_logits", "lazy_property",
+           "euler_constant"]
+
+euler_constant = 0.57721566490153286060  # Euler-Mascheroni
+
+# PyTorch's ``Number``: a Python bool/int/float (numpy's float64 is a float subclass, so it counts too).
+_NUMBER = (bool, int, float)
+
+
+def is_number(x: Any) -> bool:
+    return isinstance(x, _NUMBER)
+
+
+def as_size(shape: Any, what: str = "sample_shape") -> Size:
+    """``shape`` as a Size; PyTorch takes a tuple/list/Size here (``sample((5,))``), not a bare int."""
+    if isinstance(shape, Size):
+        return shape
+    try:
+        return Size(shape)
+    except TypeError:
+        raise TypeError(f"{what} must be a tuple of ints such as (5,) or (), got {type(shape).__name__} "
+                        f"{shape!r}") from None
+
+
+def size_of(t: Tensor) -> Size:
+    return Size(t.shape)
+
+
+def broadcast_all(*values: Any) -> tuple[Tensor, ...]:
+    """The values broadcast to one shape; Python numbers become tensors of the first tensor's dtype
+    (the default dtype when all are numbers)."""
+    if not all(isinstance(v, Tensor) or is_number(v) for v in values):
+        raise ValueError("Input arguments must all be instances of Number or autograd_core.Tensor, got "
+                         + ", ".join(type(v).__name__ for v in values))
+    dtype = next((v.dtype for v in values if isinstance(v, Tensor)), None)
+    if dtype is None:
+        dtype = _creation.get_default_dtype()
+    ts = [v if isinstance(v, Tensor) else _creation.tensor(v, dtype=dtype) for v in values]
+    from .. import broadcast_shapes
+
+    shape = tuple(broadcast_shapes(*[tuple(t.shape) for t in ts]))
+    # only what really broadcasts is expanded: a recorded no-op expand would be one more graph node
+    return tuple(t if tuple(t.shape) == shape else t.expand(shape) for t in ts)
+
+
+def logits_to_probs(logits: Tensor, is_binary: bool = False) -> Tensor:
+    from .. import sigmoid, softmax
+
+    return sigmoid(logits) if is_binary else softmax(logits, dim=-1)
+
+
+def clamp_probs(probs: Tensor) -> Tensor:
+    """probs clamped into [eps, 1 - eps] (eps of their dtype), so that their logs are finite."""
+    eps = float(np.finfo(probs.dtype).eps)
+    return probs.clamp(min=eps, max=1 - eps)
+
+
+def probs_to_logits(probs: Tensor, is_binary: bool = False) -> Tensor:
+    from .. import log, log1p
+
+    p = clamp_probs(probs)
+    return log(p) - log1p(-p) if is_binary else log(p)
+
+
+class lazy_property:  # noqa: N801  (PyTorch's name)
+    """A property computed on first access and then stored on the instance (under grad mode, so a
+    parameter derived inside ``no_grad`` still carries its graph)."""
+
+    def __init__(self, wrapped: Callable[[Any], Any]) -> None:
+        self.wrapped = wrapped
+        functools.update_wrapper(self, wrapped)  # type: ignore[arg-type]
+
+    def __get__(self, instance: Any, owner: Any = None) -> Any:
+        if instance is None:
+            return self
+        with enable_grad():
+            value = self.wrapped(instance)
+        setattr(instance, self.wrapped.__name__, value)
+        return value
+
+
+def sum_rightmost(value: Any, dim: int) -> Any:
+    """``value`` summed over its ``dim`` rightmost dimensions."""
+    if dim == 0 or not isinstance(value, Tensor):
+        return value
+    return value.reshape(tuple(value.shape[: value.ndim - dim]) + (-1,)).sum(-1)
+
+
+def softplus(x: Tensor) -> Tensor:
+    """log(1 + exp(x)) = max(x, 0) + log1p(exp(-|x|)), exact for every x (no threshold) with the
+    derivative sigmoid(x) also at x = 0 (where max and |x| alone would give 1 or 0)."""
+    from .. import exp, log1p
+
+    m = x.clamp(min=0)
+    return m + log1p(exp(x - 2 * m))
+
+
+def xlogy(x: Any, y: Tensor) -> Tensor:
+    """x * log(y), 0 where x == 0 (also at y == 0), as ``torch.xlogy``: d/dx = log(y) (0 where x == 0 and
+    y <= 0), d/dy = x / y."""
+    from .. import log, where
+
+    if is_number(x):
+        return x * log(y) if x != 0 else y * 0.0
+    # log(1) = 0 stands in for log(y) only where x == 0 makes the product 0 and log(y) is not finite
+    bad = (x == 0) & ((y <= 0) | (y == math.inf))
+    return x * log(where(bad, 1.0, y))
+
+
+def rng() -> np.random.Generator:
+    """The global generator (``autograd_core.manual_seed`` seeds it)."""
+    return _creation.generator()
+
+
+def constant(arr: np.ndarray, dtype: Any) -> Tensor:
+    """A tensor that records nothing, holding ``arr`` cast to ``dtype``."""
+    a = np.asarray(arr, dtype=dtype)
+    return _make(a if a.flags.c_contiguous else np.ascontiguousarray(a), None, False)
+
+
+def data(t: Tensor) -> np.ndarray:
+    """The values of a tensor as an ndarray (for sampling, which is never differentiated)."""
+    return np.asarray(t.detach().numpy())
+
+
+def all_true(valid: Any) -> bool:
+    return bool(np.all(data(valid) if isinstance(valid, Tensor) else valid))

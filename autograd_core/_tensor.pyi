@@ -8,6 +8,7 @@ import numpy as np
 
 from autograd_core._methods import RemovableHandle
 from autograd_core.linalg import SlogdetResult
+from autograd_core.sparse import SparseTensor, layout
 
 INPLACE_EPOCH: list[int]
 
@@ -57,7 +58,7 @@ class Tensor:
     def device(self) -> Any: ...
     def dim(self) -> builtins.int: ...
     def size(self, dim: builtins.int | None = ...) -> Any:
-        """Shape as a tuple, or the length of one dimension."""
+        """Shape as a ``Size`` (a tuple), or the length of one dimension."""
     def numel(self) -> builtins.int: ...
     def nelement(self) -> builtins.int: ...
     def element_size(self) -> builtins.int: ...
@@ -105,7 +106,8 @@ class Tensor:
     def __rmod__(self, other: Any) -> Any: ...
     def __neg__(self) -> Tensor:
         """-a"""
-    def __pos__(self) -> Any: ...
+    def __pos__(self) -> Tensor:
+        """input itself (the ``+x`` operator); refused for bool tensors, as in PyTorch."""
     def add(self, b: Any, *, alpha: builtins.float = ...) -> Tensor:
         """a + alpha * b (broadcasting)."""
     def sub(self, b: Any, *, alpha: builtins.float = ...) -> Tensor:
@@ -122,6 +124,50 @@ class Tensor:
         """-a"""
     def matmul(self, b: Tensor) -> Tensor:
         """Matrix product with numpy/PyTorch semantics (1-D, 2-D, batched with broadcasting)."""
+    def atan2(self, other: Tensor) -> Tensor:
+        """The angle of the point (other, input): arctan(input / other) in the right quadrant, in [-pi, pi]."""
+    def arctan2(self, other: Tensor) -> Tensor:
+        """The angle of the point (other, input): arctan(input / other) in the right quadrant, in [-pi, pi]."""
+    def copysign(self, other: Any) -> Tensor:
+        """|input| with the sign of other (its sign bit: -0.0 counts as negative)."""
+    def logaddexp(self, other: Tensor) -> Tensor:
+        """log(exp(input) + exp(other)) without overflow."""
+    def logaddexp2(self, other: Tensor) -> Tensor:
+        """log2(2**input + 2**other) without overflow."""
+    def hypot(self, other: Tensor) -> Tensor:
+        """sqrt(input**2 + other**2) without overflow."""
+    def xlogy(self, other: Any) -> Tensor:
+        """input * log(other), 0 where input == 0 (unless other is nan)."""
+    def nextafter(self, other: Tensor) -> Tensor:
+        """The next representable float after input in the direction of other."""
+    def fmod(self, other: Any) -> Tensor:
+        """C's fmod: input - trunc(input / other) * other, with the sign of input (``%`` is remainder instead)."""
+    def lerp(self, end: Tensor, weight: Any) -> Tensor:
+        """input + weight * (end - input); weight a number or a tensor (broadcasting), each gets its gradient."""
+    def float_power(self, exponent: Any) -> Tensor:
+        """input ** exponent computed in float64 (the result is float64, gradients flow back in each dtype)."""
+    def float_power_(self, exponent: Any) -> Tensor:
+        """In-place float_power: only a float64 tensor can hold its float64 result (PyTorch's rule)."""
+    def true_divide(self, other: Any) -> Tensor:
+        """input / other (true division: integer tensors give float32); the same as div."""
+    def divide(self, other: Any, *, rounding_mode: str | None = ...) -> Tensor:
+        """Alias of div."""
+    def multiply(self, other: Any) -> Tensor:
+        """Alias of mul."""
+    def subtract(self, other: Any, *, alpha: builtins.float = ...) -> Tensor:
+        """Alias of sub."""
+    def floor_divide(self, other: Any) -> Tensor:
+        """floor(input / other) (PyTorch >= 1.13 rounds down, as Python's //); zero gradient."""
+    def negative(self) -> Tensor:
+        """Alias of neg: -input."""
+    def positive(self) -> Tensor:
+        """input itself (the ``+x`` operator); refused for bool tensors, as in PyTorch."""
+    def ldexp(self, other: Tensor) -> Tensor:
+        """input * 2**other in the promoted dtype (float32 for integers); gradients reach both."""
+    def addcmul(self, tensor1: Any, tensor2: Any, *, value: builtins.float = ...) -> Tensor:
+        """input + value * tensor1 * tensor2."""
+    def addcdiv(self, tensor1: Any, tensor2: Any, *, value: builtins.float = ...) -> Tensor:
+        """input + value * tensor1 / tensor2 (integer tensor1 / tensor2 are refused, as in PyTorch)."""
     def exp(self) -> Tensor:
         """e**x"""
     def log(self) -> Tensor:
@@ -150,8 +196,82 @@ class Tensor:
         """Logistic sigmoid 1 / (1 + e**-x), overflow-free."""
     def erf(self) -> Tensor:
         """Gauss error function 2/sqrt(pi) * integral_0^x exp(-t**2) dt."""
-    def relu(self) -> Tensor:
+    def tan(self) -> Tensor:
+        """Tangent."""
+    def asin(self) -> Tensor:
+        """arcsin(x), in [-pi/2, pi/2]; nan outside [-1, 1]."""
+    def acos(self) -> Tensor:
+        """arccos(x), in [0, pi]; nan outside [-1, 1]."""
+    def sinh(self) -> Tensor:
+        """Hyperbolic sine."""
+    def cosh(self) -> Tensor:
+        """Hyperbolic cosine."""
+    def asinh(self) -> Tensor:
+        """Inverse hyperbolic sine."""
+    def acosh(self) -> Tensor:
+        """Inverse hyperbolic cosine; nan below 1."""
+    def atanh(self) -> Tensor:
+        """Inverse hyperbolic tangent; +-inf at +-1, nan outside [-1, 1]."""
+    def log2(self) -> Tensor:
+        """Base-2 logarithm."""
+    def log10(self) -> Tensor:
+        """Base-10 logarithm."""
+    def exp2(self) -> Tensor:
+        """2**x"""
+    def square(self) -> Tensor:
+        """x * x (integer tensors stay integer)."""
+    def reciprocal(self) -> Tensor:
+        """1 / x (integer tensors give float32)."""
+    def floor(self) -> Tensor:
+        """Largest integer <= x (zero gradient; integer tensors keep their dtype)."""
+    def ceil(self) -> Tensor:
+        """Smallest integer >= x (zero gradient; integer tensors keep their dtype)."""
+    def trunc(self) -> Tensor:
+        """x rounded towards zero (zero gradient; integer tensors keep their dtype)."""
+    def fix(self) -> Tensor:
+        """x rounded towards zero (zero gradient; integer tensors keep their dtype)."""
+    def round(self, *, decimals: builtins.int = ...) -> Tensor:
+        """x rounded to ``decimals`` decimal places, halves to even (zero gradient)."""
+    def frac(self) -> Tensor:
+        """x - trunc(x), the fractional part with the sign of x (gradient 1)."""
+    def deg2rad(self) -> Tensor:
+        """Degrees to radians: x * pi / 180."""
+    def rad2deg(self) -> Tensor:
+        """Radians to degrees: x * 180 / pi."""
+    def logit(self, eps: builtins.float | None = ...) -> Tensor:
+        """log(x / (1 - x)); with ``eps``, x is first clamped to [eps, 1 - eps]."""
+    def sinc(self) -> Tensor:
+        """Normalised sinc sin(pi x) / (pi x), 1 at 0."""
+    def nan_to_num(self, nan: builtins.float = ..., posinf: builtins.float | None = ..., neginf: builtins.float | None = ...) -> Tensor:
+        """x with nan -> ``nan``, +inf -> ``posinf``, -inf -> ``neginf`` (default: the dtype's largest and"""
+    def erfc(self) -> Tensor:
+        """Complementary error function 1 - erf(x)."""
+    def erfinv(self) -> Tensor:
+        """Inverse error function on [-1, 1]."""
+    def lgamma(self) -> Tensor:
+        """log|Gamma(x)|."""
+    def digamma(self) -> Tensor:
+        """The logarithmic derivative of Gamma, psi(x) = Gamma'(x) / Gamma(x)."""
+    def polygamma(self, n: builtins.int) -> Tensor:
+        """x.polygamma(n): the n-th derivative of digamma at x."""
+    def absolute(self) -> Tensor:
+        """|x|"""
+    def arcsin(self) -> Tensor:
+        """arcsin(x), in [-pi/2, pi/2]; nan outside [-1, 1]."""
+    def arccos(self) -> Tensor:
+        """arccos(x), in [0, pi]; nan outside [-1, 1]."""
+    def arctan(self) -> Tensor:
+        """arctan(x), in (-pi/2, pi/2)."""
+    def arcsinh(self) -> Tensor:
+        """Inverse hyperbolic sine."""
+    def arccosh(self) -> Tensor:
+        """Inverse hyperbolic cosine; nan below 1."""
+    def arctanh(self) -> Tensor:
+        """Inverse hyperbolic tangent; +-inf at +-1, nan outside [-1, 1]."""
+    def relu(self, inplace: builtins.bool = ...) -> Tensor:
         """max(x, 0)"""
+    def hardshrink(self, lambd: builtins.float = ...) -> Tensor:
+        """x where |x| > lambd, else 0."""
     def __eq__(self, b: Any) -> Tensor:  # type: ignore[override]
         """a == b elementwise (bool tensor, no grad)."""
     def __ne__(self, b: Any) -> Tensor:  # type: ignore[override]
@@ -195,6 +315,75 @@ class Tensor:
         """x.where(condition, other): x where condition holds, else other."""
     def masked_fill(self, mask: Any, value: Any) -> Tensor:
         """value where mask holds, else self."""
+    def fmax(self, other: Tensor) -> Tensor:
+        """Elementwise maximum that ignores nan (nan only where both are); a tie sends the gradient to input."""
+    def fmin(self, other: Tensor) -> Tensor:
+        """Elementwise minimum that ignores nan (nan only where both are); a tie sends the gradient to input."""
+    def clamp_min(self, min: Any) -> Tensor:
+        """clamp(input, min=min)."""
+    def clamp_max(self, max: Any) -> Tensor:
+        """clamp(input, max=max)."""
+    def heaviside(self, values: Tensor) -> Tensor:
+        """The step function: 0 below 0, ``values`` at 0, 1 above (not differentiable, as in PyTorch)."""
+    def sgn(self) -> Tensor:
+        """sign(x) for real tensors (PyTorch's complex-aware sign)."""
+    def isinf(self) -> Tensor:
+        """Whether each element is +inf or -inf (bool tensor)."""
+    def isposinf(self) -> Tensor:
+        """Whether each element is +inf."""
+    def isneginf(self) -> Tensor:
+        """Whether each element is -inf."""
+    def isreal(self) -> Tensor:
+        """Whether each element has zero imaginary part: all True for real tensors."""
+    def signbit(self) -> Tensor:
+        """Whether each element's sign bit is set (True for -0.0 and negative nan)."""
+    def isclose(self, other: Tensor, rtol: builtins.float = ..., atol: builtins.float = ..., equal_nan: builtins.bool = ...) -> Tensor:
+        """|input - other| <= atol + rtol * |other| elementwise (equal infinities are close; nan only with equal_nan)."""
+    def logical_not(self) -> Tensor:
+        """not x elementwise (nonzero is True); a bool tensor."""
+    def logical_and(self, other: Tensor) -> Tensor:
+        """and of the truth values elementwise (nonzero is True); a bool tensor."""
+    def logical_or(self, other: Tensor) -> Tensor:
+        """or of the truth values elementwise (nonzero is True); a bool tensor."""
+    def logical_xor(self, other: Tensor) -> Tensor:
+        """xor of the truth values elementwise (nonzero is True); a bool tensor."""
+    def bitwise_and(self, other: Any) -> Tensor:
+        """Elementwise AND of integer or bool tensors (no gradient)."""
+    def bitwise_or(self, other: Any) -> Tensor:
+        """Elementwise OR of integer or bool tensors (no gradient)."""
+    def bitwise_xor(self, other: Any) -> Tensor:
+        """Elementwise XOR of integer or bool tensors (no gradient)."""
+    def bitwise_not(self) -> Tensor:
+        """Elementwise NOT of an integer tensor (logical not for bool)."""
+    def bitwise_left_shift(self, other: Any) -> Tensor:
+        """input << other for integer tensors (0 where other is negative or at least the bit width)."""
+    def bitwise_right_shift(self, other: Any) -> Tensor:
+        """input >> other, arithmetic for signed integers (the sign fill where other is out of range)."""
+    def gcd(self, other: Tensor) -> Tensor:
+        """Elementwise greatest common divisor of integer tensors (non-negative)."""
+    def lcm(self, other: Tensor) -> Tensor:
+        """Elementwise least common multiple of integer tensors (non-negative)."""
+    def greater(self, b: Any) -> Tensor:
+        """a > b elementwise (bool tensor, no grad)."""
+    def greater_equal(self, b: Any) -> Tensor:
+        """a >= b elementwise (bool tensor, no grad)."""
+    def less(self, b: Any) -> Tensor:
+        """a < b elementwise (bool tensor, no grad)."""
+    def less_equal(self, b: Any) -> Tensor:
+        """a <= b elementwise (bool tensor, no grad)."""
+    def not_equal(self, b: Any) -> Tensor:
+        """a != b elementwise (bool tensor, no grad)."""
+    def __lshift__(self, other: Any) -> Tensor:
+        """input << other for integer tensors (0 where other is negative or at least the bit width)."""
+    def __rlshift__(self, other: Any) -> Any: ...
+    def __rshift__(self, other: Any) -> Tensor:
+        """input >> other, arithmetic for signed integers (the sign fill where other is out of range)."""
+    def __rrshift__(self, other: Any) -> Any: ...
+    def __ilshift__(self, other: Any) -> Any: ...
+    def __irshift__(self, other: Any) -> Any: ...
+    def __iand__(self, other: Any) -> Any: ...
+    def __ior__(self, other: Any) -> Any: ...
+    def __ixor__(self, other: Any) -> Any: ...
     def sum(self, dim: Any = ..., keepdim: builtins.bool = ..., *, axis: Any = ..., out: Any = ..., keepdims: Any = ..., dtype: Any = ...) -> Tensor:
         """Sum over ``dim`` (all if None)."""
     def mean(self, dim: Any = ..., keepdim: builtins.bool = ..., *, axis: Any = ..., out: Any = ..., keepdims: Any = ..., dtype: Any = ...) -> Tensor:
@@ -221,8 +410,26 @@ class Tensor:
         """Product over ``dim`` (all if None); the gradient is exact when x contains zeros."""
     def norm(self, p: Any = ..., dim: Any = ..., keepdim: builtins.bool = ..., *, axis: Any = ...) -> Tensor:
         """Vector p-norm over ``dim`` (all elements if None): p = 'fro', 2, 1, inf, -inf or a number."""
-    def cumsum(self, dim: builtins.int, *, axis: Any = ...) -> Tensor:
+    def cumsum(self, dim: Any = ..., *, dtype: Any = ..., axis: Any = ...) -> Tensor:
         """Cumulative sum along ``dim``."""
+    def cumprod(self, dim: Any = ..., *, dtype: Any = ..., axis: Any = ...) -> Tensor:
+        """Cumulative product along ``dim``; the gradient is exact where x has zeros."""
+    def cummax(self, dim: builtins.int) -> Any:
+        """(values, indices) of the running maximum along ``dim``; the gradient goes to the selected elements."""
+    def cummin(self, dim: builtins.int) -> Any:
+        """(values, indices) of the running minimum along ``dim``; the gradient goes to the selected elements."""
+    def logcumsumexp(self, dim: Any = ..., *, axis: Any = ...) -> Tensor:
+        """log(cumsum(exp(x))) along ``dim``, computed stably (logaddexp)."""
+    def any(self, dim: Any = ..., keepdim: builtins.bool = ..., *, axis: Any = ..., keepdims: Any = ..., out: Any = ...) -> Tensor:
+        """Whether any element (along ``dim``) is nonzero: a bool tensor, no gradient."""
+    def all(self, dim: Any = ..., keepdim: builtins.bool = ..., *, axis: Any = ..., keepdims: Any = ..., out: Any = ...) -> Tensor:
+        """Whether every element (along ``dim``) is nonzero: a bool tensor, no gradient."""
+    def nanmean(self, dim: Any = ..., keepdim: builtins.bool = ..., *, dtype: Any = ...) -> Tensor:
+        """Mean over ``dim`` of the non-nan elements (nan where there are none)."""
+    def nansum(self, dim: Any = ..., keepdim: builtins.bool = ..., *, dtype: Any = ...) -> Tensor:
+        """Sum over ``dim`` treating nan as 0 (nan elements get no gradient)."""
+    def count_nonzero(self, dim: Any = ...) -> Tensor:
+        """The number of nonzero elements (along ``dim``): int64, no gradient."""
     def reshape(self, *shape: Any) -> Tensor:
         """Same data, new shape (one dimension may be -1)."""
     def view(self, *shape: Any) -> Tensor:
@@ -269,6 +476,60 @@ class Tensor:
     def T(self) -> Tensor: ...
     @property
     def mT(self) -> Tensor: ...
+    def view_as(self, other: Tensor) -> Tensor:
+        """``x.view(other.shape)``."""
+    def reshape_as(self, other: Tensor) -> Tensor:
+        """``x.reshape(other.shape)``."""
+    def narrow(self, dim: builtins.int, start: Any, length: builtins.int) -> Tensor:
+        """The view of ``length`` elements from ``start`` along ``dim``."""
+    def tril(self, diagonal: builtins.int = ...) -> Tensor:
+        """The lower triangle (j <= i + diagonal) of the last two dims; zeros above."""
+    def triu(self, diagonal: builtins.int = ...) -> Tensor:
+        """The upper triangle (j >= i + diagonal) of the last two dims; zeros below."""
+    def tril_(self, diagonal: builtins.int = ...) -> Tensor:
+        """In-place ``tril`` (a recorded copy_ of the masked result)."""
+    def triu_(self, diagonal: builtins.int = ...) -> Tensor:
+        """In-place ``triu``."""
+    def roll(self, shifts: Any, dims: Any = ...) -> Tensor:
+        """Shift elements cyclically along ``dims`` (of the flattened tensor when dims is None)."""
+    def unfold(self, dimension: builtins.int, size: builtins.int, step: builtins.int) -> Tensor:
+        """Tensor.unfold: the windows of ``size`` elements every ``step`` along ``dimension``, as a new last dim"""
+    def repeat_interleave(self, repeats: Any = ..., dim: Any = ..., *, output_size: Any = ...) -> Tensor:
+        """Repeat each element (each slice along ``dim``; of the flattened tensor when dim is None) ``repeats``"""
+    def tile(self, dims: Any) -> Tensor:
+        """``repeat`` with ``dims`` padded by leading 1s to x's rank (numpy's tile)."""
+    def movedim(self, source: Any, destination: Any) -> Tensor:
+        """Move the dims ``source`` to the positions ``destination`` (the others keep their order)."""
+    def moveaxis(self, source: Any, destination: Any) -> Tensor:
+        """Move the dims ``source`` to the positions ``destination`` (the others keep their order)."""
+    def swapaxes(self, axis0: builtins.int, axis1: builtins.int) -> Tensor:
+        """``transpose(x, axis0, axis1)`` (numpy's name)."""
+    def swapdims(self, dim0: builtins.int, dim1: builtins.int) -> Tensor:
+        """``transpose(x, dim0, dim1)``."""
+    def tensor_split(self, indices_or_sections: Any, dim: builtins.int = ...) -> tuple[Tensor, ...]:
+        """Views of x split along ``dim``: into ``sections`` nearly equal parts (the first n % sections one"""
+    def unflatten(self, dim: builtins.int, sizes: Sequence[builtins.int]) -> Tensor:
+        """Split dim ``dim`` into ``sizes`` (one of them may be -1)."""
+    def rot90(self, k: builtins.int = ..., dims: Sequence[builtins.int] = ...) -> Tensor:
+        """Rotate by 90 degrees k times in the plane ``dims`` (from the first towards the second)."""
+    def diagflat(self, offset: builtins.int = ...) -> Tensor:
+        """The square matrix with the flattened x on its ``offset``-th diagonal."""
+    def diff(self, n: builtins.int = ..., dim: builtins.int = ..., prepend: Any = ..., append: Any = ...) -> Tensor:
+        """The n-th forward difference along ``dim`` (out[i] = x[i + 1] - x[i]), after concatenating"""
+    def kron(self, b: Tensor) -> Tensor:
+        """The Kronecker product: blocks a[i, j, ...] * b, for tensors of any rank (the smaller padded with 1s)."""
+    def cross(self, other: Tensor, dim: Any = ...) -> Tensor:
+        """The 3-vector cross product along ``dim`` (the inputs broadcast); dim None: the first dim of size 3."""
+    def ravel(self) -> Tensor:
+        """The flattened tensor (a view when possible)."""
+    def select(self, dim: builtins.int, index: builtins.int) -> Tensor:
+        """The view of x at ``index`` along ``dim`` (that dim removed)."""
+    def fliplr(self) -> Tensor:
+        """Reverse dim 1 (left/right)."""
+    def flipud(self) -> Tensor:
+        """Reverse dim 0 (up/down)."""
+    def sum_to_size(self, *size: Any) -> Tensor:
+        """x summed down to ``size``, a shape x's shape broadcasts from (the adjoint of expand)."""
     def __getitem__(self, idx: Any) -> Tensor:
         """x[idx] with numpy/PyTorch semantics."""
     def gather(self, dim: builtins.int, index: Any) -> Tensor:
@@ -330,6 +591,38 @@ class Tensor:
         """x y^T of two 1-D tensors."""
     def cholesky(self, *, upper: builtins.bool = ...) -> Tensor:
         """L lower-triangular with A = L L^T (U = L^T with upper=True); reads A's lower triangle."""
+    def byte(self, memory_format: Any = ...) -> Any: ...
+    def char(self, memory_format: Any = ...) -> Any: ...
+    def short(self, memory_format: Any = ...) -> Any: ...
+    def cfloat(self, memory_format: Any = ...) -> Any: ...
+    def cdouble(self, memory_format: Any = ...) -> Any: ...
+    @property
+    def is_cpu(self) -> Any: ...
+    @property
+    def is_meta(self) -> Any: ...
+    @property
+    def is_mps(self) -> Any: ...
+    @property
+    def is_xpu(self) -> Any: ...
+    @property
+    def is_quantized(self) -> Any: ...
+    def is_inference(self) -> Any: ...
+    def is_complex(self) -> Any: ...
+    def is_signed(self) -> Any: ...
+    def is_same_size(self, other: Any) -> Any: ...
+    @property
+    def itemsize(self) -> Any: ...
+    @property
+    def nbytes(self) -> Any: ...
+    def ndimension(self) -> Any: ...
+    def get_device(self) -> Any: ...
+    def is_nonzero(self) -> builtins.bool: ...
+    def new(self, *args: Any, **kwargs: Any) -> Tensor:
+        """``t.new(2, 3)`` / ``t.new(data)``: the legacy constructor with t's dtype."""
+    def apply_(self, fn: Any) -> Tensor:
+        """Apply a Python function to every element in place (slow; no gradient, as in PyTorch)."""
+    def map_(self, other: Tensor, fn: Any) -> Tensor:
+        """self[i] = fn(self[i], other[i]) elementwise in place (other broadcast to self)."""
     def to(self, *args: Any, **kwargs: Any) -> Tensor:
         """``to(dtype)``, ``to(device)``, ``to(device, dtype)``, ``to(other)``; self when nothing changes."""
     def cpu(self, memory_format: Any = ...) -> Tensor:
@@ -378,6 +671,89 @@ class Tensor:
     def is_shared(self) -> Any: ...
     def pin_memory(self, device: Any = ...) -> Any: ...
     def is_pinned(self, device: Any = ...) -> Any: ...
+    def sort(self, dim: builtins.int = ..., descending: builtins.bool = ..., stable: builtins.bool = ...) -> Any:
+        """(values, indices) sorted along ``dim``; ties keep input order (``stable`` is accepted, always true)."""
+    def argsort(self, dim: builtins.int = ..., descending: builtins.bool = ..., stable: builtins.bool = ...) -> Tensor:
+        """The indices that sort ``x`` along ``dim`` (int64, no gradient)."""
+    def msort(self) -> Tensor:
+        """``sort(x, dim=0).values``."""
+    def topk(self, k: builtins.int, dim: builtins.int = ..., largest: builtins.bool = ..., sorted: builtins.bool = ...) -> Any:
+        """(values, indices) of the k largest (``largest=False``: smallest) elements along ``dim``, in order."""
+    def kthvalue(self, k: builtins.int, dim: builtins.int = ..., keepdim: builtins.bool = ...) -> Any:
+        """(values, indices) of the k-th smallest element (1-based) along ``dim``."""
+    def median(self, dim: Any = ..., keepdim: builtins.bool = ...) -> Any:
+        """``median(x)``: the lower of the two middle values of all elements (nan if any is nan);"""
+    def mode(self, dim: builtins.int = ..., keepdim: builtins.bool = ...) -> Any:
+        """(values, indices): the most frequent value along ``dim`` (the smallest among equally frequent ones) and"""
+    def unique(self, sorted: builtins.bool = ..., return_inverse: builtins.bool = ..., return_counts: builtins.bool = ..., dim: Any = ...) -> Any:
+        """The distinct values (sorted; with ``dim``, the distinct slices along it), optionally the inverse"""
+    def unique_consecutive(self, return_inverse: builtins.bool = ..., return_counts: builtins.bool = ..., dim: Any = ...) -> Any:
+        """Collapse runs of equal consecutive values (slices along ``dim``); optional inverse and counts."""
+    def bincount(self, weights: Any = ..., minlength: builtins.int = ...) -> Tensor:
+        """Count of each value 0..max(input) of a 1-D non-negative integer tensor (sum of ``weights`` if given)."""
+    def histc(self, bins: builtins.int = ..., min: builtins.float = ..., max: builtins.float = ...) -> Tensor:
+        """Histogram of ``bins`` equal-width bins over [min, max] (the data's range when min == max); values"""
+    def scatter(self, dim: builtins.int, index: Any, src: Any = ..., *, value: Any = ..., reduce: Any = ...) -> Tensor:
+        """out = input with out[i with i_dim = index[i]] = src[i] (or ``value``); ``reduce='add'|'multiply'``"""
+    def scatter_add(self, dim: builtins.int, index: Any, src: Tensor) -> Tensor:
+        """out = input with src[i] added at position i with i_dim = index[i] (repeats accumulate)."""
+    def scatter_reduce(self, dim: builtins.int, index: Any, src: Tensor, reduce: str, *, include_self: builtins.bool = ...) -> Tensor:
+        """out = input with each src[i] reduced into position i with i_dim = index[i]: 'sum', 'prod', 'mean',"""
+    def index_select(self, dim: builtins.int, index: Any) -> Tensor:
+        """The slices of ``input`` at positions ``index`` (a vector) along ``dim``."""
+    def index_add(self, dim: builtins.int, index: Any, source: Tensor, *, alpha: Any = ...) -> Tensor:
+        """out = input with alpha * source[..., i, ...] added at position index[i] along ``dim`` (repeats add up)."""
+    def index_copy(self, dim: builtins.int, index: Any, source: Tensor) -> Tensor:
+        """out = input with the slice at position index[i] along ``dim`` replaced by source's slice i."""
+    def index_fill(self, dim: builtins.int, index: Any, value: Any) -> Tensor:
+        """out = input with every element of the slices at positions ``index`` along ``dim`` set to ``value``"""
+    def masked_select(self, mask: Any) -> Tensor:
+        """The elements of ``input`` where ``mask`` (broadcast with it) holds, as a 1-D tensor."""
+    def take_along_dim(self, indices: Any, dim: Any = ...) -> Tensor:
+        """Values of ``input`` at ``indices`` along ``dim`` (the other dims broadcast); dim None: of the"""
+    def take(self, index: Any) -> Tensor:
+        """The elements of the flattened ``input`` at ``index`` (negative counts from the end); index's shape."""
+    def nonzero(self, *, as_tuple: builtins.bool = ...) -> Any:
+        """The indices of the nonzero elements: an (n, ndim) int64 tensor, or a tuple of ndim index vectors."""
+    def argwhere(self) -> Tensor:
+        """``nonzero(input)``: the (n, ndim) indices of the nonzero elements."""
+    def scatter_(self, dim: builtins.int, index: Any, src: Any = ..., *, value: Any = ..., reduce: Any = ...) -> Tensor:
+        """In-place ``scatter``."""
+    def scatter_add_(self, dim: builtins.int, index: Any, src: Tensor) -> Tensor:
+        """In-place ``scatter_add``."""
+    def scatter_reduce_(self, dim: builtins.int, index: Any, src: Tensor, reduce: str, *, include_self: builtins.bool = ...) -> Tensor:
+        """In-place ``scatter_reduce``."""
+    def index_add_(self, dim: builtins.int, index: Any, source: Tensor, *, alpha: Any = ...) -> Tensor:
+        """In-place ``index_add``."""
+    def index_copy_(self, dim: builtins.int, index: Any, source: Tensor) -> Tensor:
+        """In-place ``index_copy``."""
+    def index_fill_(self, dim: builtins.int, index: Any, value: Any) -> Tensor:
+        """In-place ``index_fill``."""
+    def masked_fill_(self, mask: Any, value: Any) -> Tensor:
+        """In-place ``masked_fill`` (the mask broadcasts to self's shape)."""
+    def to_sparse(self, sparse_dim: builtins.int | None = ..., *, layout: Any = ..., blocksize: Any = ..., dense_dim: builtins.int | None = ...) -> SparseTensor:
+        """The COO form of a dense tensor (its non-zeros; differentiable: the values are gathered from it)."""
+    def to_sparse_coo(self, sparse_dim: builtins.int | None = ..., *, layout: Any = ..., blocksize: Any = ..., dense_dim: builtins.int | None = ...) -> SparseTensor:
+        """The COO form of a dense tensor (its non-zeros; differentiable: the values are gathered from it)."""
+    def to_dense(self, dtype: Any = ..., *, masked_grad: builtins.bool | None = ...) -> Tensor: ...
+    @property
+    def is_sparse(self) -> builtins.bool: ...
+    @property
+    def layout(self) -> layout: ...
+    def mm(self, mat2: Any) -> Any:
+        """Matrix product of two 2-D tensors (no broadcasting; use matmul for that)."""
+    def bmm(self, mat2: Any) -> Any:
+        """Batched matrix product of (b, n, m) and (b, m, p) tensors (the batch sizes must be equal)."""
+    def mv(self, vec: Any) -> Any:
+        """Matrix-vector product of an (n, m) matrix and an (m,) vector."""
+    def addmm(self, mat1: Any, mat2: Any, *, beta: Any = ..., alpha: Any = ...) -> Any:
+        """beta * input + alpha * (mat1 @ mat2), input broadcast to (n, p)."""
+    def baddbmm(self, batch1: Any, batch2: Any, *, beta: Any = ..., alpha: Any = ...) -> Any:
+        """beta * input + alpha * bmm(batch1, batch2), input broadcast to (b, n, p)."""
+    def addmv(self, mat: Any, vec: Any, *, beta: Any = ..., alpha: Any = ...) -> Any:
+        """beta * input + alpha * (mat @ vec), input broadcast to (n,)."""
+    def dot(self, tensor: Any) -> Any:
+        """Inner product of two 1-D tensors of the same length."""
     def __iter__(self) -> Any: ...
     def __and__(self, other: Any) -> Tensor: ...
     def __rand__(self, other: Any) -> Tensor: ...
@@ -394,6 +770,194 @@ class Tensor:
         """Call ``hook(grad)`` when this tensor's gradient is computed; a returned tensor replaces it."""
     def retain_grad(self) -> None:
         """Make a non-leaf tensor keep its ``.grad`` after backward (no-op on leaves)."""
+    def abs_(self, *args: Any, **kwargs: Any) -> Tensor:
+        """In-place ``abs``: self = self.abs(...)."""
+    def absolute_(self, *args: Any, **kwargs: Any) -> Tensor:
+        """In-place ``absolute``: self = self.absolute(...)."""
+    def acos_(self, *args: Any, **kwargs: Any) -> Tensor:
+        """In-place ``acos``: self = self.acos(...)."""
+    def arccos_(self, *args: Any, **kwargs: Any) -> Tensor:
+        """In-place ``arccos``: self = self.arccos(...)."""
+    def acosh_(self, *args: Any, **kwargs: Any) -> Tensor:
+        """In-place ``acosh``: self = self.acosh(...)."""
+    def arccosh_(self, *args: Any, **kwargs: Any) -> Tensor:
+        """In-place ``arccosh``: self = self.arccosh(...)."""
+    def asin_(self, *args: Any, **kwargs: Any) -> Tensor:
+        """In-place ``asin``: self = self.asin(...)."""
+    def arcsin_(self, *args: Any, **kwargs: Any) -> Tensor:
+        """In-place ``arcsin``: self = self.arcsin(...)."""
+    def asinh_(self, *args: Any, **kwargs: Any) -> Tensor:
+        """In-place ``asinh``: self = self.asinh(...)."""
+    def arcsinh_(self, *args: Any, **kwargs: Any) -> Tensor:
+        """In-place ``arcsinh``: self = self.arcsinh(...)."""
+    def atan_(self, *args: Any, **kwargs: Any) -> Tensor:
+        """In-place ``atan``: self = self.atan(...)."""
+    def arctan_(self, *args: Any, **kwargs: Any) -> Tensor:
+        """In-place ``arctan``: self = self.arctan(...)."""
+    def atanh_(self, *args: Any, **kwargs: Any) -> Tensor:
+        """In-place ``atanh``: self = self.atanh(...)."""
+    def arctanh_(self, *args: Any, **kwargs: Any) -> Tensor:
+        """In-place ``arctanh``: self = self.arctanh(...)."""
+    def ceil_(self, *args: Any, **kwargs: Any) -> Tensor:
+        """In-place ``ceil``: self = self.ceil(...)."""
+    def cos_(self, *args: Any, **kwargs: Any) -> Tensor:
+        """In-place ``cos``: self = self.cos(...)."""
+    def cosh_(self, *args: Any, **kwargs: Any) -> Tensor:
+        """In-place ``cosh``: self = self.cosh(...)."""
+    def deg2rad_(self, *args: Any, **kwargs: Any) -> Tensor:
+        """In-place ``deg2rad``: self = self.deg2rad(...)."""
+    def digamma_(self, *args: Any, **kwargs: Any) -> Tensor:
+        """In-place ``digamma``: self = self.digamma(...)."""
+    def erf_(self, *args: Any, **kwargs: Any) -> Tensor:
+        """In-place ``erf``: self = self.erf(...)."""
+    def erfc_(self, *args: Any, **kwargs: Any) -> Tensor:
+        """In-place ``erfc``: self = self.erfc(...)."""
+    def erfinv_(self, *args: Any, **kwargs: Any) -> Tensor:
+        """In-place ``erfinv``: self = self.erfinv(...)."""
+    def exp_(self, *args: Any, **kwargs: Any) -> Tensor:
+        """In-place ``exp``: self = self.exp(...)."""
+    def exp2_(self, *args: Any, **kwargs: Any) -> Tensor:
+        """In-place ``exp2``: self = self.exp2(...)."""
+    def expm1_(self, *args: Any, **kwargs: Any) -> Tensor:
+        """In-place ``expm1``: self = self.expm1(...)."""
+    def fix_(self, *args: Any, **kwargs: Any) -> Tensor:
+        """In-place ``fix``: self = self.fix(...)."""
+    def floor_(self, *args: Any, **kwargs: Any) -> Tensor:
+        """In-place ``floor``: self = self.floor(...)."""
+    def frac_(self, *args: Any, **kwargs: Any) -> Tensor:
+        """In-place ``frac``: self = self.frac(...)."""
+    def lgamma_(self, *args: Any, **kwargs: Any) -> Tensor:
+        """In-place ``lgamma``: self = self.lgamma(...)."""
+    def log_(self, *args: Any, **kwargs: Any) -> Tensor:
+        """In-place ``log``: self = self.log(...)."""
+    def log10_(self, *args: Any, **kwargs: Any) -> Tensor:
+        """In-place ``log10``: self = self.log10(...)."""
+    def log1p_(self, *args: Any, **kwargs: Any) -> Tensor:
+        """In-place ``log1p``: self = self.log1p(...)."""
+    def log2_(self, *args: Any, **kwargs: Any) -> Tensor:
+        """In-place ``log2``: self = self.log2(...)."""
+    def logit_(self, *args: Any, **kwargs: Any) -> Tensor:
+        """In-place ``logit``: self = self.logit(...)."""
+    def negative_(self, *args: Any, **kwargs: Any) -> Tensor:
+        """In-place ``negative``: self = self.negative(...)."""
+    def rad2deg_(self, *args: Any, **kwargs: Any) -> Tensor:
+        """In-place ``rad2deg``: self = self.rad2deg(...)."""
+    def reciprocal_(self, *args: Any, **kwargs: Any) -> Tensor:
+        """In-place ``reciprocal``: self = self.reciprocal(...)."""
+    def round_(self, *args: Any, **kwargs: Any) -> Tensor:
+        """In-place ``round``: self = self.round(...)."""
+    def rsqrt_(self, *args: Any, **kwargs: Any) -> Tensor:
+        """In-place ``rsqrt``: self = self.rsqrt(...)."""
+    def sgn_(self, *args: Any, **kwargs: Any) -> Tensor:
+        """In-place ``sgn``: self = self.sgn(...)."""
+    def sigmoid_(self, *args: Any, **kwargs: Any) -> Tensor:
+        """In-place ``sigmoid``: self = self.sigmoid(...)."""
+    def sign_(self, *args: Any, **kwargs: Any) -> Tensor:
+        """In-place ``sign``: self = self.sign(...)."""
+    def sin_(self, *args: Any, **kwargs: Any) -> Tensor:
+        """In-place ``sin``: self = self.sin(...)."""
+    def sinc_(self, *args: Any, **kwargs: Any) -> Tensor:
+        """In-place ``sinc``: self = self.sinc(...)."""
+    def sinh_(self, *args: Any, **kwargs: Any) -> Tensor:
+        """In-place ``sinh``: self = self.sinh(...)."""
+    def sqrt_(self, *args: Any, **kwargs: Any) -> Tensor:
+        """In-place ``sqrt``: self = self.sqrt(...)."""
+    def square_(self, *args: Any, **kwargs: Any) -> Tensor:
+        """In-place ``square``: self = self.square(...)."""
+    def tan_(self, *args: Any, **kwargs: Any) -> Tensor:
+        """In-place ``tan``: self = self.tan(...)."""
+    def tanh_(self, *args: Any, **kwargs: Any) -> Tensor:
+        """In-place ``tanh``: self = self.tanh(...)."""
+    def trunc_(self, *args: Any, **kwargs: Any) -> Tensor:
+        """In-place ``trunc``: self = self.trunc(...)."""
+    def nan_to_num_(self, *args: Any, **kwargs: Any) -> Tensor:
+        """In-place ``nan_to_num``: self = self.nan_to_num(...)."""
+    def atan2_(self, *args: Any, **kwargs: Any) -> Tensor:
+        """In-place ``atan2``: self = self.atan2(...)."""
+    def arctan2_(self, *args: Any, **kwargs: Any) -> Tensor:
+        """In-place ``arctan2``: self = self.arctan2(...)."""
+    def copysign_(self, *args: Any, **kwargs: Any) -> Tensor:
+        """In-place ``copysign``: self = self.copysign(...)."""
+    def divide_(self, *args: Any, **kwargs: Any) -> Tensor:
+        """In-place ``divide``: self = self.divide(...)."""
+    def fmod_(self, *args: Any, **kwargs: Any) -> Tensor:
+        """In-place ``fmod``: self = self.fmod(...)."""
+    def hypot_(self, *args: Any, **kwargs: Any) -> Tensor:
+        """In-place ``hypot``: self = self.hypot(...)."""
+    def lerp_(self, *args: Any, **kwargs: Any) -> Tensor:
+        """In-place ``lerp``: self = self.lerp(...)."""
+    def multiply_(self, *args: Any, **kwargs: Any) -> Tensor:
+        """In-place ``multiply``: self = self.multiply(...)."""
+    def remainder_(self, *args: Any, **kwargs: Any) -> Tensor:
+        """In-place ``remainder``: self = self.remainder(...)."""
+    def subtract_(self, *args: Any, **kwargs: Any) -> Tensor:
+        """In-place ``subtract``: self = self.subtract(...)."""
+    def true_divide_(self, *args: Any, **kwargs: Any) -> Tensor:
+        """In-place ``true_divide``: self = self.true_divide(...)."""
+    def floor_divide_(self, *args: Any, **kwargs: Any) -> Tensor:
+        """In-place ``floor_divide``: self = self.floor_divide(...)."""
+    def xlogy_(self, *args: Any, **kwargs: Any) -> Tensor:
+        """In-place ``xlogy``: self = self.xlogy(...)."""
+    def ldexp_(self, *args: Any, **kwargs: Any) -> Tensor:
+        """In-place ``ldexp``: self = self.ldexp(...)."""
+    def clamp_min_(self, *args: Any, **kwargs: Any) -> Tensor:
+        """In-place ``clamp_min``: self = self.clamp_min(...)."""
+    def clamp_max_(self, *args: Any, **kwargs: Any) -> Tensor:
+        """In-place ``clamp_max``: self = self.clamp_max(...)."""
+    def clip_(self, *args: Any, **kwargs: Any) -> Tensor:
+        """In-place ``clip``: self = self.clip(...)."""
+    def heaviside_(self, *args: Any, **kwargs: Any) -> Tensor:
+        """In-place ``heaviside``: self = self.heaviside(...)."""
+    def addcmul_(self, *args: Any, **kwargs: Any) -> Tensor:
+        """In-place ``addcmul``: self = self.addcmul(...)."""
+    def addcdiv_(self, *args: Any, **kwargs: Any) -> Tensor:
+        """In-place ``addcdiv``: self = self.addcdiv(...)."""
+    def logical_and_(self, *args: Any, **kwargs: Any) -> Tensor:
+        """In-place ``logical_and``: self = self.logical_and(...)."""
+    def logical_or_(self, *args: Any, **kwargs: Any) -> Tensor:
+        """In-place ``logical_or``: self = self.logical_or(...)."""
+    def logical_xor_(self, *args: Any, **kwargs: Any) -> Tensor:
+        """In-place ``logical_xor``: self = self.logical_xor(...)."""
+    def logical_not_(self, *args: Any, **kwargs: Any) -> Tensor:
+        """In-place ``logical_not``: self = self.logical_not(...)."""
+    def bitwise_and_(self, *args: Any, **kwargs: Any) -> Tensor:
+        """In-place ``bitwise_and``: self = self.bitwise_and(...)."""
+    def bitwise_or_(self, *args: Any, **kwargs: Any) -> Tensor:
+        """In-place ``bitwise_or``: self = self.bitwise_or(...)."""
+    def bitwise_xor_(self, *args: Any, **kwargs: Any) -> Tensor:
+        """In-place ``bitwise_xor``: self = self.bitwise_xor(...)."""
+    def bitwise_not_(self, *args: Any, **kwargs: Any) -> Tensor:
+        """In-place ``bitwise_not``: self = self.bitwise_not(...)."""
+    def bitwise_left_shift_(self, *args: Any, **kwargs: Any) -> Tensor:
+        """In-place ``bitwise_left_shift``: self = self.bitwise_left_shift(...)."""
+    def bitwise_right_shift_(self, *args: Any, **kwargs: Any) -> Tensor:
+        """In-place ``bitwise_right_shift``: self = self.bitwise_right_shift(...)."""
+    def eq_(self, *args: Any, **kwargs: Any) -> Tensor:
+        """In-place ``eq``: self = self.eq(...)."""
+    def ne_(self, *args: Any, **kwargs: Any) -> Tensor:
+        """In-place ``ne``: self = self.ne(...)."""
+    def lt_(self, *args: Any, **kwargs: Any) -> Tensor:
+        """In-place ``lt``: self = self.lt(...)."""
+    def le_(self, *args: Any, **kwargs: Any) -> Tensor:
+        """In-place ``le``: self = self.le(...)."""
+    def gt_(self, *args: Any, **kwargs: Any) -> Tensor:
+        """In-place ``gt``: self = self.gt(...)."""
+    def ge_(self, *args: Any, **kwargs: Any) -> Tensor:
+        """In-place ``ge``: self = self.ge(...)."""
+    def greater_(self, *args: Any, **kwargs: Any) -> Tensor:
+        """In-place ``greater``: self = self.greater(...)."""
+    def greater_equal_(self, *args: Any, **kwargs: Any) -> Tensor:
+        """In-place ``greater_equal``: self = self.greater_equal(...)."""
+    def less_(self, *args: Any, **kwargs: Any) -> Tensor:
+        """In-place ``less``: self = self.less(...)."""
+    def less_equal_(self, *args: Any, **kwargs: Any) -> Tensor:
+        """In-place ``less_equal``: self = self.less_equal(...)."""
+    def not_equal_(self, *args: Any, **kwargs: Any) -> Tensor:
+        """In-place ``not_equal``: self = self.not_equal(...)."""
+    def cumsum_(self, *args: Any, **kwargs: Any) -> Tensor:
+        """In-place ``cumsum``: self = self.cumsum(...)."""
+    def cumprod_(self, *args: Any, **kwargs: Any) -> Tensor:
+        """In-place ``cumprod``: self = self.cumprod(...)."""
 
 
 def _dtype_name(dt: np.dtype) -> str: ...

@@ -730,3 +730,14 @@ def test_size_dataloader_submodule_paths_and_amp_loops_run_as_on_pytorch_cpu():
     np.testing.assert_allclose(losses[0], losses[1], rtol=1e-12)
     with ag.autocast("cpu", dtype=ag.float16):  # enabled: computes in the tensors' own dtypes here
         assert ag.is_autocast_enabled() and (ag.ones(2) * 2).dtype == ag.float32
+
+
+def test_numpy_scalars_are_weak_like_python_numbers_and_where_with_one_argument():
+    for mod in (ag, torch):
+        f32, i64 = mod.ones(2), mod.ones(2, dtype=mod.int64)
+        assert (np.float64(2.0) * f32).dtype == (f32 * np.float64(2.0)).dtype == mod.float32
+        assert (f32 + np.int64(1)).dtype == (i64 * np.float64(1.5)).dtype == mod.float32
+        assert (i64 + np.int32(1)).dtype == mod.int64
+        (idx,) = mod.where(mod.tensor([True, False, True]))
+        assert idx.tolist() == [0, 2] and idx.dtype == mod.int64
+        assert mod.tensor([1, 2, 3]).masked_fill(mod.tensor([True, False, True]), 2.7).tolist() == [2, 2, 2]

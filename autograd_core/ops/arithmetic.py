@@ -481,6 +481,9 @@ def _promote(a: Any, b: Any) -> tuple[Any, Any]:
     if not (ta or tb):
         return a, b
     t, other = (a, b) if ta else (b, a)
+    if isinstance(other, np.generic):  # a numpy scalar is a Python number to PyTorch (weak: float32 stays float32)
+        other = other.item()
+        a, b = (a, other) if ta else (other, b)
     if t._data.dtype.kind in "iub":
         if isinstance(other, float) or (isinstance(other, np.ndarray) and other.dtype.kind == "f"):
             dt = _F32 if isinstance(other, float) else other.dtype

@@ -102,8 +102,11 @@ def _data(x: Any) -> Any:
     return x._data if isinstance(x, Tensor) else x
 
 
-def where(condition: Any, input: Any, other: Any) -> Tensor:  # noqa: A002 - PyTorch's names
-    """Elementwise ``input`` where ``condition`` else ``other`` (condition has no gradient)."""
+def where(condition: Any, input: Any = None, other: Any = None) -> Any:  # noqa: A002 - PyTorch's names
+    """Elementwise ``input`` where ``condition`` else ``other`` (condition has no gradient); ``where(condition)``
+    alone is ``condition.nonzero(as_tuple=True)``."""
+    if input is None and other is None:
+        return condition.nonzero(as_tuple=True)
     cond = np.asarray(_data(condition))
     if cond.dtype != np.bool_:
         raise RuntimeError(
@@ -488,7 +491,7 @@ METHODS = {
     "__eq__": eq, "__ne__": ne, "__lt__": lt, "__le__": le, "__gt__": gt, "__ge__": ge,
     "eq": eq, "ne": ne, "lt": lt, "le": le, "gt": gt, "ge": ge, "clamp": clamp, "clip": clamp,
     "maximum": maximum, "minimum": minimum, "sign": sign, "isnan": isnan, "isfinite": isfinite, "equal": equal,
-    "allclose": allclose, "where": _where_method, "masked_fill": masked_fill,
+    "allclose": allclose, "where": _where_method,
     "fmax": fmax, "fmin": fmin, "clamp_min": clamp_min, "clamp_max": clamp_max, "heaviside": heaviside, "sgn": sgn,
     "isinf": isinf, "isposinf": isposinf, "isneginf": isneginf, "isreal": isreal, "signbit": signbit,
     "isclose": isclose, "logical_not": logical_not, "logical_and": logical_and, "logical_or": logical_or,

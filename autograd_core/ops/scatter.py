@@ -591,4 +591,5 @@ METHODS: dict[str, Any] = {  # Tensor methods
     "take_along_dim": take_along_dim, "take": take, "nonzero": nonzero, "argwhere": argwhere,
     "scatter_": scatter_, "scatter_add_": scatter_add_, "scatter_reduce_": scatter_reduce_,
     "index_add_": index_add_, "index_copy_": index_copy_, "index_fill_": index_fill_, "masked_fill_": masked_fill_,
+    "masked_fill": masked_fill,
 }

@@ -841,7 +841,7 @@ _OPERATORS = {ast.Add: "__add__", ast.Sub: "__sub__", ast.Mult: "__mul__", ast.D
               ast.Pow: "__pow__", ast.MatMult: "__matmul__", ast.FloorDiv: "__floordiv__", ast.Mod: "__mod__",
               ast.BitAnd: "__and__", ast.BitOr: "__or__", ast.BitXor: "__xor__", ast.USub: "__neg__",
               ast.Invert: "__invert__", ast.Eq: "__eq__", ast.NotEq: "__ne__", ast.Lt: "__lt__", ast.LtE: "__le__",
-              ast.Gt: "__gt__", ast.GtE: "__ge__"}
+              ast.Gt: "__gt__", ast.GtE: "__ge__", ast.LShift: "__lshift__", ast.RShift: "__rshift__"}
 _REFLECTED = {"__add__": "__radd__", "__sub__": "__rsub__", "__mul__": "__rmul__", "__truediv__": "__rtruediv__",
               "__pow__": "__rpow__"}
 

@@ -313,8 +313,6 @@ class Tensor:
     def allclose(self, b: Any, rtol: builtins.float = ..., atol: builtins.float = ..., equal_nan: builtins.bool = ...) -> builtins.bool: ...
     def where(self, condition: Any, other: Any) -> Tensor:
         """x.where(condition, other): x where condition holds, else other."""
-    def masked_fill(self, mask: Any, value: Any) -> Tensor:
-        """value where mask holds, else self."""
     def fmax(self, other: Tensor) -> Tensor:
         """Elementwise maximum that ignores nan (nan only where both are); a tie sends the gradient to input."""
     def fmin(self, other: Tensor) -> Tensor:
@@ -731,6 +729,8 @@ class Tensor:
         """In-place ``index_fill``."""
     def masked_fill_(self, mask: Any, value: Any) -> Tensor:
         """In-place ``masked_fill`` (the mask broadcasts to self's shape)."""
+    def masked_fill(self, mask: Any, value: Any) -> Tensor:
+        """``value`` where ``mask`` holds, else ``input`` (mask broadcast with input); value: a number or a 0-d"""
     def to_sparse(self, sparse_dim: builtins.int | None = ..., *, layout: Any = ..., blocksize: Any = ..., dense_dim: builtins.int | None = ...) -> SparseTensor:
         """The COO form of a dense tensor (its non-zeros; differentiable: the values are gathered from it)."""
     def to_sparse_coo(self, sparse_dim: builtins.int | None = ..., *, layout: Any = ..., blocksize: Any = ..., dense_dim: builtins.int | None = ...) -> SparseTensor:

@@ -18,7 +18,10 @@ class Linear(Function):
     saves_inputs = True
 
     def forward(self, x, w, b=None):
-        y = x @ w.T
+        if x.ndim > 2:  # one (rows, in) @ (in, out) GEMM: numpy's batched matmul would run a small GEMM per batch
+            y = (x.reshape(math.prod(x.shape[:-1]), x.shape[-1]) @ w.T).reshape(x.shape[:-1] + (w.shape[0],))
+        else:
+            y = x @ w.T
         if b is not None:
             y += b  # y is a fresh array: adding in place saves one temporary
         return y
@@ -29,7 +32,12 @@ class Linear(Function):
 
     def backward(self, g):
         x, w = self.saved()[:2]
-        gx = g @ w if self.needs_input_grad(0) else None
+        gx = None
+        if self.needs_input_grad(0):
+            if len(g.shape) > 2:  # one GEMM over all leading dims, as in forward
+                gx = (g.reshape(math.prod(g.shape[:-1]), g.shape[-1]) @ w).reshape(tuple(g.shape[:-1]) + (w.shape[1],))
+            else:
+                gx = g @ w
         need_b = len(self.next_functions) == 3 and self.needs_input_grad(2)
         gw = gb = None
         if self.needs_input_grad(1) or need_b:

@@ -12,6 +12,7 @@ import warnings
 import autograd_core.nn as nn
 import numpy as np
 import pytest
+from _parity import check_outputs_and_grads
 from autograd_core.nn import _rnn_utils as R
 
 import autograd_core as ag
@@ -40,19 +41,7 @@ def _leaves(arrays, lib):
 
 
 def _compare_outputs_and_grads(ours, theirs, outs_o, outs_t, leaves_o, leaves_t):
-    assert len(outs_o) == len(outs_t)
-    for a, b in zip(outs_o, outs_t):
-        assert tuple(a.shape) == tuple(b.shape)
-        np.testing.assert_allclose(a.detach().numpy(), b.detach().numpy(), rtol=TOL, atol=TOL)
-    rng = np.random.default_rng(7)
-    gs = [rng.standard_normal(tuple(b.shape)) for b in outs_t]
-    ag.backward(outs_o, [ag.tensor(g) for g in gs])
-    torch.autograd.backward(outs_t, [torch.tensor(g) for g in gs])
-    for a, b in zip(leaves_o, leaves_t):
-        np.testing.assert_allclose(a.grad.numpy(), b.grad.numpy(), rtol=TOL, atol=TOL)
-    tp = dict(theirs.named_parameters())
-    for name, p in ours.named_parameters():
-        np.testing.assert_allclose(p.grad.numpy(), tp[name].grad.numpy(), rtol=TOL, atol=TOL, err_msg=name)
+    check_outputs_and_grads(ours, theirs, outs_o, outs_t, leaves_o, leaves_t, TOL)
 
 
 def _parity(make, kwargs, x, hx=None, train=True):

@@ -13,6 +13,7 @@ import autograd_core.nn as nn
 import autograd_core.nn.functional as F
 import numpy as np
 import pytest
+from _parity import check_outputs_and_grads
 
 import autograd_core as ag
 
@@ -37,21 +38,7 @@ def _const(v, lib):
 
 
 def _check(ours, theirs, outs_o, outs_t, leaves_o, leaves_t):
-    outs_o = [o for o in outs_o if o is not None]
-    outs_t = [o for o in outs_t if o is not None]
-    assert len(outs_o) == len(outs_t)
-    for a, b in zip(outs_o, outs_t):
-        assert tuple(a.shape) == tuple(b.shape)
-        np.testing.assert_allclose(a.detach().numpy(), b.detach().numpy(), rtol=TOL, atol=TOL)
-    rng = np.random.default_rng(7)
-    gs = [rng.standard_normal(tuple(b.shape)) for b in outs_t]
-    ag.backward(outs_o, [ag.tensor(g) for g in gs])
-    torch.autograd.backward(outs_t, [torch.tensor(g) for g in gs])
-    for a, b in zip(leaves_o, leaves_t):
-        np.testing.assert_allclose(a.grad.numpy(), b.grad.numpy(), rtol=TOL, atol=TOL)
-    tp = dict(theirs.named_parameters())
-    for name, p in ours.named_parameters():
-        np.testing.assert_allclose(p.grad.numpy(), tp[name].grad.numpy(), rtol=TOL, atol=TOL, err_msg=name)
+    check_outputs_and_grads(ours, theirs, outs_o, outs_t, leaves_o, leaves_t, TOL)
 
 
 def _run(make, inputs, kwargs=None, train=True, same=()):

@@ -260,35 +260,24 @@ class Logaddexp(Function):
 
     fresh_grads = True
     saves_inputs = True
+    _ufunc, _scale = staticmethod(np.logaddexp), 1.0
 
     def forward(self, a, b):
-        return np.logaddexp(a, b)
+        return self._ufunc(a, b)
 
     def backward(self, g):
         a, b = self.saved()
-        xp = self.xp
+        xp, k = self.xp, self._scale
         with np.errstate(invalid="ignore"):
-            ga = g * xp.sigmoid(a - b) if self.needs_input_grad(0) else None
-            gb = g * xp.sigmoid(b - a) if self.needs_input_grad(1) else None
+            ga = g * xp.sigmoid((a - b) * k) if self.needs_input_grad(0) else None
+            gb = g * xp.sigmoid((b - a) * k) if self.needs_input_grad(1) else None
         return ga, gb
 
 
-class Logaddexp2(Function):
+class Logaddexp2(Logaddexp):
     """out = log2(2**a + 2**b);  ga = g * sigmoid((a - b) ln 2),  gb = g * sigmoid((b - a) ln 2)"""
 
-    fresh_grads = True
-    saves_inputs = True
-
-    def forward(self, a, b):
-        return np.logaddexp2(a, b)
-
-    def backward(self, g):
-        a, b = self.saved()
-        xp = self.xp
-        with np.errstate(invalid="ignore"):
-            ga = g * xp.sigmoid((a - b) * _LN2) if self.needs_input_grad(0) else None
-            gb = g * xp.sigmoid((b - a) * _LN2) if self.needs_input_grad(1) else None
-        return ga, gb
+    _ufunc, _scale = staticmethod(np.logaddexp2), _LN2
 
 
 class Lerp(Function):

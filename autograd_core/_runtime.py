@@ -72,21 +72,25 @@ def get_num_interop_threads() -> int:
     return 1
 
 
-def set_printoptions(precision: int | None = None, threshold: int | None = None, edgeitems: int | None = None,
+# read by Tensor.__repr__ (PyTorch's defaults); set_printoptions changes these, never numpy's own options
+PRINT_OPTIONS: dict[str, Any] = {"precision": 4, "threshold": 1000, "edgeitems": 3, "linewidth": 80, "sci_mode": None}
+_PROFILES = {"default": dict(precision=4, threshold=1000, edgeitems=3, linewidth=80),
+             "short": dict(precision=2, threshold=1000, edgeitems=2, linewidth=80),
+             "full": dict(precision=4, threshold=np.inf, edgeitems=3, linewidth=80)}
+
+
+def set_printoptions(precision: int | None = None, threshold: float | None = None, edgeitems: int | None = None,
                      linewidth: int | None = None, profile: str | None = None, sci_mode: bool | None = None) -> None:
-    """Print options for tensors (numpy's, which repr uses): PyTorch's keywords and profiles."""
-    opts: dict[str, Any] = {}
+    """How tensors print: PyTorch's keywords and profiles ('default', 'short', 'full')."""
     if profile is not None:
-        opts.update({"default": dict(precision=4, threshold=1000, edgeitems=3, linewidth=80),
-                     "short": dict(precision=2, threshold=1000, edgeitems=2, linewidth=80),
-                     "full": dict(precision=4, threshold=np.inf, edgeitems=3, linewidth=80)}[profile])
+        if profile not in _PROFILES:
+            raise ValueError(f"set_printoptions: unknown profile {profile!r} (use 'default', 'short' or 'full')")
+        PRINT_OPTIONS.update(_PROFILES[profile])
     for k, v in (("precision", precision), ("threshold", threshold), ("edgeitems", edgeitems),
                  ("linewidth", linewidth)):
         if v is not None:
-            opts[k] = v
-    if sci_mode is not None:
-        opts["suppress"] = not sci_mode
-    np.set_printoptions(**opts)
+            PRINT_OPTIONS[k] = v
+    PRINT_OPTIONS["sci_mode"] = sci_mode
 
 
 def use_deterministic_algorithms(mode: bool, *, warn_only: bool = False) -> None:

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from . import _device, _dtypes
-from ._runtime import Size
+from ._runtime import PRINT_OPTIONS, Size
 from ._xp import define
 
 _FLOAT_KINDS = ("f", "c")
@@ -312,15 +312,17 @@ class Tensor:
         if arr.size == 0:
             body = f"[], size={arr.shape}" if arr.ndim > 1 else "[]"
         else:
+            opt = PRINT_OPTIONS
             body = np.array2string(
                 arr,
-                precision=4,
+                precision=opt["precision"],
                 separator=", ",
                 prefix=prefix,
-                threshold=1000,
-                edgeitems=3,
-                max_line_width=80,
+                threshold=opt["threshold"],
+                edgeitems=opt["edgeitems"],
+                max_line_width=opt["linewidth"],
                 floatmode=_float_mode(arr),
+                suppress_small=opt["sci_mode"] is False or None,
             )
         extras = []
         if arr.dtype not in (np.float32, np.int64, np.bool_):

@@ -741,3 +741,16 @@ def test_numpy_scalars_are_weak_like_python_numbers_and_where_with_one_argument(
         (idx,) = mod.where(mod.tensor([True, False, True]))
         assert idx.tolist() == [0, 2] and idx.dtype == mod.int64
         assert mod.tensor([1, 2, 3]).masked_fill(mod.tensor([True, False, True]), 2.7).tolist() == [2, 2, 2]
+
+
+def test_set_printoptions_changes_how_tensors_print_as_pytorch():
+    try:
+        for mod in (ag, torch):
+            mod.set_printoptions(precision=2)
+        assert repr(ag.tensor([1.23456, 2.0])) == repr(torch.tensor([1.23456, 2.0])) == "tensor([1.23, 2.00])"
+    finally:
+        for mod in (ag, torch):
+            mod.set_printoptions(profile="default")
+    assert repr(ag.tensor([1.23456])) == repr(torch.tensor([1.23456])) == "tensor([1.2346])"
+    with pytest.raises(ValueError, match="unknown profile"):
+        ag.set_printoptions(profile="tiny")

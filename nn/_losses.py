@@ -234,7 +234,7 @@ def cross_entropy(input: Tensor, target: Any, weight: Any = None, ignore_index: 
                                                 dtype=input.dtype)
     if t.dtype.kind == "f":  # class probabilities
         if tuple(t.shape) != tuple(input.shape):
-            raise ValueError(f"cross_entropy: probability targets must have the input's shape {list(input.shape)}, "
+            raise RuntimeError(f"cross_entropy: probability targets must have the input's shape {list(input.shape)}, "
                              f"got {list(t.shape)}")
         target = _as_tensor(target, input)
         if label_smoothing > 0:

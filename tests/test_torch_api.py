@@ -754,3 +754,14 @@ def test_set_printoptions_changes_how_tensors_print_as_pytorch():
     assert repr(ag.tensor([1.23456])) == repr(torch.tensor([1.23456])) == "tensor([1.2346])"
     with pytest.raises(ValueError, match="unknown profile"):
         ag.set_printoptions(profile="tiny")
+
+
+def test_error_types_of_bad_where_integer_powers_and_probability_targets_match_pytorch():
+    for mod in (ag, torch):
+        F = nn.functional if mod is ag else torch.nn.functional
+        with pytest.raises(RuntimeError):
+            mod.where(mod.ones(2, 3) > 0, mod.ones(2, 3), mod.ones(4))
+        with pytest.raises(RuntimeError, match="Integers to negative integer powers are not allowed"):
+            mod.tensor([2]) ** -1
+        with pytest.raises(RuntimeError):
+            F.cross_entropy(mod.zeros(3, 4), mod.zeros(3, 3))

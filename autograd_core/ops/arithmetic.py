@@ -495,6 +495,9 @@ def _binary(cls: type, a: Any, b: Any, **kwargs: Any) -> Tensor:
     except ValueError as e:
         if "broadcast" in str(e):
             raise RuntimeError(_shape_error(cls.__name__.lower(), a, b)) from None
+        if "negative integer powers" in str(e):  # numpy's ValueError; PyTorch raises a RuntimeError
+            raise RuntimeError("Integers to negative integer powers are not allowed (make the base a float tensor, "
+                               "e.g. x.float() ** -1)") from None
         raise
 
 

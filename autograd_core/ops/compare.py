@@ -115,6 +115,12 @@ def where(condition: Any, input: Any = None, other: Any = None) -> Any:  # noqa:
         )
     input, other = _promote(input, other) if isinstance(input, Tensor) or isinstance(other, Tensor) else (
         input, other)
+    try:
+        np.broadcast_shapes(cond.shape, np.shape(_data(input)), np.shape(_data(other)))
+    except ValueError:
+        raise RuntimeError(f"where: the shapes of condition {list(cond.shape)}, input {list(np.shape(_data(input)))} "
+                           f"and other {list(np.shape(_data(other)))} do not broadcast together (every dimension, "
+                           "aligned from the right, must be equal or 1)") from None
     if not isinstance(input, Tensor) and not isinstance(other, Tensor):
         return _make(np.asarray(np.where(cond, input, other)), None, False)
     return Where.apply(cond, input, other)

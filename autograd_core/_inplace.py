@@ -378,6 +378,44 @@ def inplace_of(name: str) -> Callable:
     return method
 
 
+# In-place shape changes (x.unsqueeze_(0), x.t_()): the tensor takes the out-of-place result's view and, when
+# recorded, its node, as PyTorch's do; the version is bumped as PyTorch does, so a node that saved the old tensor
+# refuses to backward through it.
+SHAPE_INPLACE = ("unsqueeze", "squeeze", "t", "transpose", "swapaxes", "swapdims")
+
+
+def shape_inplace_of(name: str) -> Callable:
+    def method(self: Tensor, *args: Any, **kwargs: Any) -> Tensor:
+        record = _STATE.grad_enabled and self._rg
+        if record:
+            _check_leaf(self)
+        if self._base is not None or any(r() is not None for r in (self._views or ())):
+            raise NotImplementedError(f"{name}_: not supported on a view or on a tensor that has views here; use "
+                                      f"the out-of-place x = x.{name}(...)")
+        # the op reads an alias of self (same node, same memory): nodes keep referring to tensors of the old shape
+        src = _make(self._data, self.grad_fn, self._rg, self._out_idx) if record else self.detach()
+        out = getattr(Tensor, name)(src, *args, **kwargs)
+        self._data = out._data
+        if record:
+            self.grad_fn, self._out_idx = out.grad_fn, out._out_idx
+        bump_version(self)
+        return self
+
+    method.__name__ = name + "_"
+    method.__doc__ = f"In-place ``{name}``: self takes the shape of self.{name}(...)."
+    return method
+
+
+def fill_diagonal_(self: Tensor, fill_value: Any, wrap: bool = False) -> Tensor:
+    """Fill the main diagonal (all indices equal) with ``fill_value``; a tall matrix restarts it below with wrap."""
+    if self.ndim < 2 or (self.ndim > 2 and len(set(self.shape)) != 1):
+        raise RuntimeError(f"fill_diagonal_: dimensions must larger than 1 and all of equal length for a tensor of "
+                           f"more than 2 dimensions (got shape {list(self.shape)})")
+    mask = np.zeros(self.shape, dtype=bool)
+    np.fill_diagonal(mask, True, wrap=wrap)
+    return self.masked_fill_(_make(mask, None, False), fill_value)
+
+
 def _dtype_name(dt: np.dtype) -> str:
     return {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long", "int32": "Int",
             "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool"}.get(np.dtype(dt).name, str(dt))
@@ -387,5 +425,5 @@ METHODS = {
     "__setitem__": setitem, "__iadd__": add_, "__isub__": sub_, "__imul__": mul_, "__itruediv__": div_,
     "__ipow__": pow_,  # x += y is x.add_(y): PyTorch semantics, same memory
     "add_": add_, "sub_": sub_, "mul_": mul_, "div_": div_, "pow_": pow_, "neg_": neg_, "clamp_": clamp_,
-    "relu_": relu_, "zero_": zero_, "fill_": fill_, "copy_": copy_,
+    "relu_": relu_, "zero_": zero_, "fill_": fill_, "copy_": copy_, "fill_diagonal_": fill_diagonal_,
 }

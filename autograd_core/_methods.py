@@ -164,3 +164,6 @@ _assemble(FAMILIES, Tensor)
 for _name in _inplace.INPLACE_OF:  # the in-place twins whose out-of-place op exists and has no own in-place form
     if hasattr(Tensor, _name) and not hasattr(Tensor, _name + "_"):
         setattr(Tensor, _name + "_", _inplace.inplace_of(_name))
+for _name in _inplace.SHAPE_INPLACE:
+    if hasattr(Tensor, _name) and not hasattr(Tensor, _name + "_"):
+        setattr(Tensor, _name + "_", _inplace.shape_inplace_of(_name))

@@ -570,6 +570,8 @@ class Tensor:
         """Fill with ``value`` (a number or a one-element tensor)."""
     def copy_(self, src: Any) -> Tensor:
         """Copy ``src`` (broadcast, cast to self's dtype) into self."""
+    def fill_diagonal_(self, fill_value: Any, wrap: builtins.bool = ...) -> Tensor:
+        """Fill the main diagonal (all indices equal) with ``fill_value``; a tall matrix restarts it below with wrap."""
     def det(self) -> Tensor:
         """det(A) (batched); its gradient det(A) A^-T is the cofactor matrix, defined for singular A too."""
     def logdet(self) -> Tensor:
@@ -958,6 +960,18 @@ class Tensor:
         """In-place ``cumsum``: self = self.cumsum(...)."""
     def cumprod_(self, *args: Any, **kwargs: Any) -> Tensor:
         """In-place ``cumprod``: self = self.cumprod(...)."""
+    def unsqueeze_(self, *args: Any, **kwargs: Any) -> Tensor:
+        """In-place ``unsqueeze``: self takes the shape of self.unsqueeze(...)."""
+    def squeeze_(self, *args: Any, **kwargs: Any) -> Tensor:
+        """In-place ``squeeze``: self takes the shape of self.squeeze(...)."""
+    def t_(self, *args: Any, **kwargs: Any) -> Tensor:
+        """In-place ``t``: self takes the shape of self.t(...)."""
+    def transpose_(self, *args: Any, **kwargs: Any) -> Tensor:
+        """In-place ``transpose``: self takes the shape of self.transpose(...)."""
+    def swapaxes_(self, *args: Any, **kwargs: Any) -> Tensor:
+        """In-place ``swapaxes``: self takes the shape of self.swapaxes(...)."""
+    def swapdims_(self, *args: Any, **kwargs: Any) -> Tensor:
+        """In-place ``swapdims``: self takes the shape of self.swapdims(...)."""
 
 
 def _dtype_name(dt: np.dtype) -> str: ...

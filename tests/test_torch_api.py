@@ -765,3 +765,28 @@ def test_error_types_of_bad_where_integer_powers_and_probability_targets_match_p
             mod.tensor([2]) ** -1
         with pytest.raises(RuntimeError):
             F.cross_entropy(mod.zeros(3, 4), mod.zeros(3, 3))
+
+
+def test_in_place_shape_changes_and_fill_diagonal_match_pytorch():
+    for mod in (ag, torch):
+        c = mod.zeros(2, 3)
+        assert tuple(c.t_().shape) == (3, 2) and tuple(c.transpose_(0, 1).shape) == (2, 3)
+        assert tuple(c.unsqueeze_(1).shape) == (2, 1, 3) and tuple(c.squeeze_().shape) == (2, 3)
+        b = mod.tensor([[1.0, 2.0, 3.0]], requires_grad=True)
+        z = b * 2
+        z.t_()
+        (z * mod.tensor([[1.0], [2.0], [3.0]])).sum().backward()
+        assert b.grad.tolist() == [[2.0, 4.0, 6.0]]
+        with pytest.raises(RuntimeError, match="a leaf Variable that requires grad"):
+            mod.ones(2, requires_grad=True).unsqueeze_(0)
+        a = mod.tensor([0.5, 1.0], requires_grad=True)
+        x = a.exp()
+        x.unsqueeze_(0)  # exp saved its output: the in-place change makes its backward refuse, as in torch
+        with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+            x.sum().backward()
+        d = mod.zeros(3, 4)
+        d.fill_diagonal_(5)
+        w = mod.zeros(5, 3)
+        w.fill_diagonal_(1, wrap=True)
+        assert d.tolist() == np.pad(np.eye(3) * 5, ((0, 0), (0, 1))).tolist()
+        assert w.tolist() == [[1, 0, 0], [0, 1, 0], [0, 0, 1], [0, 0, 0], [1, 0, 0]]

@@ -23,6 +23,7 @@ import inspect
 import itertools
 import traceback
 import weakref
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -82,6 +83,10 @@ class Function:
     _retain: Any = None  # {output index: weakref to the tensor} for retain_grad()
     _trace: Any = None  # forward stack, recorded in anomaly mode
     _plain = True  # single output, no tensor hooks, no retain_grad: the engine's fast case
+    # Backwards are written as g * f'(x). For a complex output PyTorch's convention is g * conj(f'(z)), which is
+    # conj(backward(conj(g))) for every holomorphic op and every real-linear one; ops that are neither (abs, conj)
+    # write the convention themselves and set this False.
+    holomorphic = True
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -141,6 +146,8 @@ class Function:
                 _save_inputs(fn, inputs, arrays)
             if cls.saves_output:
                 fn._out = (out, vc, 0)
+            if out.dtype.kind == "c" and cls.holomorphic:
+                fn.backward = _conj_backward(fn.backward)
         else:
             t._rg = False
             t.grad_fn = None
@@ -245,6 +252,18 @@ def _save_inputs(fn: Function, inputs: tuple, arrays: list) -> None:
     for a in inputs:
         vers.append(a._vc[0] if isinstance(a, Tensor) else None)
     fn._saved_versions = (INPLACE_EPOCH[0], vers)
+
+
+def _conj_backward(backward: Callable) -> Callable:
+    """backward for a complex output: conj(backward(conj(g))) (see ``Function.holomorphic``)."""
+
+    def conj_backward(*grads: Any) -> Any:
+        res = backward(*(None if g is None else g.conj() for g in grads))
+        if type(res) is tuple:
+            return tuple(None if r is None else r.conj() for r in res)
+        return None if res is None else res.conj()
+
+    return conj_backward
 
 
 def _wrap_multi(fn: Function, cls: type, outs: tuple, rg: bool, inputs: tuple, arrays: list,

@@ -268,6 +268,9 @@ class Tensor:
         """Inverse hyperbolic cosine; nan below 1."""
     def arctanh(self) -> Tensor:
         """Inverse hyperbolic tangent; +-inf at +-1, nan outside [-1, 1]."""
+    def conj(self) -> Tensor:
+        """The complex conjugate (a copy of a real tensor)."""
+    def resolve_conj(self) -> Any: ...
     def relu(self, inplace: builtins.bool = ...) -> Tensor:
         """max(x, 0)"""
     def hardshrink(self, lambd: builtins.float = ...) -> Tensor:

@@ -213,3 +213,6 @@ op("sgn", op=lambda a: a.sgn(), ref=np.sign, torch=lambda a: a.sign(), samples=_
 op("special_composite", op=lambda a: (a.tan() * a.sinh()).erfc() + a.lgamma().exp2(),
    ref=lambda a: np.vectorize(math.erfc)(np.tan(a) * np.sinh(a)) + np.exp2(np.vectorize(math.lgamma)(a)),
    torch=lambda a: (a.tan() * a.sinh()).erfc() + a.lgamma().exp2(), samples=_us(_u(0.2, 1.2)))
+# conj on real tensors (the fuzzer's inputs) is a copy; its complex convention: tests/test_torch_api.py
+op("conj", op=lambda a: a.conj(), ref=np.conj, torch=lambda a: a.conj(), samples=_us(_r), covers=("Conj",),
+   fuzz=("normal", None))

@@ -105,6 +105,7 @@ EXCLUDED_API.update({f"M.{n}": f"returns a Python value or dtype, not a tensor (
                      ("is_tensor", "is_floating_point", "is_complex", "numel", "result_type", "promote_types",
                       "can_cast")})
 EXCLUDED_API["M.asarray"] = "creation (as M.as_tensor)"
+EXCLUDED_API[".resolve_conj"] = "identity (no lazy conjugation here): tests/test_torch_api.py complex tests"
 EXCLUDED_API.update({f".{n}_": f"in-place shape change ({_API_TESTS}::test_in_place_shape_changes_and_fill_diagonal_"
                      "match_pytorch)" for n in ("unsqueeze", "squeeze", "t", "transpose", "swapaxes", "swapdims",
                                                 "fill_diagonal")})
@@ -196,7 +197,8 @@ def test_generator_draws_the_input_kinds_the_design_asks_for() -> None:
         "zero-size": any(a.size == 0 for a in arrays), "non-contiguous": any(i.view for i in inputs),
         "fan-out": any(len(p.nodes) > len({a for n in p.nodes for a in n.args}) or len(p.outputs) > 1 for p in progs),
         "long chain": any(len(p.nodes) >= 5 for p in progs),
-        "error program": any(check(p).theirs.error is not None for p in progs[:100]),
+        # (which seeds hold an error program moves as ops are added: look through all 300)
+        "error program": any(check(p).theirs.error is not None for p in progs),
     }
     assert all(drawn.values()), f"never drawn: {[k for k, v in drawn.items() if not v]}"
 

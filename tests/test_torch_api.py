@@ -790,3 +790,35 @@ def test_in_place_shape_changes_and_fill_diagonal_match_pytorch():
         w.fill_diagonal_(1, wrap=True)
         assert d.tolist() == np.pad(np.eye(3) * 5, ((0, 0), (0, 1))).tolist()
         assert w.tolist() == [[1, 0, 0], [0, 1, 0], [0, 0, 1], [0, 0, 0], [1, 0, 0]]
+
+
+@pytest.mark.parametrize("name", ["abs", "mul", "div", "add", "exp", "sin", "matmul", "square", "pow", "conj",
+                                  "sum_then_abs", "linear_real_weight"])
+def test_complex_gradients_follow_pytorchs_conjugate_convention(name):
+    # backwards are written as g * f'(z); for complex outputs the engine gives conj(backward(conj(g))), PyTorch's
+    # g * conj(f'(z)), except for the non-holomorphic ops (abs, conj) that write the convention themselves
+    z0, c0 = np.array([1 + 2j, -0.5 + 0.3j]), np.array([3 - 1j, 0.2 + 2j])
+    fs = {"abs": lambda z, c: z.abs().sum(), "mul": lambda z, c: (z * c).abs().sum(),
+          "div": lambda z, c: (z / c).abs().sum(), "add": lambda z, c: (z + c).abs().sum(),
+          "exp": lambda z, c: z.exp().abs().sum(), "sin": lambda z, c: z.sin().abs().sum(),
+          "matmul": lambda z, c: (z @ c).abs(), "square": lambda z, c: (z * z).abs().sum(),
+          "pow": lambda z, c: (z ** 2).abs().sum(), "conj": lambda z, c: (z.conj() * c).abs().sum(),
+          "sum_then_abs": lambda z, c: (z * 2).sum().abs(),
+          "linear_real_weight": lambda z, c: ((z * 3.0 - 1.0) * c).abs().pow(2).sum()}
+    got = []
+    for mod, grad in ((ag, ag.grad), (torch, torch.autograd.grad)):
+        z, c = mod.tensor(z0, requires_grad=True), mod.tensor(c0)
+        (g,) = grad(fs[name](z, c), [z])
+        got.append(np.asarray(g.tolist()))
+    np.testing.assert_allclose(got[0], got[1], rtol=1e-12, atol=1e-14)
+
+
+def test_complex_second_derivative_matches_pytorch():
+    z0 = np.array([1 + 2j, -0.5 + 0.3j])
+    got = []
+    for mod, grad in ((ag, ag.grad), (torch, torch.autograd.grad)):
+        z = mod.tensor(z0, requires_grad=True)
+        (g,) = grad((z * z * z).abs().sum(), [z], create_graph=True)
+        (h,) = grad(g.abs().sum(), [z])
+        got.append(np.asarray(h.tolist()))
+    np.testing.assert_allclose(got[0], got[1], rtol=1e-10)

@@ -16,7 +16,7 @@ __all__ = [  # the public functions (ag.<name>); Tensor methods are declared in 
     "exp", "log", "log1p", "expm1", "sqrt", "rsqrt", "abs", "sin", "cos", "tanh", "atan", "erf", "sigmoid",
     "tan", "asin", "acos", "sinh", "cosh", "asinh", "acosh", "atanh", "log2", "log10", "exp2", "square",
     "reciprocal", "floor", "ceil", "trunc", "fix", "round", "frac", "deg2rad", "rad2deg", "logit", "sinc",
-    "nan_to_num", "erfc", "erfinv", "lgamma", "digamma", "polygamma",
+    "nan_to_num", "erfc", "erfinv", "lgamma", "digamma", "polygamma", "conj",
     # PyTorch's numpy-style aliases
     "absolute", "arcsin", "arccos", "arctan", "arcsinh", "arccosh", "arctanh",
 ]
@@ -147,6 +147,18 @@ class Abs(Function):
 
     def backward(self, g):
         return g * self.sign
+
+
+class Conj(Function):
+    """y = conj(x);  gx = conj(g)   (not holomorphic: written in PyTorch's complex convention itself)"""
+
+    holomorphic = False  # (no fresh_grads: a real g's conj() is g itself)
+
+    def forward(self, x):
+        return np.conj(x) if x.dtype.kind == "c" else x.copy()
+
+    def backward(self, g):
+        return g.conj()
 
 
 class Sin(Function):
@@ -908,6 +920,11 @@ def abs(x: Tensor) -> Tensor:  # noqa: A001 - PyTorch's name
     return Abs.apply(x)
 
 
+def conj(x: Tensor) -> Tensor:
+    """The complex conjugate (a copy of a real tensor)."""
+    return Conj.apply(x)
+
+
 def sin(x: Tensor) -> Tensor:
     """Sine."""
     return Sin.apply(x)
@@ -1138,3 +1155,5 @@ UFUNCS = {np.exp: exp, np.log: log, np.log1p: log1p, np.expm1: expm1, np.sqrt: s
           np.log10: log10, np.exp2: exp2, np.square: square, np.reciprocal: reciprocal, np.floor: floor,
           np.ceil: ceil, np.trunc: trunc, np.rint: round, np.deg2rad: deg2rad, np.radians: deg2rad,
           np.rad2deg: rad2deg, np.degrees: rad2deg}
+METHODS.update({"conj": conj, "resolve_conj": lambda self: self})
+UFUNCS[np.conjugate] = conj

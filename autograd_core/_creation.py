@@ -252,6 +252,35 @@ def linspace(start: float, end: float, steps: int, dtype: Any = None, requires_g
     return _new(np.linspace(start, end, int(steps)).astype(_float(dtype)), requires_grad)
 
 
+def logspace(start: float, end: float, steps: int, base: float = 10.0, dtype: Any = None,
+             requires_grad: bool = False, device: Any = None) -> Tensor:
+    """``steps`` values base**t for t evenly spaced from start to end inclusive."""
+    _check_device(device)
+    if steps < 0:
+        raise RuntimeError(f"logspace: number of steps must be non-negative (got {steps})")
+    return _new(np.logspace(start, end, int(steps), base=base).astype(_float(dtype)), requires_grad)
+
+
+def _tri_indices(row: int, col: int, offset: int, upper: bool, dtype: Any, device: Any, fn: str) -> Tensor:
+    _check_device(device)
+    if row < 0 or col < 0:
+        raise RuntimeError(f"{fn}: row and col must be non-negative, got row={row}, col={col}")
+    r, c = np.triu_indices(row, offset, col) if upper else np.tril_indices(row, offset, col)
+    return _make(np.stack([r, c]).astype(int64 if dtype is None else dtype), None, False)
+
+
+def tril_indices(row: int, col: int, offset: int = 0, *, dtype: Any = None, device: Any = None,
+                 layout: Any = None) -> Tensor:
+    """The (2, N) row/column indices of the lower triangle of a row x col matrix (below diagonal ``offset``)."""
+    return _tri_indices(row, col, offset, False, dtype, device, "tril_indices")
+
+
+def triu_indices(row: int, col: int, offset: int = 0, *, dtype: Any = None, device: Any = None,
+                 layout: Any = None) -> Tensor:
+    """The (2, N) row/column indices of the upper triangle of a row x col matrix (above diagonal ``offset``)."""
+    return _tri_indices(row, col, offset, True, dtype, device, "triu_indices")
+
+
 def eye(n: int, m: int | None = None, dtype: Any = None, requires_grad: bool = False,
         device: Any = None) -> Tensor:
     """Identity matrix (n x m)."""

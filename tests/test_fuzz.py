@@ -105,6 +105,7 @@ EXCLUDED_API.update({f"M.{n}": f"returns a Python value or dtype, not a tensor (
                      ("is_tensor", "is_floating_point", "is_complex", "numel", "result_type", "promote_types",
                       "can_cast")})
 EXCLUDED_API["M.asarray"] = "creation (as M.as_tensor)"
+EXCLUDED_API.update({f"M.{n}": f"creation ({_API_TESTS})" for n in ("logspace", "tril_indices", "triu_indices")})
 EXCLUDED_API[".resolve_conj"] = "identity (no lazy conjugation here): tests/test_torch_api.py complex tests"
 EXCLUDED_API.update({f".{n}_": f"in-place shape change ({_API_TESTS}::test_in_place_shape_changes_and_fill_diagonal_"
                      "match_pytorch)" for n in ("unsqueeze", "squeeze", "t", "transpose", "swapaxes", "swapdims",

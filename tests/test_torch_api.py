@@ -822,3 +822,13 @@ def test_complex_second_derivative_matches_pytorch():
         (h,) = grad(g.abs().sum(), [z])
         got.append(np.asarray(h.tolist()))
     np.testing.assert_allclose(got[0], got[1], rtol=1e-10)
+
+
+def test_logspace_and_triangle_indices_match_pytorch():
+    for args in ((0, 2, 5), (-1, 1, 4), (1, 3, 0)):
+        np.testing.assert_allclose(ag.logspace(*args).numpy(), torch.logspace(*args).numpy(), rtol=1e-6)
+    assert ag.logspace(0, 3, 4, base=2).dtype == ag.float32 and ag.logspace(0, 3, 4, base=2).tolist() == [1, 2, 4, 8]
+    for fn in ("tril_indices", "triu_indices"):
+        for r, c, off in ((3, 3, 0), (4, 3, 1), (3, 5, -1), (0, 2, 0)):
+            a, b = getattr(ag, fn)(r, c, off), getattr(torch, fn)(r, c, off)
+            assert a.dtype == ag.int64 and a.tolist() == b.tolist(), (fn, r, c, off)

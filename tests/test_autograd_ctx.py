@@ -81,6 +81,7 @@ def test_exp_and_legendre_pass_gradcheck_and_gradgradcheck():
     rng = np.random.default_rng(1)
     x = ag.tensor(rng.standard_normal((2, 3)), requires_grad=True)
     for fn in (make_exp(ag), make_legendre(ag)):
+        assert issubclass(fn._backward_cls, ag._function._CtxNode)  # each ctx class records a generated _CtxNode
         assert ag.gradcheck(fn.apply, (x,))
         assert ag.gradgradcheck(fn.apply, (x,))
     # torch agrees that these are right (the oracle is not fooled by a wrong formula either)

@@ -99,6 +99,7 @@ from .linalg import inv as inverse
 from .ops.activation import *  # noqa: F403
 from .ops.arithmetic import *  # noqa: F403
 from .ops.compare import *  # noqa: F403
+from .ops.contraction import *  # noqa: F403
 from .ops.indexing import *  # noqa: F403
 from .ops.legacy import *  # noqa: F403
 from .ops.matmul import *  # noqa: F403
@@ -109,6 +110,7 @@ from .ops.scatter import *  # noqa: F403
 from .ops.padding import *  # noqa: F403
 from .ops.resample import *  # noqa: F403
 from .ops.softmax import *  # noqa: F403
+from .ops.statistics import *  # noqa: F403
 from .ops.unary import *  # noqa: F403
 from .sparse import *  # noqa: F403
 

@@ -21,6 +21,7 @@ from .ops import (
     activation,
     arithmetic,
     compare,
+    contraction,
     indexing,
     legacy,
     matmul,
@@ -31,12 +32,13 @@ from .ops import (
     shape,
     softmax,
     sorting,
+    statistics,
     unary,
 )
 
 # The families, in the order their declarations are bound (a later one may not redefine a name).
 FAMILIES = (arithmetic, unary, activation, compare, reduction, shape, indexing, softmax, _inplace, linalg, legacy,
-            sorting, scatter, padding, resample, sparse, matmul)
+            sorting, scatter, padding, resample, sparse, matmul, statistics, contraction)
 
 
 # ---------------------------------------------------------------------- methods that are not ops

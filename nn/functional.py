@@ -63,8 +63,9 @@ def log_softmax(input: Any, dim: int | None = None, _stacklevel: int = 3, dtype:
 
 
 # Later families keep their functional ops in their own modules, each with its own __all__.
-from . import _functional_attention, _functional_layers, _functional_ops  # noqa: E402
+from . import _functional_attention, _functional_extra, _functional_layers, _functional_ops  # noqa: E402
 from ._functional_attention import *  # noqa: E402, F403
+from ._functional_extra import *  # noqa: E402, F403
 from ._functional_layers import *  # noqa: E402, F403
 from ._functional_ops import *  # noqa: E402, F403
 

@@ -13,10 +13,16 @@ import autograd_core as ag
 from autograd_core import Tensor
 from autograd_core._tensor import bump_version
 
+from . import _parametrizations as parametrizations
+from . import _parametrize as parametrize
+from . import _prune as prune
 from . import _rnn_utils as rnn
 
-# `from autograd_core.nn.utils.rnn import pad_sequence` resolves as torch.nn.utils.rnn does
-sys.modules[__name__ + ".rnn"] = rnn
+# `from autograd_core.nn.utils.rnn import pad_sequence` resolves as torch.nn.utils.rnn does (and likewise
+# nn.utils.parametrize, nn.utils.parametrizations and nn.utils.prune)
+for _name, _mod in (("rnn", rnn), ("parametrize", parametrize), ("parametrizations", parametrizations),
+                    ("prune", prune)):
+    sys.modules[f"{__name__}.{_name}"] = _mod
 
 
 def _params(parameters: Any) -> list[Tensor]:

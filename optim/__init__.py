@@ -1,6 +1,6 @@
 """``autograd_core.optim``: optimisers and learning-rate schedulers with PyTorch's names, defaults and formulas."""
 
-from . import lr_scheduler
+from . import lr_scheduler, swa_utils
 from .adadelta import Adadelta
 from .adafactor import Adafactor
 from .adagrad import Adagrad

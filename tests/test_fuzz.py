@@ -122,9 +122,17 @@ EXCLUDED_API.update({f".{n}": f"creation from a tensor's dtype ({_API_TESTS})" f
     "new_zeros new_ones new_empty new_full new_tensor").split()})
 
 # Families in their own registry files list their own exclusions there.
-from fuzz import ops_attention, ops_layers, ops_math, ops_nn, ops_tensor  # noqa: E402
+from fuzz import (  # noqa: E402
+    ops_attention,
+    ops_contraction,
+    ops_layers,
+    ops_math,
+    ops_nn,
+    ops_statistics,
+    ops_tensor,
+)
 
-for _family in (ops_attention, ops_layers, ops_math, ops_nn, ops_tensor):
+for _family in (ops_attention, ops_contraction, ops_layers, ops_math, ops_nn, ops_statistics, ops_tensor):
     EXCLUDED_API.update(getattr(_family, "EXCLUDED_API", {}))
 
 

@@ -14,4 +14,6 @@ from ..data import dataloader, dataset, sampler  # noqa: E402
 for _sub in (dataloader, dataset, sampler):
     sys.modules[f"{__name__}.data.{_sub.__name__.rsplit('.', 1)[-1]}"] = _sub
 
-__all__ = ["data"]
+from . import checkpoint  # noqa: E402  (torch.utils.checkpoint)
+
+__all__ = ["checkpoint", "data"]

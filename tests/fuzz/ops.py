@@ -1756,7 +1756,15 @@ def _one_hot_gen(ctx: Any) -> Any:
 reg("one_hot", "kernel", _one_hot_gen, lambda a, p: f"F.one_hot({lit(p['idx'])}, {p['n']})")
 
 # Op families added later register from their own files (each imports reg and the helpers above).
-from . import ops_attention, ops_layers, ops_math, ops_nn, ops_tensor  # noqa: E402, F401
+from . import (  # noqa: E402, F401
+    ops_attention,
+    ops_contraction,
+    ops_layers,
+    ops_math,
+    ops_nn,
+    ops_statistics,
+    ops_tensor,
+)
 
 OPS_BY_NAME = {o.name: o for o in REGISTRY}
 assert len(OPS_BY_NAME) == len(REGISTRY), "duplicate op names in the fuzzer registry"

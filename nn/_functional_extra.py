@@ -1,0 +1,5 @@
+"""(skeleton: functional ops filled in by the nn-breadth work)."""
+
+from __future__ import annotations
+
+__all__: list[str] = []

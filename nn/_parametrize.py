@@ -1,0 +1,3 @@
+"""(skeleton: nn.utils.parametrize filled in by the nn-utilities work)."""
+
+from __future__ import annotations

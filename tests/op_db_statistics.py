@@ -1,0 +1,3 @@
+"""Op-table rows for the statistics family (skeleton)."""
+
+from __future__ import annotations

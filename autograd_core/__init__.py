@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 from . import _threads  # first: sets thread defaults before numpy/numba load
+from . import _malloc  # noqa: F401, E402  (keeps freed step memory in the process)
 from . import (
     _methods,  # noqa: F401  (assembles the Tensor class from the op families' declarations)
     autograd,

@@ -7,9 +7,16 @@ threads steal the cores the other one needs. Measured on this project's 2-core m
 note): 35 ms by default, 18 ms with ``OPENBLAS_THREAD_TIMEOUT=4``, 22 ms with
 ``OMP_WAIT_POLICY=passive``, 17 ms with both; PyTorch's own step is unaffected (11 ms).
 
-Both variables are read when the libraries load, so they are set here, when autograd_core is
-imported - before numpy when autograd_core is imported first. A value the user already set is
-kept; ``AUTOGRAD_CORE_THREAD_TUNING=0`` turns this off entirely.
+OpenBLAS (numpy's BLAS) picks its kernels by CPU model, and its table of models lags the hardware: on
+AMD EPYC of family 26 (Zen 5, full-width AVX-512) numpy's OpenBLAS 0.3.31 falls back to its AVX2 "Haswell"
+kernels. Measured there, 1 thread (``python /tmp/gemm.py``-style harness in the issue note): a
+700x256x1000 sgemm takes 3.2 ms with them and 1.6 ms with the AVX-512 "SkylakeX" kernels, which every AVX-512
+CPU runs. So on an AMD CPU that reports AVX-512 (F, BW, DQ, VL) ``OPENBLAS_CORETYPE=SkylakeX`` is set; on
+Zen 4 that is the kernel OpenBLAS picks anyway, and Intel CPUs are left to OpenBLAS's own detection.
+
+All these variables are read when the libraries load, so they are set here, when autograd_core is
+imported - before numpy when autograd_core is imported first (``report()`` says whether it was). A value the
+user already set is kept; ``AUTOGRAD_CORE_THREAD_TUNING=0`` turns this off entirely.
 """
 
 from __future__ import annotations
@@ -18,6 +25,26 @@ import os
 import sys
 
 DEFAULTS = {"OPENBLAS_THREAD_TIMEOUT": "4", "OMP_WAIT_POLICY": "passive"}
+_AVX512 = {"avx512f", "avx512bw", "avx512dq", "avx512vl"}  # what OpenBLAS's SkylakeX kernels use
+
+
+def blas_coretype(cpuinfo: str) -> str | None:
+    """The OpenBLAS kernel family to ask for on the CPU that /proc/cpuinfo's text describes, or None to leave
+    OpenBLAS's own choice: SkylakeX on AMD CPUs with AVX-512 (see the module docstring)."""
+    head = cpuinfo.split("\n\n", 1)[0]  # the first processor's block
+    fields = dict(line.split(":", 1) for line in head.splitlines() if ":" in line)
+    fields = {k.strip(): v.strip() for k, v in fields.items()}
+    if fields.get("vendor_id") == "AuthenticAMD" and _AVX512 <= set(fields.get("flags", "").split()):
+        return "SkylakeX"
+    return None
+
+
+def _cpuinfo() -> str:
+    try:
+        with open("/proc/cpuinfo") as f:
+            return f.read(1 << 16)  # the first processor's block is a few KB
+    except OSError:  # not Linux
+        return ""
 
 
 def configure() -> dict[str, str]:
@@ -25,7 +52,11 @@ def configure() -> dict[str, str]:
     if os.environ.get("AUTOGRAD_CORE_THREAD_TUNING", "1") == "0":
         return {}
     applied = {}
-    for key, value in DEFAULTS.items():
+    defaults = dict(DEFAULTS)
+    core = blas_coretype(_cpuinfo())
+    if core is not None:
+        defaults["OPENBLAS_CORETYPE"] = core
+    for key, value in defaults.items():
         if key not in os.environ:
             os.environ[key] = value
             applied[key] = value
@@ -37,6 +68,7 @@ def report() -> dict[str, object]:
     return {
         "OPENBLAS_THREAD_TIMEOUT": os.environ.get("OPENBLAS_THREAD_TIMEOUT"),
         "OMP_WAIT_POLICY": os.environ.get("OMP_WAIT_POLICY"),
+        "OPENBLAS_CORETYPE": os.environ.get("OPENBLAS_CORETYPE"),
         "numpy_loaded_first": _NUMPY_LOADED_FIRST,
     }
 

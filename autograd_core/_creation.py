@@ -192,20 +192,31 @@ def _size(size: Sequence[Any]) -> tuple[int, ...]:
     return tuple(int(s) for s in size)
 
 
-def _float(dtype: Any) -> np.dtype:
-    return _dt._default_float if dtype is None else np.dtype(dtype)
+def _float(dtype: Any, op: str = "factory") -> np.dtype:
+    return _dt._default_float if dtype is None else _dt.as_dtype(dtype, op)
+
+
+def _real_float(dtype: Any, op: str, kernel: str) -> np.dtype:
+    """A sampler's float dtype: PyTorch has no integer or bool uniform/normal sampler (NotImplementedError)."""
+    dt = _float(dtype, op)
+    if dt.kind not in "fc":
+        name = {"int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte",
+                "bool": "Bool"}.get(dt.name, dt.name)  # PyTorch's ScalarType names, as its message prints them
+        raise NotImplementedError(f'{op}: "{kernel}" not implemented for \'{name}\' (samples are floating '
+                                  "point: use a float dtype, or randint for integers)")
+    return dt
 
 
 def zeros(*size: Any, dtype: Any = None, requires_grad: bool = False, device: Any = None, **kw: Any) -> Tensor:
     """Tensor of zeros (default float32)."""
     _check_device(device)
-    return _new(np.zeros(_sized(size, kw, "zeros"), dtype=_float(dtype)), requires_grad)
+    return _new(np.zeros(_sized(size, kw, "zeros"), dtype=_float(dtype, "zeros")), requires_grad)
 
 
 def ones(*size: Any, dtype: Any = None, requires_grad: bool = False, device: Any = None, **kw: Any) -> Tensor:
     """Tensor of ones (default float32)."""
     _check_device(device)
-    return _new(np.ones(_sized(size, kw, "ones"), dtype=_float(dtype)), requires_grad)
+    return _new(np.ones(_sized(size, kw, "ones"), dtype=_float(dtype, "ones")), requires_grad)
 
 
 def empty(*size: Any, dtype: Any = None, requires_grad: bool = False, device: Any = None, **kw: Any) -> Tensor:
@@ -225,7 +236,7 @@ def full(size: Sequence[int], fill_value: Any, dtype: Any = None, requires_grad:
          device: Any = None) -> Tensor:
     """Tensor filled with ``fill_value`` (dtype inferred from it: bool, int64 or float32)."""
     _check_device(device)
-    dt = _scalar_dtype(fill_value) if dtype is None else np.dtype(dtype)
+    dt = _scalar_dtype(fill_value) if dtype is None else _dt.as_dtype(dtype, "full")
     return _new(np.full(_size((size,)), fill_value, dtype=dt), requires_grad)
 
 
@@ -285,21 +296,23 @@ def eye(n: int, m: int | None = None, dtype: Any = None, requires_grad: bool = F
         device: Any = None) -> Tensor:
     """Identity matrix (n x m)."""
     _check_device(device)
-    return _new(np.eye(n, m, dtype=_float(dtype)), requires_grad)
+    return _new(np.eye(n, m, dtype=_float(dtype, "eye")), requires_grad)
 
 
 def rand(*size: Any, dtype: Any = None, requires_grad: bool = False, device: Any = None,
          generator: Any = None, **kw: Any) -> Tensor:
     """Uniform samples in [0, 1)."""
     _check_device(device)
-    return _new(_gen(generator).random(_sized(size, kw, "rand")).astype(_float(dtype)), requires_grad)
+    dt = _real_float(dtype, "rand", "check_uniform_bounds")
+    return _new(_gen(generator).random(_sized(size, kw, "rand")).astype(dt), requires_grad)
 
 
 def randn(*size: Any, dtype: Any = None, requires_grad: bool = False, device: Any = None,
           generator: Any = None, **kw: Any) -> Tensor:
     """Standard normal samples."""
     _check_device(device)
-    return _new(_gen(generator).standard_normal(_sized(size, kw, "randn")).astype(_float(dtype)), requires_grad)
+    return _new(_gen(generator).standard_normal(_sized(size, kw, "randn")).astype(
+        _real_float(dtype, "randn", "normal_kernel_cpu")), requires_grad)
 
 
 def randint(*args: Any, size: Any = None, dtype: Any = None, device: Any = None, generator: Any = None,
@@ -332,7 +345,7 @@ def randperm(n: int, dtype: Any = None, generator: Any = None, device: Any = Non
 
 
 def _like(t: Tensor, dtype: Any) -> np.dtype:
-    return t.dtype if dtype is None else np.dtype(dtype)
+    return t.dtype if dtype is None else _dt.as_dtype(dtype, "like")
 
 
 def zeros_like(t: Tensor, dtype: Any = None, requires_grad: bool = False, device: Any = None, **kw: Any) -> Tensor:

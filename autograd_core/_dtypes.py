@@ -24,6 +24,16 @@ DTYPE_ALIASES = {"half": float16, "float": float32, "double": float64, "short": 
 _default_float = float32  # read by Tensor() and the factories
 
 
+def as_dtype(dtype: Any, op: str) -> np.dtype:
+    """``dtype=`` as given to a factory or a conversion: a dtype object (ag.float32, or numpy's), never a string,
+    which PyTorch refuses (``zeros(2, dtype="float32")`` is a TypeError there; here it would silently work and
+    then fail under PyTorch)."""
+    if isinstance(dtype, str):
+        fix = f"ag.{dtype}" if dtype in globals() or dtype in DTYPE_ALIASES else "a dtype such as ag.float32"
+        raise TypeError(f"{op}(): argument 'dtype' must be a dtype, not str ({dtype!r}); pass {fix}")
+    return np.dtype(dtype)
+
+
 def set_default_dtype(dtype: Any) -> None:
     """Float dtype for Python floats and for rand/randn/zeros... (float32 unless changed)."""
     global _default_float

@@ -373,7 +373,7 @@ def _to_array(data: Any, dtype: Any = None, copy: bool = True) -> np.ndarray:
         arr = arr.astype(arr.dtype.newbyteorder("="))
         copy = False
     if dtype is not None:
-        dt = np.dtype(dtype)
+        dt = _dtypes.as_dtype(dtype, "tensor")
         if arr.dtype != dt:
             return arr.astype(dt)
     if copy:

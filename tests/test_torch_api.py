@@ -832,3 +832,40 @@ def test_logspace_and_triangle_indices_match_pytorch():
         for r, c, off in ((3, 3, 0), (4, 3, 1), (3, 5, -1), (0, 2, 0)):
             a, b = getattr(ag, fn)(r, c, off), getattr(torch, fn)(r, c, off)
             assert a.dtype == ag.int64 and a.tolist() == b.tolist(), (fn, r, c, off)
+
+
+# ---------------------------------------------------------------------- what PyTorch refuses, we refuse
+_REFUSED = [  # (expression over the module M and x = M.ones(2), what our message must say)
+    ("x * [1, 2]", "wrap the list"), ("[1, 2] * x", "wrap the list"), ("x + (1, 2)", "wrap the tuple"),
+    ("x - [1]", "wrap the list"), ("x / [1.0]", "wrap the list"), ("[1.0] / x", "wrap the list"),
+    ("x ** [2]", "wrap the list"), ("x % [1]", "wrap the list"), ("x @ [1.0, 2.0]", "wrap the list"),
+    ("x < [1, 2]", None), ("M.eq(x, [1, 2])", "wrap it first"), ("M.maximum(x, [1, 2])", "wrap the list"),
+    ("M.add(x, (1, 2))", "wrap the tuple"), ("M.where(x > 0, x, [1.0, 2.0])", "wrap the list"),
+    ("x[::-1]", "x.flip(dim)"), ("x[::-2]", "x.flip(dim)"),
+    ("M.rand(2, dtype=M.int64)", "use a float dtype"), ("M.randn(2, dtype=M.int32)", "use a float dtype"),
+    ("M.zeros(2, dtype='float32')", "pass ag.float32"), ("M.tensor([1.0], dtype='float64')", "pass ag.float64"),
+    ("M.full((2,), 1, dtype='int64')", "pass ag.int64"),
+]
+
+
+@pytest.mark.parametrize("expr, says", _REFUSED, ids=[e for e, _ in _REFUSED])
+def test_what_pytorch_refuses_is_refused_with_the_same_exception_type(expr, says):
+    torch = pytest.importorskip("torch")
+    with pytest.raises(Exception) as theirs:
+        eval(expr, {"M": torch, "x": torch.ones(2)})  # noqa: S307 - our own expressions
+    x = ag.ones(2)
+    with pytest.raises(Exception) as ours:
+        eval(expr, {"M": ag, "x": x})  # noqa: S307
+    assert type(ours.value) is type(theirs.value), f"{expr}: {ours.value!r} vs torch's {theirs.value!r}"
+    if says is not None:
+        assert says in str(ours.value), str(ours.value)
+    assert x._version == 0 and x.tolist() == [1.0, 1.0]  # nothing changed on the way to the error
+
+
+def test_comparing_with_a_sequence_is_false_as_in_pytorch_and_arrays_still_broadcast():
+    torch = pytest.importorskip("torch")
+    for M in (torch, ag):
+        x = M.ones(2)
+        assert (x == [1, 2]) is False and (x != (1, 1)) is True
+        assert (x + np.ones(2)).tolist() == [2.0, 2.0]  # an ndarray operand is a tensor to both
+        assert x[1::2].tolist() == [1.0] and x[::1].tolist() == [1.0, 1.0]

@@ -479,9 +479,22 @@ def _promote(a: Any, b: Any) -> tuple[Any, Any]:
             cast = t._data.astype(dt)
             return (cast, b) if ta else (a, cast)
     if isinstance(other, (list, tuple)):
-        other = np.asarray(other, dtype=t._data.dtype if t._data.dtype.kind == "f" else None)
-        return (a, other) if ta else (other, b)
+        raise TypeError(_sequence_operand(t, other))
     return a, b
+
+
+def _refuse_sequences(a: Any, b: Any) -> None:
+    for t, other in ((a, b), (b, a)):
+        if isinstance(t, Tensor) and isinstance(other, (list, tuple)):
+            raise TypeError(_sequence_operand(t, other))
+
+
+def _sequence_operand(t: Tensor, other: Any) -> str:
+    # PyTorch's operators and math functions take Tensors and numbers, never Python sequences (x * [1, 2] is a
+    # TypeError there, x == [1, 2] is False): refusing keeps ported code from silently meaning something else
+    return (f"unsupported operand types: Tensor (shape {list(t.shape)}, {t._data.dtype}) and "
+            f"{type(other).__name__}; PyTorch's operators take Tensors and numbers: wrap the {type(other).__name__} "
+            f"first, e.g. ag.tensor({other!r})")
 
 
 def _binary(cls: type, a: Any, b: Any, **kwargs: Any) -> Tensor:
@@ -551,6 +564,7 @@ def div(a: Any, b: Any, *, rounding_mode: str | None = None) -> Tensor:
 
 def remainder(a: Any, b: Any) -> Tensor:
     """a - floor(a / b) * b (the sign of b, Python's %), broadcasting."""
+    _refuse_sequences(a, b)
     if np.result_type(_arr(a), _arr(b)).kind == "b":
         raise not_implemented("remainder_cpu", np.dtype(np.bool_), "cast first, e.g. x.int()")
     return _binary(Remainder, a, b)
@@ -577,6 +591,7 @@ def matmul(a: Tensor, b: Tensor) -> Tensor:
     """Matrix product with numpy/PyTorch semantics (1-D, 2-D, batched with broadcasting)."""
     if getattr(a, "is_sparse", False) is True and not isinstance(a, Tensor):
         return a.matmul(b)  # a sparse COO left operand (autograd_core.sparse)
+    _refuse_sequences(a, b)
     if not isinstance(a, Tensor):
         a = Tensor(a, dtype=np.asarray(a).dtype)
     if not isinstance(b, Tensor):
@@ -850,8 +865,8 @@ def __mul__(self: Tensor, other: Any) -> Tensor:
 
 
 def __rtruediv__(self: Tensor, other: Any) -> Tensor:
-    if not isinstance(other, Tensor):
-        other = Tensor(np.asarray(other)) if isinstance(other, (list, np.ndarray)) else other
+    if isinstance(other, np.ndarray):
+        other = Tensor(other)
     return _binary(Div, other, self)
 
 

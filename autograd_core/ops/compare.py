@@ -159,7 +159,23 @@ clip = clamp
 
 
 def _compare(ufunc: np.ufunc, a: Any, b: Any) -> Tensor:
+    if isinstance(a, (list, tuple)) or isinstance(b, (list, tuple)):  # as PyTorch: Tensors and numbers only
+        seq = a if isinstance(a, (list, tuple)) else b
+        name = {"equal": "eq", "not_equal": "ne", "less": "lt", "less_equal": "le", "greater": "gt"}.get(
+            ufunc.__name__, "ge")
+        raise TypeError(f"{name}: a comparison takes Tensors and numbers, not a {type(seq).__name__}; "
+                        f"wrap it first, e.g. ag.tensor({seq!r})")
     return _make(np.asarray(ufunc(_data(a), _data(b))), None, False)
+
+
+def _dunder(fn: Any) -> Any:
+    """The operator form: a Python sequence operand is not ours to compare (NotImplemented), so ``x == [1, 2]``
+    is False and ``x < [1, 2]`` a TypeError from Python, as with PyTorch's Tensors."""
+    def op(self: Tensor, other: Any) -> Any:
+        return NotImplemented if isinstance(other, (list, tuple)) else fn(self, other)
+    op.__name__ = op.__qualname__ = f"__{fn.__name__}__"
+    op.__doc__ = fn.__doc__
+    return op
 
 
 def eq(a: Any, b: Any) -> Tensor:
@@ -494,7 +510,8 @@ def _t(x: Any) -> Tensor:
 
 
 METHODS = {
-    "__eq__": eq, "__ne__": ne, "__lt__": lt, "__le__": le, "__gt__": gt, "__ge__": ge,
+    "__eq__": _dunder(eq), "__ne__": _dunder(ne), "__lt__": _dunder(lt), "__le__": _dunder(le), "__gt__": _dunder(gt),
+    "__ge__": _dunder(ge),
     "eq": eq, "ne": ne, "lt": lt, "le": le, "gt": gt, "ge": ge, "clamp": clamp, "clip": clamp,
     "maximum": maximum, "minimum": minimum, "sign": sign, "isnan": isnan, "isfinite": isfinite, "equal": equal,
     "allclose": allclose, "where": _where_method,

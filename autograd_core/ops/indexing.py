@@ -135,6 +135,9 @@ def normalize_index(idx: Any, ndim: int | None = None) -> tuple[Any, bool]:
                 basic = False
         elif isinstance(k, (bool, np.bool_)):
             basic = False
+        elif isinstance(k, slice) and k.step is not None and k.step <= 0:
+            # numpy reverses with x[::-1]; PyTorch refuses, and a program relying on it would not port back
+            raise ValueError(f"step must be greater than zero (got the slice {k}); to reverse, use x.flip(dim)")
         elif not (k is None or k is Ellipsis or isinstance(k, (slice, int, np.integer))):
             raise IndexError(
                 f"only integers, slices (`:`), ellipsis (`...`), None and long or boolean tensors "

@@ -467,7 +467,11 @@ def _prepare(node: Function, entry: Any, create_graph: bool) -> tuple:
     if node._n_out == 1:
         grads: tuple = (entry,)
     else:
-        grads = tuple(_zeros_for(m, create_graph) if e is None else e for e, m in zip(entry, node._out_meta))
+        # an output no gradient reached gets zeros, or None where a ctx-style Function asked for that
+        # (ctx.set_materialize_grads(False), as in PyTorch)
+        fill = getattr(node, "materialize_grads", True)
+        grads = tuple((_zeros_for(m, create_graph) if fill else None) if e is None else e
+                      for e, m in zip(entry, node._out_meta))
     if node._tensor_hooks is not None or node._retain is not None:
         grads = _nonleaf_hooks(node, grads, create_graph)
     return grads

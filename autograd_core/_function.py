@@ -615,8 +615,7 @@ class _CtxNode(Function):
         self._dirty = tuple(tensors)
 
     def set_materialize_grads(self, value: bool) -> None:
-        """PyTorch passes None instead of zeros for unused outputs when False. The engine always fills in zeros,
-        which a backward written for None computes with identically (a zero gradient either way)."""
+        """False: backward gets None, not zeros, for the outputs no gradient reached (as in PyTorch)."""
         self.materialize_grads = bool(value)
 
     # ------------------------------------------------------------------ the node

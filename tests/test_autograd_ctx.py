@@ -277,7 +277,9 @@ def test_integer_outputs_never_require_grad():
     assert not ToLong.apply(x).requires_grad
 
 
-def test_set_materialize_grads_false_computes_the_same_gradient():
+def test_set_materialize_grads_false_passes_none_for_unused_outputs_as_pytorch():
+    seen = {}
+
     def make(M):
         class Pair(M.autograd.Function):
             @staticmethod
@@ -287,6 +289,7 @@ def test_set_materialize_grads_false_computes_the_same_gradient():
 
             @staticmethod
             def backward(ctx, g1, g2):
+                seen.setdefault(M.__name__, []).append((g1 is None, g2 is None))
                 gx = None
                 for g, k in ((g1, 2), (g2, 3)):
                     if g is not None:
@@ -298,6 +301,10 @@ def test_set_materialize_grads_false_computes_the_same_gradient():
     x, tx = _pair([1.0, 2.0])
     make(ag).apply(x)[0].sum().backward()
     make(torch).apply(tx)[0].sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy())
+    make(ag).apply(x)[1].sum().backward()
+    make(torch).apply(tx)[1].sum().backward()
+    assert seen["autograd_core"] == seen["torch"] == [(False, True), (True, False)]
     np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy())
 
 

@@ -45,7 +45,14 @@ def machine() -> dict:
     cpu = platform.processor() or platform.machine()
     try:
         with open("/proc/cpuinfo") as f:
-            cpu = next((ln.split(":", 1)[1].strip() for ln in f if ln.startswith("model name")), cpu)
+            head = f.read(1 << 16).split("\n\n", 1)[0]  # the first processor's block
+        fields = {k.strip(): v.strip() for k, v in (ln.split(":", 1) for ln in head.splitlines() if ":" in ln)}
+        cpu = fields.get("model name", cpu)
+        # virtual machines often name only the maker ("AMD EPYC"): family/model tell the generation apart, and
+        # AVX-512 decides which BLAS kernels can run
+        flags = set(fields.get("flags", "").split())
+        cpu += (f" (family {fields.get('cpu family', '?')} model {fields.get('model', '?')}, "
+                f"{'AVX-512' if 'avx512f' in flags else 'AVX2' if 'avx2' in flags else 'no AVX2'})")
     except OSError:
         pass
     try:
@@ -53,6 +60,15 @@ def machine() -> dict:
         blas = f"{blas.get('name')} {blas.get('version', '')}".strip()
     except Exception:  # noqa: BLE001 - older numpy
         blas = "unknown"
+    try:  # the kernels OpenBLAS runs (set by OPENBLAS_CORETYPE, else its own CPU detection)
+        from threadpoolctl import threadpool_info
+
+        cores = {i.get("architecture") for i in threadpool_info() if i.get("internal_api") == "openblas"}
+        if cores:
+            blas += f", {'/'.join(sorted(map(str, cores)))} kernels"
+    except ImportError:
+        if os.environ.get("OPENBLAS_CORETYPE"):
+            blas += f", OPENBLAS_CORETYPE={os.environ['OPENBLAS_CORETYPE']}"
     return {"cpu": cpu, "cores": os.cpu_count(), "python": platform.python_version(), "numpy": np.__version__,
             "blas": blas, "numba": _version("numba"), "torch": _version("torch"),
             "engines": {k: _version(k) for k in ("mygrad", "autograd", "tinygrad", "micrograd")}}

@@ -869,3 +869,13 @@ def test_comparing_with_a_sequence_is_false_as_in_pytorch_and_arrays_still_broad
         assert (x == [1, 2]) is False and (x != (1, 1)) is True
         assert (x + np.ones(2)).tolist() == [2.0, 2.0]  # an ndarray operand is a tensor to both
         assert x[1::2].tolist() == [1.0] and x[::1].tolist() == [1.0, 1.0]
+
+
+@pytest.mark.parametrize("expr", ["1 / a", "2.5 / a", "True / a", "M.div(3, a)", "a / 2", "M.tensor(True) / 2",
+                                  "1 / a.float()", "1 / a.double()"])
+def test_a_number_over_an_integer_tensor_is_float32_as_in_pytorch(expr):
+    torch = pytest.importorskip("torch")
+    theirs = eval(expr, {"M": torch, "a": torch.tensor([1, 2])})  # noqa: S307 - our own expressions
+    ours = eval(expr, {"M": ag, "a": ag.tensor([1, 2])})  # noqa: S307
+    assert str(ours.dtype) == str(theirs.dtype).replace("torch.", "")
+    np.testing.assert_allclose(ours.numpy(), theirs.numpy())

@@ -559,6 +559,8 @@ def div(a: Any, b: Any, *, rounding_mode: str | None = None) -> Tensor:
     ) and not isinstance(b, float):
         # True division of integers gives float32 in PyTorch (numpy: float64).
         a = a._data.astype(_F32)
+    elif isinstance(b, Tensor) and b._data.dtype.kind in "iub" and not isinstance(a, (Tensor, float)):
+        b = b._data.astype(_F32)  # likewise a number over an integer tensor (1 / t)
     return _binary(Div, a, b)
 
 
@@ -867,7 +869,7 @@ def __mul__(self: Tensor, other: Any) -> Tensor:
 def __rtruediv__(self: Tensor, other: Any) -> Tensor:
     if isinstance(other, np.ndarray):
         other = Tensor(other)
-    return _binary(Div, other, self)
+    return div(other, self)  # div's true division: 1 / an integer tensor is float32, as in PyTorch
 
 
 METHODS = {

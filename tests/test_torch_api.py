@@ -879,3 +879,17 @@ def test_a_number_over_an_integer_tensor_is_float32_as_in_pytorch(expr):
     ours = eval(expr, {"M": ag, "a": ag.tensor([1, 2])})  # noqa: S307
     assert str(ours.dtype) == str(theirs.dtype).replace("torch.", "")
     np.testing.assert_allclose(ours.numpy(), theirs.numpy())
+
+
+def test_registering_an_existing_buffer_or_parameter_again_keeps_its_state_dict_place():
+    torch = pytest.importorskip("torch")
+    keys = []
+    for M in (torch, ag):
+        m = M.nn.Linear(2, 2)
+        m.register_buffer("a", M.zeros(1))
+        m.register_buffer("b", M.zeros(1))
+        m.register_buffer("a", M.ones(1))
+        m.register_parameter("weight", M.nn.Parameter(M.zeros(2, 2)))
+        m.register_buffer("b", M.ones(1), persistent=False)
+        keys.append(list(m.state_dict()))
+    assert keys[0] == keys[1] == ["weight", "bias", "a"]

@@ -2,6 +2,7 @@
 (the counterpart of ``torch.utils.data``, also reachable as ``autograd_core.utils.data``, plus the course's data)."""
 
 from . import datasets, transforms
+from ._datasets_more import ChainDataset, StackDataset
 from ._workers import WorkerInfo, get_worker_info
 from .dataset import ConcatDataset, Dataset, IterableDataset, Subset, TensorDataset, random_split
 from .loader import DataLoader, default_collate
@@ -14,6 +15,7 @@ from .sampler import (
     WeightedRandomSampler,
 )
 
-__all__ = ["BatchSampler", "ConcatDataset", "DataLoader", "Dataset", "IterableDataset", "RandomSampler", "Sampler",
-           "SequentialSampler", "Subset", "SubsetRandomSampler", "TensorDataset", "WeightedRandomSampler",
-           "WorkerInfo", "datasets", "default_collate", "get_worker_info", "random_split", "transforms"]
+__all__ = ["BatchSampler", "ChainDataset", "ConcatDataset", "DataLoader", "Dataset", "IterableDataset",
+           "RandomSampler", "Sampler", "SequentialSampler", "StackDataset", "Subset", "SubsetRandomSampler",
+           "TensorDataset", "WeightedRandomSampler", "WorkerInfo",
+           "datasets", "default_collate", "get_worker_info", "random_split", "transforms"]

@@ -66,3 +66,24 @@ def test_freed_step_memory_is_reused_not_faulted_back_in():
     pages = 20 * 10 * (4 << 20) // 4096  # every page of every array, every time
     assert default > pages // 4, f"glibc's default reused the memory ({default} faults): the test shows nothing"
     assert tuned < pages // 20, f"{tuned} minor faults in 20 steps: freed memory went back to the OS"
+
+
+def test_single_threaded_blas_blocks_set_one_thread_and_restore_the_pool():
+    from autograd_core import _blas
+
+    if _blas.num_threads() is None:
+        pytest.skip("numpy's BLAS here is not OpenBLAS: nothing to set")
+    original = _blas.num_threads()
+    _blas._api()[1](2)  # a pool of 2 (test workers run with 1), so that there is something to switch
+    before = _blas.num_threads()
+    assert before == 2
+    with _blas.single_threaded():
+        assert _blas.num_threads() == 1
+        with _blas.single_threaded():  # nested (a GRU cell inside a loop of them): still one, restored once
+            assert _blas.num_threads() == 1
+        assert _blas.num_threads() == 1
+    assert _blas.num_threads() == before
+    with pytest.raises(ZeroDivisionError), _blas.single_threaded():
+        1 / 0  # an error inside restores it too
+    assert _blas.num_threads() == before
+    _blas._api()[1](original)

@@ -25,6 +25,7 @@ from typing import Any
 
 import numpy as np
 
+from .._blas import single_threaded
 from .._function import Function
 from .._tensor import Tensor
 from .._xp import define
@@ -148,7 +149,7 @@ def _lstm_forward(gx: np.ndarray, h0: np.ndarray, c0: np.ndarray, w: np.ndarray,
     hp, hs = np.empty((n_rows, real), dt), np.empty((n_rows, real), dt)  # h before and after each step
     m = None if w_hr is None else np.empty((n_rows, hid), dt)  # o tanh(c') before the projection
     h, c = np.array(h0, dt, order="C"), np.array(c0, dt, order="C")  # the running state
-    with np.errstate(over="ignore"):
+    with np.errstate(over="ignore"), single_threaded():
         for off, n in steps:
             rows = slice(off, off + n)
             hp_t, c_t, g, tg_t, tc_t = hp[rows], c[:n], gates[rows], tg[rows], tc[rows]
@@ -199,22 +200,23 @@ def _lstm_backward_np(stash: tuple, saved: Any, grads: tuple, steps: tuple, need
     dh, dc = np.array(g_h, dt, order="C"), np.array(g_c, dt, order="C")
     dproj = None if w_hr is None else np.empty(hp.shape, dt)
     last = len(steps) - 1
-    for k, (off, n) in enumerate(reversed(steps)):
-        rows = slice(off, off + n)
-        d = dh[:n]
-        if g_hs is not None:
-            d += g_hs[rows]
-        if w_hr is not None:
-            dproj[rows] = d
-            d = d @ w_hr
-        dc_t = dc[:n]
-        dc_t += d * a[rows]
-        dg_t = dg[rows]
-        np.multiply(fac[rows].reshape(n, 4, hid)[:, :3], dc_t[:, None], out=dg_t.reshape(n, 4, hid)[:, :3])
-        np.multiply(fo[rows], d, out=dg_t[:, 3 * hid:])
-        dc_t *= f[rows]
-        if k < last or needs[1]:  # the last one only feeds dh0
-            np.matmul(dg_t, w, out=dh[:n])
+    with single_threaded():  # one small GEMM per step (see autograd_core/_blas.py)
+        for k, (off, n) in enumerate(reversed(steps)):
+            rows = slice(off, off + n)
+            d = dh[:n]
+            if g_hs is not None:
+                d += g_hs[rows]
+            if w_hr is not None:
+                dproj[rows] = d
+                d = d @ w_hr
+            dc_t = dc[:n]
+            dc_t += d * a[rows]
+            dg_t = dg[rows]
+            np.multiply(fac[rows].reshape(n, 4, hid)[:, :3], dc_t[:, None], out=dg_t.reshape(n, 4, hid)[:, :3])
+            np.multiply(fo[rows], d, out=dg_t[:, 3 * hid:])
+            dc_t *= f[rows]
+            if k < last or needs[1]:  # the last one only feeds dh0
+                np.matmul(dg_t, w, out=dh[:n])
     return (dg if needs[0] else None, dh if needs[1] else None, dc if needs[2] else None,
             dg.T @ hp if needs[3] else None, dg.sum(0) if b is not None and needs[4] else None,
             dproj.T @ m if w_hr is not None and needs[5] else None)
@@ -315,7 +317,7 @@ def _gru_forward(gx: np.ndarray, h0: np.ndarray, w: np.ndarray, b: Any, steps: t
     rz = np.empty((n_rows, 2 * hid), dt)  # r, z: their own contiguous array (column blocks are slow in numpy)
     nn, hp, hs = np.empty((n_rows, hid), dt), np.empty((n_rows, hid), dt), np.empty((n_rows, hid), dt)
     h = np.array(h0, dt, order="C")
-    with np.errstate(over="ignore"):
+    with np.errstate(over="ignore"), single_threaded():
         for off, n in steps:
             rows = slice(off, off + n)
             hp_t, gh_t, rz_t, n_t, gx_t = hp[rows], gh[rows], rz[rows], nn[rows], gx[rows]
@@ -360,17 +362,18 @@ def _gru_backward_np(stash: tuple, saved: Any, grads: tuple, steps: tuple, needs
     dx, dhh = np.empty(fx.shape, dt), np.empty(fx.shape, dt)
     dh = np.array(g_h, dt, order="C")
     last = len(steps) - 1
-    for k, (off, n) in enumerate(reversed(steps)):
-        rows = slice(off, off + n)
-        d = dh[:n]
-        if g_hs is not None:
-            d += g_hs[rows]
-        np.multiply(fx[rows].reshape(n, 3, hid), d[:, None], out=dx[rows].reshape(n, 3, hid))
-        np.multiply(fh[rows].reshape(n, 3, hid), d[:, None], out=dhh[rows].reshape(n, 3, hid))
-        if k < last or needs[1]:
-            back = dhh[rows] @ w
-            d *= z[rows]
-            d += back
+    with single_threaded():  # one small GEMM per step (see autograd_core/_blas.py)
+        for k, (off, n) in enumerate(reversed(steps)):
+            rows = slice(off, off + n)
+            d = dh[:n]
+            if g_hs is not None:
+                d += g_hs[rows]
+            np.multiply(fx[rows].reshape(n, 3, hid), d[:, None], out=dx[rows].reshape(n, 3, hid))
+            np.multiply(fh[rows].reshape(n, 3, hid), d[:, None], out=dhh[rows].reshape(n, 3, hid))
+            if k < last or needs[1]:
+                back = dhh[rows] @ w
+                d *= z[rows]
+                d += back
     return (dx if needs[0] else None, dh if needs[1] else None, dhh.T @ hp if needs[2] else None,
             dhh.sum(0) if b is not None and needs[3] else None)
 
@@ -464,19 +467,20 @@ def _rnn_forward(gx: np.ndarray, h0: np.ndarray, w: np.ndarray, b: Any, relu: bo
     wt = _wt(w, steps)
     hp, hs = np.empty((n_rows, hid), dt), np.empty((n_rows, hid), dt)
     h = np.array(h0, dt, order="C")
-    for off, n in steps:
-        rows = slice(off, off + n)
-        hp_t, out = hp[rows], hs[rows]
-        hp_t[...] = h[:n]
-        np.matmul(hp_t, wt, out=out)
-        out += gx[rows]
-        if b is not None:
-            out += b
-        if relu:
-            np.maximum(out, 0, out=out)
-        else:
-            np.tanh(out, out=out)
-        h[:n] = out
+    with single_threaded():  # one small GEMM per step (see autograd_core/_blas.py)
+        for off, n in steps:
+            rows = slice(off, off + n)
+            hp_t, out = hp[rows], hs[rows]
+            hp_t[...] = h[:n]
+            np.matmul(hp_t, wt, out=out)
+            out += gx[rows]
+            if b is not None:
+                out += b
+            if relu:
+                np.maximum(out, 0, out=out)
+            else:
+                np.tanh(out, out=out)
+            h[:n] = out
     # the activation's derivative for all steps at once, from the output (as PyTorch's tanh/relu backward)
     fac = (hs > 0).astype(dt) if relu else 1 - hs * hs
     return hs, h, (fac, hp)
@@ -489,14 +493,15 @@ def _rnn_backward_np(stash: tuple, saved: Any, grads: tuple, steps: tuple, needs
     dp = np.empty_like(fac)  # the pre-activation gradients: the gradient of gx
     dh = np.array(g_h, fac.dtype, order="C")
     last = len(steps) - 1
-    for k, (off, n) in enumerate(reversed(steps)):
-        rows = slice(off, off + n)
-        d = dh[:n]
-        if g_hs is not None:
-            d += g_hs[rows]
-        np.multiply(d, fac[rows], out=dp[rows])
-        if k < last or needs[1]:
-            np.matmul(dp[rows], w, out=d)
+    with single_threaded():  # one small GEMM per step (see autograd_core/_blas.py)
+        for k, (off, n) in enumerate(reversed(steps)):
+            rows = slice(off, off + n)
+            d = dh[:n]
+            if g_hs is not None:
+                d += g_hs[rows]
+            np.multiply(d, fac[rows], out=dp[rows])
+            if k < last or needs[1]:
+                np.matmul(dp[rows], w, out=d)
     return (dp if needs[0] else None, dh if needs[1] else None, dp.T @ hp if needs[2] else None,
             dp.sum(0) if b is not None and needs[3] else None)
 

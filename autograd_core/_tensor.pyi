@@ -275,17 +275,17 @@ class Tensor:
         """max(x, 0)"""
     def hardshrink(self, lambd: builtins.float = ...) -> Tensor:
         """x where |x| > lambd, else 0."""
-    def __eq__(self, b: Any) -> Tensor:  # type: ignore[override]
+    def __eq__(self, other: Any) -> Any:  # type: ignore[override]
         """a == b elementwise (bool tensor, no grad)."""
-    def __ne__(self, b: Any) -> Tensor:  # type: ignore[override]
+    def __ne__(self, other: Any) -> Any:  # type: ignore[override]
         """a != b elementwise (bool tensor, no grad)."""
-    def __lt__(self, b: Any) -> Tensor:
+    def __lt__(self, other: Any) -> Any:
         """a < b elementwise (bool tensor, no grad)."""
-    def __le__(self, b: Any) -> Tensor:
+    def __le__(self, other: Any) -> Any:
         """a <= b elementwise (bool tensor, no grad)."""
-    def __gt__(self, b: Any) -> Tensor:
+    def __gt__(self, other: Any) -> Any:
         """a > b elementwise (bool tensor, no grad)."""
-    def __ge__(self, b: Any) -> Tensor:
+    def __ge__(self, other: Any) -> Any:
         """a >= b elementwise (bool tensor, no grad)."""
     def eq(self, b: Any) -> Tensor:
         """a == b elementwise (bool tensor, no grad)."""
@@ -759,6 +759,44 @@ class Tensor:
         """beta * input + alpha * (mat @ vec), input broadcast to (n,)."""
     def dot(self, tensor: Any) -> Any:
         """Inner product of two 1-D tensors of the same length."""
+    def quantile(self, q: Any, dim: builtins.int | None = ..., keepdim: builtins.bool = ..., *, interpolation: str = ..., out: Any = ...) -> Tensor:
+        """The q-th quantiles along ``dim`` (all elements if None), interpolating between the order statistics at"""
+    def nanquantile(self, q: Any, dim: builtins.int | None = ..., keepdim: builtins.bool = ..., *, interpolation: str = ..., out: Any = ...) -> Tensor:
+        """quantile ignoring nan (rank q (count of non-nan - 1)); a slice of nans only gives nan."""
+    def nanmedian(self, dim: Any = ..., keepdim: builtins.bool = ...) -> Any:
+        """``nanmedian(x)``: the lower median of the non-nan elements (nan if there are none);"""
+    def cov(self, *, correction: builtins.int = ..., fweights: Any = ..., aweights: Any = ...) -> Tensor:
+        """Covariance of the variables in input's rows (observations in columns; a 1-D input is one variable):"""
+    def corrcoef(self) -> Tensor:
+        """Pearson correlation coefficients of the rows of input: cov / (std_i std_j), clipped to [-1, 1]."""
+    def aminmax(self, *, dim: builtins.int | None = ..., keepdim: builtins.bool = ...) -> Any:
+        """(min, max) over ``dim`` (all elements if None); ties share each gradient, as amin/amax."""
+    def histogram(self, bins: Any = ..., *, range: Any = ..., weight: Any = ..., density: builtins.bool = ..., out: Any = ...) -> Any:
+        """(hist, bin_edges): counts (or summed ``weight``) of the elements in each bin; ``bins`` a count of equal"""
+    def renorm(self, p: Any, dim: builtins.int, maxnorm: Any) -> Tensor:
+        """Each slice along ``dim`` whose p-norm exceeds maxnorm scaled to norm maxnorm (by maxnorm / (norm + 1e-7));"""
+    def dist(self, other: Tensor, p: Any = ...) -> Tensor:
+        """The p-norm of input - other (broadcast): ||input - other||_p (p = 0 counts the differing elements)."""
+    def inner(self, other: Tensor) -> Tensor:
+        """sum over the last dim of input[..., k] * other[..., k] (a product when either is 0-d)."""
+    def addr(self, vec1: Tensor, vec2: Tensor, *, beta: Any = ..., alpha: Any = ...) -> Tensor:
+        """beta * input + alpha * outer(vec1, vec2), input broadcast to (len(vec1), len(vec2))."""
+    def addbmm(self, batch1: Tensor, batch2: Tensor, *, beta: Any = ..., alpha: Any = ...) -> Tensor:
+        """beta * input + alpha * sum_b batch1[b] @ batch2[b], input broadcast to (n, p)."""
+    def matrix_power(self, n: builtins.int) -> Tensor:
+        """A^n of a (batch of) square matrix by repeated squaring; n < 0 powers the inverse, n = 0 gives I."""
+    def matrix_exp(self) -> Tensor:
+        """exp(A) = sum_k A^k / k! of a (batch of) square matrix (float)."""
+    def addmm_(self, *args: Any, **kwargs: Any) -> Tensor:
+        """In-place ``addmm``: self = self.addmm(...)."""
+    def addmv_(self, *args: Any, **kwargs: Any) -> Tensor:
+        """In-place ``addmv``: self = self.addmv(...)."""
+    def baddbmm_(self, *args: Any, **kwargs: Any) -> Tensor:
+        """In-place ``baddbmm``: self = self.baddbmm(...)."""
+    def addbmm_(self, *args: Any, **kwargs: Any) -> Tensor:
+        """In-place ``addbmm``: self = self.addbmm(...)."""
+    def addr_(self, *args: Any, **kwargs: Any) -> Tensor:
+        """In-place ``addr``: self = self.addr(...)."""
     def __iter__(self) -> Any: ...
     def __and__(self, other: Any) -> Tensor: ...
     def __rand__(self, other: Any) -> Tensor: ...
@@ -963,6 +1001,8 @@ class Tensor:
         """In-place ``cumsum``: self = self.cumsum(...)."""
     def cumprod_(self, *args: Any, **kwargs: Any) -> Tensor:
         """In-place ``cumprod``: self = self.cumprod(...)."""
+    def renorm_(self, *args: Any, **kwargs: Any) -> Tensor:
+        """In-place ``renorm``: self = self.renorm(...)."""
     def unsqueeze_(self, *args: Any, **kwargs: Any) -> Tensor:
         """In-place ``unsqueeze``: self takes the shape of self.unsqueeze(...)."""
     def squeeze_(self, *args: Any, **kwargs: Any) -> Tensor:

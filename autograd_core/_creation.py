@@ -260,7 +260,22 @@ def linspace(start: float, end: float, steps: int, dtype: Any = None, requires_g
     _check_device(device)
     if steps < 0:
         raise RuntimeError(f"linspace: number of steps must be non-negative (got {steps})")
-    return _new(np.linspace(start, end, int(steps)).astype(_float(dtype)), requires_grad)
+    return _new(_linspace(start, end, int(steps), _float(dtype, "linspace")), requires_grad)
+
+
+def _linspace(start: float, end: float, steps: int, dt: np.dtype) -> np.ndarray:
+    """PyTorch's CPU linspace: step = (end - start) / (steps - 1) in dt, then start + i step for the first half
+    and end - (steps - 1 - i) step for the second, each rounded once (its kernel's fused multiply-add): wider
+    arithmetic rounded to dt gives the same values (numpy's linspace differs from it in the last bit)."""
+    if dt.kind not in "fc" or steps < 2:
+        return np.linspace(start, end, steps).astype(dt)
+    s, e = dt.type(start), dt.type(end)
+    step = (e - s) / dt.type(steps - 1)
+    wide = np.float64 if dt.itemsize <= 4 else np.longdouble  # float32 products are exact in float64
+    i = np.arange(steps)
+    head = wide(s) + wide(step) * i
+    tail = wide(e) - wide(step) * (steps - 1 - i)
+    return np.where(i < steps // 2, head, tail).astype(dt)
 
 
 def logspace(start: float, end: float, steps: int, base: float = 10.0, dtype: Any = None,

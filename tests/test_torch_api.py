@@ -893,3 +893,16 @@ def test_registering_an_existing_buffer_or_parameter_again_keeps_its_state_dict_
         m.register_buffer("b", M.ones(1), persistent=False)
         keys.append(list(m.state_dict()))
     assert keys[0] == keys[1] == ["weight", "bias", "a"]
+
+
+def test_linspace_gives_pytorchs_values_to_the_last_bit():
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(0)
+    for _ in range(200):
+        a, b = rng.uniform(-10, 10, 2)
+        steps = int(rng.integers(1, 200))
+        np.testing.assert_array_equal(ag.linspace(a, b, steps).numpy(), torch.linspace(a, b, steps).numpy())
+        ours = ag.linspace(a, b, steps, dtype=ag.float64).numpy()  # float64: at most an ulp (no exact FMA here)
+        theirs = torch.linspace(a, b, steps, dtype=torch.float64).numpy()
+        assert np.all(np.abs(ours - theirs) <= np.spacing(np.abs(theirs)))
+    assert ag.linspace(-1, 1, 13)[2].item() == torch.linspace(-1, 1, 13)[2].item()

@@ -906,3 +906,13 @@ def test_linspace_gives_pytorchs_values_to_the_last_bit():
         theirs = torch.linspace(a, b, steps, dtype=torch.float64).numpy()
         assert np.all(np.abs(ours - theirs) <= np.spacing(np.abs(theirs)))
     assert ag.linspace(-1, 1, 13)[2].item() == torch.linspace(-1, 1, 13)[2].item()
+
+
+@pytest.mark.parametrize("expr", ["M.add(M.tensor(1.0), 2.288, alpha=2)", "M.sub(M.tensor(1.0), 2.5, alpha=3)",
+                                  "M.add(M.tensor([1, 2]), 3, alpha=2)", "M.tensor([1.0]).add(2, alpha=0.5)",
+                                  "M.add(M.tensor([1.0]), M.tensor([2.0]), alpha=0.5)"])
+def test_alpha_keeps_the_result_dtype_as_pytorch(expr):
+    torch = pytest.importorskip("torch")
+    ours, theirs = eval(expr, {"M": ag}), eval(expr, {"M": torch})  # noqa: S307 - our own expressions
+    assert str(ours.dtype) == str(theirs.dtype).replace("torch.", "")
+    np.testing.assert_allclose(ours.numpy(), theirs.numpy())

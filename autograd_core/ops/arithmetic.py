@@ -530,14 +530,16 @@ def _shape_error(op: str, a: Any, b: Any) -> str:
 def add(a: Any, b: Any, *, alpha: float = 1) -> Tensor:
     """a + alpha * b (broadcasting)."""
     if alpha != 1:
-        b = mul(b, alpha)
+        # a number times alpha stays a Python number (weak in promotion: 0-d float32 + 2.3 * 2 is float32)
+        b = b * alpha if isinstance(b, (int, float, bool)) else mul(b, alpha)
     return _binary(Add, a, b)
 
 
 def sub(a: Any, b: Any, *, alpha: float = 1) -> Tensor:
     """a - alpha * b (broadcasting)."""
     if alpha != 1:
-        b = mul(b, alpha)
+        # a number times alpha stays a Python number (weak in promotion: 0-d float32 + 2.3 * 2 is float32)
+        b = b * alpha if isinstance(b, (int, float, bool)) else mul(b, alpha)
     return _binary(Sub, a, b)
 
 

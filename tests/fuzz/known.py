@@ -164,6 +164,30 @@ KNOWN.append(Known(
             for n in prog.nodes)
     and any(n.op in ("reshape", "flatten") for n in prog.nodes),
 ))
+def _torch_grads_change_with_copies(prog: Any, theirs: Any) -> bool:
+    """Whether torch's gradients change when it keeps copies of what it saves: then torch's own backward read a
+    value the program had changed in place since, without the error its version counters exist to raise."""
+    from .program import compare_arrays
+
+    ref = _copies_run(prog, theirs)
+    if ref is None or ref.grads is None or theirs is None or theirs.grads is None:
+        return False
+    return any(a is not None and b is not None and a[0].shape == b[0].shape and compare_arrays(a[0], b[0], b[1])
+               is not None for a, b in zip(theirs.grads, ref.grads))
+
+
+KNOWN.append(Known(
+    "kron-unsafe-view-inplace",
+    "torch 2.13 bug: torch.kron reshapes its operands with _unsafe_view, which autograd does not track as views, "
+    "so an in-place change of kron's input after the call is not detected: torch's backward silently reads the "
+    "changed value and returns a wrong gradient. autograd_core raises PyTorch's 'modified by an inplace "
+    "operation' error there, as torch does for every tracked view. Matched only for that error in a program with "
+    "kron, and only when torch's gradient changes once torch keeps copies of its saved values (the proof that "
+    "torch read a modified value).",
+    lambda prog, f, o, t: f.kind == "grad:raised" and "modified by an inplace operation" in f.detail
+    and any(n.op == "combine" and "kron(" in n.source() for n in prog.nodes)
+    and _torch_grads_change_with_copies(prog, t),
+))
 KNOWN.append(Known(
     "det-second-derivative-at-singular",
     "documented limitation (README, linalg): det's gradient at a singular matrix is the cofactor matrix, "

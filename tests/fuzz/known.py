@@ -189,6 +189,16 @@ KNOWN.append(Known(
     and _torch_grads_change_with_copies(prog, t),
 ))
 KNOWN.append(Known(
+    "setitem-into-expanded-memory",
+    "deliberate difference: torch 2.13 still lets x[index] = v write into a tensor made by expand (memory shared "
+    "by several elements), with 'UserWarning: Use of index_put_ on expanded tensors is deprecated. Please clone() "
+    "the tensor'; autograd_core's expanded tensors are read-only and the write raises the error torch gives for "
+    "other writes to such memory, with the same fix. Matched only for that error at a setitem, in a program "
+    "with expand / broadcast_to.",
+    lambda prog, f, o, t: f.kind == "forward:raised" and "made by expand/broadcast_to" in f.detail
+    and "__setitem__" in f.detail and any(n.op in ("expand", "broadcast_to") for n in prog.nodes),
+))
+KNOWN.append(Known(
     "det-second-derivative-at-singular",
     "documented limitation (README, linalg): det's gradient at a singular matrix is the cofactor matrix, "
     "computed from an SVD; its derivative there is not implemented and raises a LinAlgError that says so, "

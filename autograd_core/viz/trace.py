@@ -4,11 +4,13 @@
 the visit order, each node's complete incoming gradient, every contribution it adds to the table
 (which op, which input, the local rule from the op's docstring, the numbers) and the final leaf
 gradients. From that: ``explain(t)`` (the chain-rule sum behind t's gradient), ``frames()`` (one
-drawing per step), ``save_frames``/``to_gif`` and ``to_html`` (one self-contained page).
+drawing per step), ``save_frames``/``to_gif`` and ``to_html`` (one self-contained page; in Jupyter the
+trace shows the same page inline, any number of times per notebook).
 """
 
 from __future__ import annotations
 
+import io
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +25,13 @@ from ._dot import GraphvizError, to_digraph
 from ._model import GraphModel, build, summary
 
 MAX_PAGE_STEPS = 5000
+RANKDIRS = ("TB", "LR", "BT", "RL")
+
+
+def check_rankdir(rankdir: str, where: str) -> str:
+    if rankdir not in RANKDIRS:
+        raise ValueError(f"{where}: rankdir must be 'TB' (top to bottom), 'LR', 'BT' or 'RL', got {rankdir!r}")
+    return rankdir
 
 
 @dataclass
@@ -59,8 +68,10 @@ def rule_for_input(rule: str, i: int, n_inputs: int) -> str:
 class BackwardTrace(BackwardObserver):
     """Everything one backward pass did, step by step (attach with ``ag.observe`` or use ``trace_backward``)."""
 
-    def __init__(self, params: Any = None, max_nodes: int = 300, collapse: tuple[str, ...] = ()) -> None:
+    def __init__(self, params: Any = None, max_nodes: int = 300, collapse: tuple[str, ...] = (),
+                 rankdir: str = "TB") -> None:
         self.params, self.max_nodes, self.collapse = params, max_nodes, tuple(collapse)
+        self.rankdir = check_rankdir(rankdir, "trace_backward")
         self.model: GraphModel | None = None
         self.steps: list[Step] = []
         self.leaf_grads: dict[str, np.ndarray] = {}
@@ -149,59 +160,138 @@ class BackwardTrace(BackwardObserver):
         return "\n".join(lines)
 
     # ------------------------------------------------------------------ drawings
-    def frame(self, k: int, show_data: bool = True, rankdir: str = "LR") -> Any:
-        """The drawing at step k (1..len(steps)): ops done so far, the current op, the table so far."""
+    def _state(self, k: int) -> dict:
+        return {"visited": {s.op for s in self.steps[: k - 1]}, "current": self.steps[k - 1].op,
+                "grads": self.table_after(k)}
+
+    def frame(self, k: int, show_data: bool = True, rankdir: str | None = None, expand: bool = False) -> Any:
+        """The drawing at step k (1..len(steps)): ops done so far, the current op, the table so far.
+        Composite ops are one box (the current one while any of its ops runs) unless ``expand``."""
         if not 1 <= k <= len(self.steps):
             raise IndexError(f"frame: step {k} is out of range 1..{len(self.steps)}")
-        state = {"visited": {s.op for s in self.steps[: k - 1]}, "current": self.steps[k - 1].op,
-                 "grads": self.table_after(k)}
+        rankdir = check_rankdir(rankdir or self.rankdir, "frame")
         s = self.steps[k - 1]
-        return to_digraph(self.model, show_data=show_data, rankdir=rankdir, state=state,
-                          title=f"backward step {k}/{len(self.steps)}: {s.label}   {s.rule}")
+        return to_digraph(self.model, show_data=show_data, rankdir=rankdir, state=self._state(k),
+                          title=f"backward step {k}/{len(self.steps)}: {s.label}   {s.rule}",
+                          collapsed=() if expand else None)
 
     def frames(self, **kwargs: Any) -> list[Any]:
-        """One drawing per backward step."""
+        """One drawing per backward step (keywords as ``frame``)."""
         return [self.frame(k, **kwargs) for k in range(1, len(self.steps) + 1)]
 
-    def save_frames(self, directory: str | Path, fmt: str = "svg") -> list[Path]:
-        """Render every frame to directory/step_001.<fmt>, ... (needs Graphviz's dot)."""
+    def save_frames(self, directory: str | Path, fmt: str = "svg", **kwargs: Any) -> list[Path]:
+        """Render every frame to directory/step_001.<fmt>, ... (needs Graphviz's dot; keywords as ``frame``)."""
         out = Path(directory)
         out.mkdir(parents=True, exist_ok=True)
         paths = []
-        for k, d in enumerate(self.frames(), 1):
+        for k, d in enumerate(self.frames(**kwargs), 1):
             p = out / f"step_{k:03d}.{fmt}"
             p.write_bytes(d.pipe(format=fmt))
             paths.append(p)
         return paths
 
-    def to_gif(self, path: str | Path, seconds_per_step: float = 0.8) -> Path:
-        """An animated GIF of the frames (dot renders PNGs; Pillow, which matplotlib brings, assembles them)."""
-        import io
+    def _drawing(self, rankdir: str, expand: bool = False) -> Any:
+        """The layout the page and the GIF share: names, shapes and node ids, no values (those change per
+        step and are shown next to it), ranks packed."""
+        return to_digraph(self.model, show_data=False, show_grad=False, legend=False, rankdir=rankdir,
+                          collapsed=() if expand else None, show_ids=True, compact=True)
 
-        try:
-            from PIL import Image
-        except ImportError:
-            raise GraphvizError("to_gif needs Pillow (pip install pillow; matplotlib installs it)") from None
-        images = [Image.open(io.BytesIO(d.pipe(format="png"))).convert("RGB") for d in self.frames()]
-        w = max(i.width for i in images)
-        h = max(i.height for i in images)
-        canvas = []
-        for im in images:  # frames differ in size as labels fill in: pad onto one canvas
-            c = Image.new("RGB", (w, h), "white")
-            c.paste(im, (0, 0))
-            canvas.append(c)
+    def to_gif(self, path: str | Path, seconds_per_step: float = 0.8, rankdir: str | None = None,
+               max_width: int = 2000, expand: bool = False) -> Path:
+        """An animated GIF, one frame per backward step: the graph is laid out and rendered once (Graphviz),
+        then each frame marks the ops done, the current op and the grad-table entries so far on it, under
+        a caption with the step, its rule and what it wrote (Pillow, which matplotlib brings). At most
+        ``max_width`` pixels wide."""
+        from PIL import Image
+
+        images, _ = self._gif_frames(rankdir, max_width, expand)
         path = Path(path)
-        canvas[0].save(path, save_all=True, append_images=canvas[1:], duration=int(seconds_per_step * 1000), loop=0)
+        pal = [im.quantize(colors=128, method=Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE) for im in images]
+        pal[0].save(path, save_all=True, append_images=pal[1:], duration=int(seconds_per_step * 1000), loop=0)
         return path
 
-    def page_data(self) -> dict:
+    def _gif_frames(self, rankdir: str | None = None, max_width: int = 2000,
+                    expand: bool = False) -> tuple[list[Any], dict[str, tuple[float, ...]]]:
+        """The GIF's frames (RGB images) and where each drawn node is on them (left, top, right, bottom)."""
+        try:
+            from PIL import Image, ImageDraw
+        except ImportError:
+            raise GraphvizError("to_gif needs Pillow (pip install pillow; matplotlib installs it)") from None
+        if not self.steps:
+            raise ValueError("to_gif: the trace has no backward steps to draw")
+        rankdir = check_rankdir(rankdir or self.rankdir, "to_gif")
+        d = self._drawing(rankdir, expand)
+        boxes = _layout(d.pipe(format="json0", encoding="utf-8"))
+        bb = boxes.pop("")
+        width_pt = bb[2] + 8  # dot pads the picture by 4 points each side
+        dpi = max(8.0, min(96.0, (max_width - 2) * 72.0 / width_pt))
+        d.attr(dpi=f"{dpi:.2f}")
+        base = Image.open(io.BytesIO(d.pipe(format="png"))).convert("RGB")
+        if base.width > max_width:  # rounding in dot: never wider than promised
+            base = base.resize((max_width, max(1, base.height * max_width // base.width)))
+        sx, sy = base.width / width_pt, base.height / (bb[3] + 8)
+        px = {nid: ((x - w / 2 + 4) * sx, (bb[3] - y - h / 2 + 4) * sy, (x + w / 2 + 4) * sx,
+                    (bb[3] - y + h / 2 + 4) * sy) for nid, (x, y, w, h) in boxes.items()}
+        collapsed = () if expand else {c.id for c in self.model.composites()}
+        hidden = self.model.hidden(collapsed)
+        font, line = _font(max(12, min(18, base.width // 60)))
+        caption_h = 4 * line + 10
+        width = min(max_width, max(base.width, 480))
+        tables = self._running_tables()
+        names = {t.id: t.name or t.id for t in self.model.tensors.values()}
+        images = []
+        for k, s in enumerate(self.steps, 1):
+            visited = {hidden.get(x.op, x.op) for x in self.steps[: k - 1]}
+            current = hidden.get(s.op, s.op)
+            layer = Image.new("RGBA", base.size, (0, 0, 0, 0))
+            draw = ImageDraw.Draw(layer)
+            for nid in visited - {current}:
+                if nid in px:
+                    _mark(draw, px[nid], nid, fill=(120, 200, 60, 90), outline=(77, 172, 38, 255), width=2)
+            for tid in tables[k]:
+                if tid in px and tid not in hidden:
+                    _mark(draw, px[tid], tid, outline=(26, 152, 80, 255), width=3)
+            for c in s.contributions:
+                if c.target in px:
+                    _mark(draw, px[c.target], c.target, outline=(230, 97, 1, 255), width=4)
+            if current in px:
+                _mark(draw, px[current], current, fill=(77, 172, 38, 120), outline=(0, 104, 55, 255), width=5)
+            graph = Image.alpha_composite(base.convert("RGBA"), layer).convert("RGB")
+            im = Image.new("RGB", (width, caption_h + graph.height), "white")
+            im.paste(graph, ((width - graph.width) // 2, caption_h))
+            cap = ImageDraw.Draw(im)
+            where = f" (inside {self.model.composite_of_box(current).label})" if current != s.op else ""
+            lines = [f"backward step {k}/{len(self.steps)}: {s.label}{where}", f"rule: {s.rule or '(see the op)'}"]
+            writes = [f"{names.get(c.target, c.target)} [{c.target}] += {summary(c.grad, 3)}"
+                      for c in s.contributions if c.target is not None]
+            lines.append("grad table: " + ("; ".join(writes) if writes else "(nothing written)"))
+            for i, text in enumerate(lines):
+                cap.text((8, 5 + i * line), _fit(cap, text, font, width - 16), fill=(0, 0, 0), font=font)
+            cap.line([(0, caption_h - 3), (width, caption_h - 3)], fill=(180, 180, 180), width=1)
+            images.append(im)
+        dx = (width - base.width) // 2
+        return images, {k: (x0 + dx, y0 + caption_h, x1 + dx, y1 + caption_h) for k, (x0, y0, x1, y1) in px.items()}
+
+    def _running_tables(self) -> list[dict[str, np.ndarray]]:
+        """tables[k]: the grad table once steps 1..k have run (k = 0: the seeds), in one pass."""
+        running = {tid: g.copy() for tid, g in self.seeds.items()}
+        out = [dict(running)]
+        for s in self.steps:
+            for c in s.contributions:
+                if c.target is not None:
+                    running[c.target] = running[c.target] + c.grad if c.target in running else c.grad
+            out.append(dict(running))
+        return out
+
+    def page_data(self, expand: bool = False) -> dict:
         """What the HTML page shows, as JSON-ready data."""
         m = self.model
         if len(self.steps) > MAX_PAGE_STEPS:
             raise ValueError(f"to_html: {len(self.steps):,} backward steps are too many for one page (at most "
                              f"{MAX_PAGE_STEPS:,}); trace a smaller graph, or a batch of one, or collapse modules")
         nodes = {}
-        final_table = self.table_after(len(self.steps))
+        running = self._running_tables()
+        final_table = running[-1]
         for t in m.tensors.values():
             final = self.leaf_grads.get(t.id)
             if final is None:
@@ -213,45 +303,101 @@ class BackwardTrace(BackwardObserver):
                                              for s in self.steps for c in s.contributions if c.target == t.id]}
         for op in m.ops.values():
             nodes[op.id] = {"kind": "op", "name": op.label, "rule": op.rule}
+        hidden = m.hidden({c.id for c in m.composites()})
+        composites = {}
+        for c in m.composites():
+            inside = [o for o in m.ops if hidden.get(o) == c.box or m.within(m.ops[o].cluster, c.id)]
+            composites[c.box] = {"cluster": c.id, "label": c.label, "members": inside}
+            nodes[c.box] = {"kind": "composite", "name": c.label, "rule": "a composite of " + ", ".join(
+                m.ops[o].label for o in inside), "members": inside}
         steps = [{"k": s.k, "op": s.op, "label": s.label, "rule": s.rule,
                   "incoming": [summary(g) for g in s.incoming],
                   "targets": [c.target for c in s.contributions if c.target is not None]} for s in self.steps]
-        tables, running = [], {tid: g.copy() for tid, g in self.seeds.items()}
-        tables.append({tid: summary(g) for tid, g in running.items()})
-        for s in self.steps:  # one pass (table_after(k) for every k would be quadratic)
-            for c in s.contributions:
-                if c.target is not None:
-                    running[c.target] = running[c.target] + c.grad if c.target in running else c.grad
-            tables.append({**tables[-1], **{c.target: summary(running[c.target]) for c in s.contributions
+        tables = [{tid: summary(g) for tid, g in running[0].items()}]
+        for k, s in enumerate(self.steps, 1):  # only the entries a step wrote change
+            tables.append({**tables[-1], **{c.target: summary(running[k][c.target]) for c in s.contributions
                                            if c.target is not None}})
-        return {"nodes": nodes, "steps": steps, "tables": tables, "folded": m.folded}
+        return {"nodes": nodes, "steps": steps, "tables": tables, "folded": m.folded, "roots": list(m.roots),
+                "composites": composites, "boxOf": hidden, "view": "expanded" if expand or not composites
+                else "collapsed"}
 
-    def to_html(self, path: str | Path, title: str = "Backpropagation, step by step") -> Path:
-        """One self-contained HTML file (no network): the graph as SVG, a slider and next/previous buttons
-        to step through backward, and a panel that shows a clicked node's value, gradient and contributions."""
-        from ._html import page
-
+    def to_html(self, path: str | Path, title: str = "Backpropagation, step by step", rankdir: str | None = None,
+                expand: bool = False) -> Path:
+        """One self-contained HTML file (no network): the graph as SVG, fitted to the window, with zoom (wheel,
+        buttons) and pan (drag); a slider and next/previous buttons (or the arrow keys) to step through
+        backward; a panel that shows a clicked node's value, gradient and contributions. Composite ops are
+        one box; a click on it (or the 'expand' button) draws their ops; ``expand=True`` starts that way."""
         path = Path(path)
-        path.write_text(page(title, self._svg(), json.dumps(self.page_data())), encoding="utf-8")
+        path.write_text(self._page(title, rankdir, expand, standalone=True), encoding="utf-8")
         return path
 
-    def _svg(self) -> str:
-        """The page's base drawing (the page itself shows values and the table in its side panel)."""
-        return to_digraph(self.model, show_data=False, show_grad=False, legend=False).pipe(
-            format="svg", encoding="utf-8")
-
-    def _repr_html_(self) -> str:
+    def _page(self, title: str, rankdir: str | None, expand: bool, standalone: bool, height: int = 640) -> str:
         from ._html import page
 
-        return page("Backpropagation, step by step", self._svg(), json.dumps(self.page_data()), standalone=False)
+        rankdir = check_rankdir(rankdir or self.rankdir, "to_html")
+        data = self.page_data(expand)
+        views = [("expanded", self._svg(rankdir, True))]
+        if data["composites"]:
+            views.insert(0, ("collapsed", self._svg(rankdir, False)))
+        return page(title, views, json.dumps(data), standalone=standalone, height=height)
+
+    def _svg(self, rankdir: str | None = None, expand: bool = False) -> str:
+        """The page's base drawing (the page itself shows values and the table in its side panel)."""
+        return self._drawing(rankdir or self.rankdir, expand).pipe(format="svg", encoding="utf-8")
+
+    def _repr_html_(self) -> str:
+        return self._page("Backpropagation, step by step", None, False, standalone=False)
+
+
+def _layout(json0: str) -> dict[str, tuple[float, ...]]:
+    """Node id -> (x, y, width, height) in points from dot's json0 output; '' -> the graph's bounding box."""
+    doc = json.loads(json0)
+    out: dict[str, tuple[float, ...]] = {"": tuple(float(v) for v in doc["bb"].split(","))}
+    for o in doc.get("objects", []):
+        if "pos" in o and "width" in o:
+            x, y = (float(v) for v in o["pos"].split(",")[:2])
+            out[o["name"]] = (x, y, float(o["width"]) * 72, float(o["height"]) * 72)
+    return out
+
+
+def _mark(draw: Any, box: tuple, nid: str, fill: Any = None, outline: Any = None, width: int = 2) -> None:
+    """Highlight one node of the rendered graph: ellipses for ops, rectangles for tensors and boxes."""
+    if nid.startswith("op"):
+        draw.ellipse(box, fill=fill, outline=outline, width=width)
+    else:
+        draw.rectangle(box, fill=fill, outline=outline, width=width)
+
+
+def _font(size: int) -> tuple[Any, int]:
+    from PIL import ImageFont
+
+    try:
+        return ImageFont.load_default(size=size), size + 5
+    except TypeError:  # Pillow < 10.1: one bitmap size only
+        return ImageFont.load_default(), 15
+
+
+def _fit(draw: Any, text: str, font: Any, width: int) -> str:
+    """text, cut with an ellipsis to fit in width pixels."""
+    if draw.textlength(text, font=font) <= width:
+        return text
+    lo, hi = 0, len(text)
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if draw.textlength(text[:mid] + "...", font=font) <= width:
+            lo = mid
+        else:
+            hi = mid - 1
+    return text[:lo] + "..."
 
 
 def trace_backward(loss: Tensor, gradient: Any = None, *, params: Any = None, retain_graph: bool | None = None,
-                   max_nodes: int = 300, collapse: tuple[str, ...] = ()) -> BackwardTrace:
-    """Run ``loss.backward(gradient)`` and return the record of every step (the grad table algorithm)."""
+                   max_nodes: int = 300, collapse: tuple[str, ...] = (), rankdir: str = "TB") -> BackwardTrace:
+    """Run ``loss.backward(gradient)`` and return the record of every step (the grad table algorithm).
+    ``rankdir`` is the default direction of the trace's drawings and page ('TB': top to bottom)."""
     if not isinstance(loss, Tensor):
         raise TypeError(f"trace_backward: expected a Tensor, got {type(loss).__name__}")
-    tr = BackwardTrace(params, max_nodes, collapse)
+    tr = BackwardTrace(params, max_nodes, collapse, rankdir)
     with observe(tr):
         loss.backward(gradient, retain_graph=retain_graph)
     if gradient is not None and tr.root_ids:

@@ -11,6 +11,7 @@ import numpy as np
 import autograd_core as ag
 from autograd_core import Tensor
 from autograd_core.ops.loss import binary_cross_entropy_elementwise
+from autograd_core.viz._composite import composite
 
 _REDUCTIONS = ("mean", "sum", "none")
 
@@ -219,6 +220,7 @@ def nll_loss(input: Tensor, target: Any, weight: Any = None, ignore_index: int =
         return (picked * coef).sum() + float("nan")
 
 
+@composite("cross_entropy")  # drawn as one box (log_softmax + nll_loss inside), as the course draws it
 def cross_entropy(input: Tensor, target: Any, weight: Any = None, ignore_index: int = -100,
                   reduction: str = "mean", label_smoothing: float = 0.0) -> Tensor:
     """log_softmax over class dim then nll_loss (class indices) or -sum(p log q) (class probabilities)."""

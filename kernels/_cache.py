@@ -9,6 +9,10 @@ Where: ``$NUMBA_CACHE_DIR/autograd_core-<digest>`` when the user set numba's cac
 ``kernels/__pycache__/numba-<digest>`` when that is writable, else ``<user cache>/autograd_core/numba-<digest>``;
 with none writable the kernels compile in every process (never from a stale cache). Folders of other
 digests that no process has used for a while are removed, so caches do not pile up.
+
+Compiling takes seconds (tens of seconds for all of them), so the first time a process actually compiles
+one of these kernels (a cold or partial cache; never when every kernel it uses loads from the cache) it
+prints one line to stderr, ``autograd_core: compiling kernels (first run only)...``.
 """
 
 from __future__ import annotations
@@ -22,12 +26,13 @@ import sys
 import tempfile
 import threading
 import time
+import weakref
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
 import numba
-from numba.core import config
+from numba.core import config, event
 
 _HERE = Path(__file__).resolve().parent
 _DIGEST_HEX = 16  # 64 bits of sha256: a folder name, not a security boundary
@@ -40,6 +45,56 @@ _STALE_SHARED_S = 7 * 86400.0
 # Mutating numba.config.CACHE_DIR is process-global: two threads importing kernel modules at once must
 # not interleave their set/restore, or one would "restore" the other's value and leave it set.
 _lock = threading.Lock()
+
+COMPILE_NOTICE = "autograd_core: compiling kernels (first run only)..."
+UNCACHED_NOTICE = "autograd_core: compiling kernels (no writable cache folder: they compile in every process)..."
+# the dispatchers made here, and whether each is cached on disk; numba's "numba:compile" event names the
+# dispatcher being compiled, which is how a real compile is told from a load from the cache
+_ours: weakref.WeakKeyDictionary[Any, bool] = weakref.WeakKeyDictionary()
+_notice = {"printed": False}
+_notice_lock = threading.Lock()
+
+
+def compile_notice(cached: bool, stream: Any = None) -> bool:
+    """Print the compile line to ``stream`` (stderr) unless this process printed it already; whether it did."""
+    with _notice_lock:
+        if _notice["printed"]:
+            return False
+        _notice["printed"] = True
+    print(COMPILE_NOTICE if cached else UNCACHED_NOTICE, file=stream if stream is not None else sys.stderr,
+          flush=True)
+    return True
+
+
+class _CompileListener(event.Listener):
+    """Says once per process that kernels are compiling, when numba starts compiling one of ours."""
+
+    def on_start(self, ev: event.Event) -> None:
+        disp = (ev.data or {}).get("dispatcher")
+        try:
+            cached = _ours.get(disp) if disp is not None else None
+        except TypeError:  # not weak-referenceable: not one of ours
+            cached = None
+        if cached is not None and not _notice["printed"]:
+            try:
+                compile_notice(cached)
+            except (OSError, ValueError):  # a closed or broken stderr must never fail a compile
+                pass
+
+    def on_end(self, ev: event.Event) -> None:
+        pass
+
+
+event.register("numba:compile", _CompileListener())
+
+
+def _track(disp: Any, cached: bool) -> Any:
+    """Remember ``disp`` as one of ours (so compiling it prints the notice); returns it."""
+    try:
+        _ours[disp] = cached
+    except TypeError:  # not weak-referenceable (never so for numba's dispatchers): no notice, nothing else lost
+        pass
+    return disp
 
 
 def read_sources(folder: Path = _HERE) -> dict[str, bytes]:
@@ -165,13 +220,13 @@ def cached_njit(**options: Any) -> Callable[[Callable[..., Any]], Any]:
     def decorate(fn: Callable[..., Any]) -> Any:
         """Compile ``fn`` lazily, as numba.njit does, caching its machine code under the sources' digest."""
         if config.DISABLE_JIT:
-            return numba.njit(**options)(fn)  # numba hands back fn itself: nothing to cache
+            return numba.njit(**options)(fn)  # numba hands back fn itself: nothing to cache or compile
         with _lock:
             user_dir = config.CACHE_DIR
             root = cache_dir(user_dir, digest())
             if root is None:
                 # no writable folder: numba's fallbacks (in-tree __pycache__) would be keyed on one file again
-                return numba.njit(**options)(fn)
+                return _track(numba.njit(**options)(fn), cached=False)
             path = root / _options_tag(options)
             # numba's UserProvidedCacheLocator reads config.CACHE_DIR once, when the dispatcher enables
             # caching at decoration; restoring it right after leaves the user's own numba functions alone
@@ -186,7 +241,7 @@ def cached_njit(**options: Any) -> Callable[[Callable[..., Any]], Any]:
         if cached_at is None or not Path(cached_at).is_relative_to(path):
             # numba could not use our folder (made unwritable since it was checked) and fell back to one
             # keyed on fn's file alone, or to none: compile in every process rather than risk stale code
-            return numba.njit(**options)(fn)
-        return disp
+            return _track(numba.njit(**options)(fn), cached=False)
+        return _track(disp, cached=True)
 
     return decorate

@@ -14,6 +14,7 @@ import numpy as np
 
 import autograd_core as ag
 from autograd_core import Tensor
+from autograd_core._progress import progress as _progress
 
 from ._base import take_rows
 
@@ -32,11 +33,12 @@ class BootstrapInterval:
 
 
 def bootstrap_ci(make_estimator: Callable[[], Any], X: Any, y: Any, X_query: Any, n_boot: int = 200,
-                 level: float = 0.90, seed: int | None = 0) -> BootstrapInterval:
+                 level: float = 0.90, seed: int | None = 0, progress: bool | None = None) -> BootstrapInterval:
     """Percentile bootstrap interval of ``make_estimator().fit(X*, y*).predict(X_query)``.
 
     ``make_estimator`` returns a fresh unfitted estimator with ``fit`` and ``predict`` (KernelRidge,
-    LinearRegression, or anything with that interface)."""
+    LinearRegression, or anything with that interface). ``progress``: a tqdm bar over the ``n_boot`` refits
+    (None: only on a terminal with tqdm installed; True/False: always/never)."""
     if not 0.0 < level < 1.0:
         raise ValueError(f"bootstrap_ci: level must be in (0, 1), got {level} (0.90 gives the 5%/95% interval)")
     if n_boot < 2:
@@ -45,7 +47,7 @@ def bootstrap_ci(make_estimator: Callable[[], Any], X: Any, y: Any, X_query: Any
     rng = np.random.default_rng(seed)
     preds = []
     with ag.no_grad():
-        for _ in range(n_boot):
+        for _ in _progress(range(n_boot), desc="bootstrap", unit="refit", show=progress):
             idx = rng.integers(0, n, n)
             est = make_estimator().fit(take_rows(X, idx), take_rows(y, idx))
             p = est.predict(X_query)

@@ -13,6 +13,7 @@ from autograd_core.optim import Adam
 
 import autograd_core as ag
 from autograd_core import Tensor
+from autograd_core._progress import progress as _progress
 
 from ._base import as_matrix, as_target
 from .kernels import pairwise_kernel
@@ -53,10 +54,11 @@ class KernelRidge:
         return r2_score(y, self.predict(X).detach().numpy())
 
     def fit_hyperparameters(self, X: Any, y: Any, X_val: Any, y_val: Any, params: tuple[str, ...] = ("alpha", "gamma"),
-                            steps: int = 100, lr: float = 0.05) -> list[float]:
+                            steps: int = 100, lr: float = 0.05, progress: bool | None = None) -> list[float]:
         """Learn positive hyper-parameters (``alpha``, ``gamma``, ``coef0``) by Adam on the validation MSE,
         differentiating through the kernel and the solve; parameters are optimised in log space.
-        Returns the validation loss per step and leaves the model fitted with the learned values."""
+        Returns the validation loss per step and leaves the model fitted with the learned values.
+        ``progress``: a tqdm bar over the steps (None: only on a terminal with tqdm installed)."""
         x = as_matrix(X)
         start = {}
         for name in params:
@@ -69,7 +71,7 @@ class KernelRidge:
         x_val = as_matrix(X_val)
         y_val_t = as_target(y_val, x_val.shape[0], "y_val")
         history = []
-        for _ in range(steps):
+        for _ in _progress(range(steps), desc="fit_hyperparameters", unit="step", show=progress):
             for name, logv in start.items():
                 setattr(self, name, logv.exp())
             self.fit(x, y)

@@ -916,3 +916,18 @@ def test_alpha_keeps_the_result_dtype_as_pytorch(expr):
     ours, theirs = eval(expr, {"M": ag}), eval(expr, {"M": torch})  # noqa: S307 - our own expressions
     assert str(ours.dtype) == str(theirs.dtype).replace("torch.", "")
     np.testing.assert_allclose(ours.numpy(), theirs.numpy())
+
+
+@pytest.mark.parametrize("xv, lo, hi", [(float("nan"), -0.1, None), (1.0, float("nan"), None),
+                                        (1.0, -0.1, float("nan")), (float("nan"), -0.1, 0.5), (0.2, 0.3, 0.1),
+                                        (-1.0, -0.1, 0.5), (0.7, -0.1, 0.5), (0.3, -0.1, 0.5)])
+def test_clamp_with_tensor_bounds_values_and_gradients_match_pytorch_also_at_nan(xv, lo, hi):
+    torch = pytest.importorskip("torch")
+    got = []
+    for M in (ag, torch):
+        x, m = M.tensor(xv, requires_grad=True), M.tensor(lo, requires_grad=True)
+        top = None if hi is None else M.tensor(hi, requires_grad=True)
+        y = M.clamp(x, min=m, max=top)
+        y.backward()
+        got.append([y.item(), x.grad.item(), m.grad.item()] + ([] if top is None else [top.grad.item()]))
+    np.testing.assert_equal(got[0], got[1])

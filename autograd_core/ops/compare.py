@@ -148,7 +148,16 @@ def clamp(x: Tensor, min: float | None = None, max: float | None = None) -> Tens
         # bounds that require grad receive it where they are the result (PyTorch's clamp.Tensor):
         # where() routes g to the selected branch; at x == bound the gradient goes to x, as in PyTorch
         y = x if min is None else where(x < min, min, x)
-        return y if max is None else where(y > max, max, y)
+        y = y if max is None else where(y > max, max, y)
+        # a nan in x or in a bound gives nan with no gradient to any of them, as PyTorch's clamp backward
+        # (x gets g where min <= x <= max, a bound where it is the result: comparisons with nan are false)
+        nan = isnan(x) if isinstance(x, Tensor) else np.isnan(np.asarray(x))
+        for b in (min, max):
+            if isinstance(b, Tensor):
+                nan = logical_or(nan, isnan(b))
+        if np.any(_data(nan)):
+            y = where(nan, _make(np.full((), np.nan, dtype=y._data.dtype), None, False), y)
+        return y
     if isinstance(x, Tensor) and x._data.dtype.kind in "iub" and any(
             isinstance(b, float) or (isinstance(b, Tensor) and b._data.dtype.kind == "f") for b in (min, max)):
         x = x._data.astype(np.result_type(np.float32, *[_data(b) for b in (min, max) if isinstance(b, Tensor)]))

@@ -931,3 +931,19 @@ def test_clamp_with_tensor_bounds_values_and_gradients_match_pytorch_also_at_nan
         y.backward()
         got.append([y.item(), x.grad.item(), m.grad.item()] + ([] if top is None else [top.grad.item()]))
     np.testing.assert_equal(got[0], got[1])
+
+
+@pytest.mark.parametrize("shape, out", [((1, 2, 1), (3, 1)), ((2, 3, 5, 7), (3, 4)), ((1, 1, 4, 6), (3, 5))])
+def test_adaptive_avg_pool_of_infinite_values_matches_pytorch(shape, out):
+    # the windows an inf is not in stay finite (an averaging matrix would give 0 * inf = nan there)
+    torch = pytest.importorskip("torch")
+    import autograd_core.nn.functional as F
+
+    a = np.random.default_rng(0).random(shape).astype(np.float32)
+    a.reshape(-1)[[0, a.size // 2]] = [np.inf, -np.inf]
+    t, x = torch.from_numpy(a).requires_grad_(), ag.from_numpy(a).requires_grad_()
+    yt, y = torch.nn.functional.adaptive_avg_pool2d(t, out), F.adaptive_avg_pool2d(x, out)
+    np.testing.assert_allclose(y.detach().numpy(), yt.detach().numpy(), rtol=1e-6)
+    yt.sum().backward()
+    y.sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), t.grad.numpy(), rtol=1e-6)

@@ -18,6 +18,7 @@ from .._function import Function
 from .._tensor import Tensor, _make
 from ..kernels import get as kernel
 from .conv import _pair, out_size
+from .shape import cat
 
 PoolGeom = namedtuple("PoolGeom", "h w kh kw sh sw ph pw dh dw ho wo ceil_mode count_include_pad divisor")
 
@@ -362,6 +363,12 @@ def _adaptive_avg(input: Any, output_size: Any, nd: int, op: str) -> Tensor:
             if o == size:  # windows of one element: the identity
                 continue
             start, end = _windows_1d(size, o)
+            if not np.isfinite(y._data).all():
+                # the averaging matrix's zeros times an inf would be nan outside the inf's windows: take each
+                # window's mean (PyTorch's loop) when the values are not all finite
+                d = 2 + k
+                y = cat([y.narrow(d, int(s0), int(e0 - s0)).mean(d, keepdim=True) for s0, e0 in zip(start, end)], d)
+                continue
             j = np.arange(size)
             inside = (j[None, :] >= start[:, None]) & (j[None, :] < end[:, None])
             a = _make((inside / (end - start)[:, None]).astype(x.dtype), None, False)  # (o, size)

@@ -69,4 +69,5 @@ from ._functional_extra import *  # noqa: E402, F403
 from ._functional_layers import *  # noqa: E402, F403
 from ._functional_ops import *  # noqa: E402, F403
 
-__all__ += _functional_attention.__all__ + _functional_layers.__all__ + _functional_ops.__all__
+__all__ += (_functional_attention.__all__ + _functional_layers.__all__ + _functional_ops.__all__
+            + _functional_extra.__all__)

@@ -1158,6 +1158,7 @@ import op_db_layers  # noqa: E402, F401
 import op_db_linalg  # noqa: E402, F401  (registers the linalg rows)
 import op_db_math  # noqa: E402, F401
 import op_db_nn  # noqa: E402, F401
+import op_db_nn_extra  # noqa: E402, F401
 import op_db_statistics  # noqa: E402, F401
 import op_db_tensor  # noqa: E402, F401
 

@@ -1106,6 +1106,17 @@ for _n in ("add_", "sub_", "mul_", "div_", "pow_", "neg_", "clamp_", "relu_", "z
     reg(_n, "inplace", _inplace_gen(_n), _inplace_code(_n), stmt=True, inplace=True)
 
 
+def _masked_fill_inplace_gen(ctx: Any) -> Any:
+    t = _inplace_target(ctx)
+    if t is None:
+        return None
+    return [t, _mask_for(ctx, t.shape)], {"val": ctx.choice([0.0, -1.5, float("-inf"), 2])}
+
+
+reg("masked_fill_", "inplace", _masked_fill_inplace_gen,
+    lambda a, p: f"{{o0}} = {a[0]}.masked_fill_({a[1]}, {lit(p['val'])})", stmt=True, inplace=True)
+
+
 def _inplace_view_gen(ctx: Any) -> Any:
     """An in-place op written through a view of a graph value, with a second view taken before the
     write that is read afterwards (both must see the write, in the forward and in the gradients)."""
@@ -1232,14 +1243,19 @@ reg("outer", "matmul", _outer_gen,
 
 
 def _diag_gen(ctx: Any) -> Any:
-    x = float_arg(ctx, "normal", lambda v: 1 <= len(v.shape) <= 3, min_nd=1, max_nd=3)
+    from .ops_math import _cycle  # (a registry family module: imported after this one)
+
+    # every (function, call form) pair in turn, so each is drawn within a few rounds of forced programs
+    fn, form = _cycle(ctx, [(f, m) for f in ("diag", "diagonal", "diag_embed", "trace", "LA.diagonal")
+                            for m in ("func", "method")])
+    lo, hi = {"trace": (2, 2), "diag": (1, 2), "diagonal": (2, 3), "LA.diagonal": (2, 3)}.get(fn, (1, 3))
+    x = float_arg(ctx, "normal", lambda v: lo <= len(v.shape) <= hi, min_nd=lo, max_nd=hi)
     if x is None:
         return None
     nd = len(x.shape)
-    fn = ctx.choice(["diag", "diagonal", "diag_embed", "trace", "LA.diagonal"])
     if fn == "diag" and nd > 2 or fn == "trace" and nd != 2 or fn in ("diagonal", "LA.diagonal") and nd < 2:
         fn = "diag_embed"
-    p = {"fn": fn, "off": int(ctx.rng.integers(-2, 3)), "form": ctx.choice(["func", "method"])}
+    p = {"fn": fn, "off": int(ctx.rng.integers(-2, 3)), "form": form}
     if fn == "diagonal" or fn == "diag_embed":
         n = nd if fn == "diagonal" else nd + 1
         d1, d2 = (int(d) for d in ctx.rng.choice(n, 2, replace=False))
@@ -1762,6 +1778,7 @@ from . import (  # noqa: E402, F401
     ops_layers,
     ops_math,
     ops_nn,
+    ops_nn_extra,
     ops_statistics,
     ops_tensor,
 )

@@ -162,16 +162,19 @@ reg("adaptive_pool_nd", "kernel", _adaptive_gen, lambda a, p: f"F.{p['fn']}({a[0
 
 def _indices_gen(ctx: Any) -> Any:
     """Max pooling that also returns the argmax indices (compared exactly)."""
-    nd = ctx.choice([1, 2, 3])
-    if ctx.rng.random() < 0.5:
+    from .ops_math import _cycle
+
+    # every (pooling kind, dims, alias) in turn, so each *_with_indices alias is drawn within a few rounds
+    adaptive, nd, alias = _cycle(ctx, [(a, n, al) for a in (False, True) for n in (1, 2, 3) for al in (True, False)])
+    if not adaptive:
         x = _vol(ctx, nd, 2)
         p = {"fn": f"max_pool{nd}d", "kernel_size": 2, "stride": ctx.choice([None, 1]), "padding": ctx.choice([0, 1]),
-             "ceil_mode": bool(ctx.rng.random() < 0.3), "alias": bool(ctx.rng.random() < 0.4)}
+             "ceil_mode": bool(ctx.rng.random() < 0.3), "alias": alias}
         if _padding_only_window(tuple(x.shape[len(x.shape) - nd:]), p):
             return None
         return [x], p
     x = _vol(ctx, nd)
-    return [x], {"fn": f"adaptive_max_pool{nd}d", "o": _ri(ctx, 1, 3), "alias": bool(ctx.rng.random() < 0.4)}
+    return [x], {"fn": f"adaptive_max_pool{nd}d", "o": _ri(ctx, 1, 3), "alias": alias}
 
 
 def _indices_code(a: list, p: dict) -> str:

@@ -54,7 +54,11 @@ def _call(name: str, a: list, args: str, p: dict) -> str:
 
 # ---------------------------------------------------------------------- the matmul family
 def _mm_family_gen(ctx: Any) -> Any:
-    fn = ctx.choice(["mm", "bmm", "mv", "addmm", "baddbmm", "addmv", "dot"])
+    from .ops_math import _cycle
+
+    # every (function, call form) pair in turn (so .mm and .dot are drawn within a few rounds)
+    fn, form = _cycle(ctx, [(f, m) for f in ("mm", "dot", "bmm", "mv", "addmm", "baddbmm", "addmv")
+                            for m in ("method", "func")])
     rng = ctx.rng
     n, k, m = (int(rng.integers(1, 5)) for _ in range(3))
     b = int(rng.integers(1, 3))
@@ -69,7 +73,7 @@ def _mm_family_gen(ctx: Any) -> Any:
     else:
         x = ctx.fresh(sa, "normal")
     y = ctx.fresh(sb, "normal")
-    args, p = [x, y], {"fn": fn, "form": _form(ctx)}
+    args, p = [x, y], {"fn": fn, "form": form}
     if fn.startswith("add") or fn == "baddbmm":
         out = (sa[0], sb[1]) if fn == "addmm" else ((sa[0], sa[1], sb[2]) if fn == "baddbmm" else (sa[0],))
         ish = ctx.choice([out, out[1:], tuple(1 if rng.random() < 0.5 else s for s in out), ()])

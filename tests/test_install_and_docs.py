@@ -83,14 +83,16 @@ def test_make_demo_installs_only_the_demo_extra(tmp_path):
     if shutil.which("make") is None:
         pytest.skip("make is not installed")
     venv = tmp_path / "venv"
-    r = subprocess.run(["make", "-n", "demo", f"VENV={venv}"], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    # --no-print-directory: under a parent make (CI runs pytest from `make test`) make prints directory lines
+    r = subprocess.run(["make", "--no-print-directory", "-n", "demo", f"VENV={venv}"], cwd=ROOT, capture_output=True,
+                       text=True, timeout=60)
     assert r.returncode == 0, r.stderr
     installs = [ln for ln in r.stdout.splitlines() if "pip install" in ln and "--upgrade pip" not in ln]
     assert installs == [f'{venv}/bin/python -m pip install --quiet -e ".[demo]"'], r.stdout
     assert r.stdout.rstrip().endswith(f"{venv}/bin/python -m autograd_core.demo")
     for target, extra in (("test", "dev"), ("bench", "bench"), ("docs", "docs")):
-        r = subprocess.run(["make", "-n", target, f"VENV={venv}"], cwd=ROOT, capture_output=True, text=True,
-                           timeout=60)
+        r = subprocess.run(["make", "--no-print-directory", "-n", target, f"VENV={venv}"], cwd=ROOT,
+                           capture_output=True, text=True, timeout=60)
         assert r.returncode == 0 and f'-e ".[{extra}]"' in r.stdout, (target, r.stdout, r.stderr)
 
 

@@ -20,6 +20,7 @@ import numpy as np
 
 from .._engine import BackwardObserver, observe
 from .._function import Function
+from .._progress import progress
 from .._tensor import Tensor
 from ._dot import GraphvizError, to_digraph
 from ._model import GraphModel, build, summary
@@ -240,7 +241,8 @@ class BackwardTrace(BackwardObserver):
         tables = self._running_tables()
         names = {t.id: t.name or t.id for t in self.model.tensors.values()}
         images = []
-        for k, s in enumerate(self.steps, 1):
+        steps = progress(enumerate(self.steps, 1), total=len(self.steps), desc="to_gif", unit="frame")
+        for k, s in steps:
             visited = {hidden.get(x.op, x.op) for x in self.steps[: k - 1]}
             current = hidden.get(s.op, s.op)
             layer = Image.new("RGBA", base.size, (0, 0, 0, 0))

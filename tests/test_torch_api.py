@@ -947,3 +947,20 @@ def test_adaptive_avg_pool_of_infinite_values_matches_pytorch(shape, out):
     yt.sum().backward()
     y.sum().backward()
     np.testing.assert_allclose(x.grad.numpy(), t.grad.numpy(), rtol=1e-6)
+
+
+def test_conv_keeps_its_columns_for_one_backward_and_a_retained_graph_gathers_them_again():
+    import autograd_core.nn.functional as F
+
+    x, w = ag.randn(2, 3, 8, 8, requires_grad=True), ag.randn(4, 3, 3, 3, requires_grad=True)
+    y = F.conv2d(x, w, padding=1)
+    assert "cols" in y.grad_fn.__dict__  # small: kept from the forward for the weight gradient
+    loss = (y ** 2).sum()
+    loss.backward(retain_graph=True)
+    assert "cols" not in y.grad_fn.__dict__  # released by the backward that used them
+    first = w.grad.clone()
+    w.grad = None
+    loss.backward()  # gathered again
+    np.testing.assert_allclose(w.grad.numpy(), first.numpy(), rtol=1e-6)
+    ref = ag.tensor(F.conv2d(x.detach(), w.detach(), padding=1).numpy())
+    np.testing.assert_allclose(y.detach().numpy(), ref.numpy())

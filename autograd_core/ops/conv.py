@@ -17,6 +17,7 @@ import numpy as np
 
 from .._function import Function
 from .._tensor import Tensor
+from .._xp import NUMPY
 from ..kernels import get as kernel
 
 
@@ -79,11 +80,14 @@ def _half_in_float32(fn: Any) -> Any:
     return run
 
 
+def _forward_from_cols(cols: np.ndarray, w: np.ndarray, g: ConvGeom, n: int) -> np.ndarray:
+    y = _per_group(w.reshape(g.k, g.rows), cols, g.k // g.groups, g.rows, g)  # (K, N*L)
+    return np.ascontiguousarray(y.reshape(g.k, n, g.ho * g.wo).transpose(1, 0, 2)).reshape(n, g.k, g.ho, g.wo)
+
+
 @_half_in_float32
 def conv_forward(x: np.ndarray, w: np.ndarray, g: ConvGeom) -> np.ndarray:
-    n = x.shape[0]
-    y = _per_group(w.reshape(g.k, g.rows), _cols(x, g), g.k // g.groups, g.rows, g)  # (K, N*L)
-    return np.ascontiguousarray(y.reshape(g.k, n, g.ho * g.wo).transpose(1, 0, 2)).reshape(n, g.k, g.ho, g.wo)
+    return _forward_from_cols(_cols(x, g), w, g, x.shape[0])
 
 
 @_half_in_float32
@@ -96,12 +100,22 @@ def conv_grad_input(gy: np.ndarray, w: np.ndarray, g: ConvGeom) -> np.ndarray:
     return kernel("col2im")(gcols, g.c, g.h, g.w, g.kh, g.kw, g.sh, g.sw, t, left, g.dh, g.dw, g.ho, g.wo)
 
 
-@_half_in_float32
-def conv_grad_weight(x: np.ndarray, gy: np.ndarray, g: ConvGeom) -> np.ndarray:
+def _grad_weight_from_cols(cols: np.ndarray, gy: np.ndarray, g: ConvGeom) -> np.ndarray:
     n = gy.shape[0]
     # gw_k = gy_k @ cols_k^T: (Kg, N*L) @ (N*L, rows): one GEMM per group over the whole batch
-    gw = _per_group(_channels_first(gy, n, g.k, g), _cols(x, g), g.k // g.groups, g.rows, g, tb=True)
+    gw = _per_group(_channels_first(gy, n, g.k, g), cols, g.k // g.groups, g.rows, g, tb=True)
     return gw.reshape(g.k, g.c // g.groups, g.kh, g.kw)
+
+
+@_half_in_float32
+def conv_grad_weight(x: np.ndarray, gy: np.ndarray, g: ConvGeom) -> np.ndarray:
+    return _grad_weight_from_cols(_cols(x, g), gy, g)
+
+
+# The forward's im2col columns are kept for the weight gradient (one im2col instead of two per training step:
+# a fifth of a LeNet-5 step) when they are this small; larger ones are gathered again in backward, so that a
+# wide convolution does not hold kh*kw copies of its input until backward.
+KEEP_COLS_BYTES = 16 << 20
 
 
 class Conv2d(Function):
@@ -112,12 +126,21 @@ class Conv2d(Function):
 
     def forward(self, x, w, geom):
         self.geom = geom
-        return conv_forward(x, w, geom)
+        if x.dtype == np.float16 or _cols_bytes(x, geom) > KEEP_COLS_BYTES:
+            return conv_forward(x, w, geom)
+        self.cols = cols = _cols(x, geom)
+        return _forward_from_cols(cols, w, geom, x.shape[0])
 
     def backward(self, gy):
         x, w = self.saved()
+        cols = self.__dict__.pop("cols", None)  # used once: a retained graph's next backward gathers again
         gx = self.xp.apply(Conv2dGradInput, gy, w, geom=self.geom) if self.needs_input_grad(0) else None
-        gw = self.xp.apply(Conv2dGradWeight, x, gy, geom=self.geom) if self.needs_input_grad(1) else None
+        gw = None
+        if self.needs_input_grad(1):
+            if cols is not None and self.xp is NUMPY:
+                gw = _grad_weight_from_cols(cols, gy, self.geom)
+            else:  # create_graph: the recorded op (its own backward gives the second derivatives)
+                gw = self.xp.apply(Conv2dGradWeight, x, gy, geom=self.geom)
         return gx, gw
 
     def attrs(self):
@@ -162,6 +185,11 @@ class Conv2dGradWeight(Function):
 
     def attrs(self):
         return _geom_attrs(self.geom)
+
+
+def _cols_bytes(x: np.ndarray, g: ConvGeom) -> int:
+    """The size of x's im2col columns (C*kh*kw, N*Ho*Wo)."""
+    return g.c * g.kh * g.kw * x.shape[0] * g.ho * g.wo * x.dtype.itemsize
 
 
 def _geom_attrs(g: ConvGeom) -> dict[str, Any]:

@@ -119,20 +119,30 @@ KEEP_COLS_BYTES = 16 << 20
 
 
 class Conv2d(Function):
-    """y[n,k] = sum_{c,i,j} w[k,c,i,j] x_pad[n,c,s*o+d*i];  gx = conv_transpose(gy, w),  gw = corr(x, gy)"""
+    """y[n,k] = sum_{c,i,j} w[k,c,i,j] x_pad[n,c,s*o+d*i] (+ b[k]);  gx = conv_transpose(gy, w),  gw = corr(x, gy),
+    gb = sum of gy over n, h, w"""
 
     fresh_grads = True
     saves_inputs = True
 
-    def forward(self, x, w, geom):
+    def forward(self, x, w, b=None, *, geom):
         self.geom = geom
         if x.dtype == np.float16 or _cols_bytes(x, geom) > KEEP_COLS_BYTES:
-            return conv_forward(x, w, geom)
-        self.cols = cols = _cols(x, geom)
-        return _forward_from_cols(cols, w, geom, x.shape[0])
+            y = conv_forward(x, w, geom)
+        else:
+            self.cols = cols = _cols(x, geom)
+            y = _forward_from_cols(cols, w, geom, x.shape[0])
+        if b is not None:  # the bias in place on the fresh output: no second (N, K, Ho, Wo) array, no extra node
+            y += b.reshape(1, -1, 1, 1)
+        return y
+
+    def saved_needed(self):
+        e = self.next_functions  # x only for W's gradient, W only for x's; the bias enters none
+        return (e[1][0] is not None, e[0][0] is not None) + ((False,) if len(e) == 3 else ())
 
     def backward(self, gy):
-        x, w = self.saved()
+        gb = gy.sum((0, 2, 3)) if len(self.next_functions) == 3 and self.needs_input_grad(2) else None
+        x, w = self.saved()[:2]
         cols = self.__dict__.pop("cols", None)  # used once: a retained graph's next backward gathers again
         gx = self.xp.apply(Conv2dGradInput, gy, w, geom=self.geom) if self.needs_input_grad(0) else None
         gw = None
@@ -141,7 +151,7 @@ class Conv2d(Function):
                 gw = _grad_weight_from_cols(cols, gy, self.geom)
             else:  # create_graph: the recorded op (its own backward gives the second derivatives)
                 gw = self.xp.apply(Conv2dGradWeight, x, gy, geom=self.geom)
-        return gx, gw
+        return (gx, gw, gb) if len(self.next_functions) == 3 else (gx, gw)
 
     def attrs(self):
         return _geom_attrs(self.geom)
@@ -341,7 +351,13 @@ def _conv2d(input: Any, weight: Tensor, bias: Tensor | None, stride: Any, paddin
     check_same_dtype(op, x, weight)
     _check_bias_dtype(op, x, bias)
     geom = conv_geometry(x.shape, weight.shape, stride, padding, dilation, groups, op)
-    y = _add_bias(op, Conv2d.apply(x, weight, geom=geom), bias, geom.k)
+    if bias is None:
+        y = Conv2d.apply(x, weight, geom=geom)
+    else:
+        if tuple(bias.shape) != (geom.k,):
+            raise RuntimeError(f"{op}: bias must have shape [{geom.k}] (one per output channel), got "
+                               f"{list(bias.shape)}")
+        y = Conv2d.apply(x, weight, bias, geom=geom)
     return y.squeeze(0) if unbatched else y
 
 

@@ -8,6 +8,7 @@ import warnings
 
 import numpy as np
 import pytest
+from _torch_twins import both, dtype_name, np_of, same
 
 import autograd_core as ag
 
@@ -22,47 +23,15 @@ def _r(*shape):
     return RNG.standard_normal(shape)
 
 
-def _np(t):
-    return np.asarray(t.detach().numpy())
-
-
-def _dt(t) -> str:
-    return str(t.dtype).replace("torch.", "")
+_np, _dt = np_of, dtype_name
 
 
 def _same(ours, theirs, rtol=None, atol=1e-9):
-    ours = ours if isinstance(ours, (tuple, list)) else (ours,)
-    theirs = theirs if isinstance(theirs, (tuple, list)) else (theirs,)
-    assert len(ours) == len(theirs)
-    for o, t in zip(ours, theirs):
-        assert tuple(o.shape) == tuple(t.shape), (o.shape, t.shape)
-        assert _dt(o) == _dt(t), (o.dtype, t.dtype)
-        assert o.requires_grad == t.requires_grad, (o.requires_grad, t.requires_grad)
-        f32 = _dt(t) == "float32"  # (float32: a few ulps of the result's scale; torch's matrix_exp rounds in float32)
-        tol = rtol if rtol is not None else (2e-6 if f32 else 1e-7)
-        scale = float(np.abs(_np(t)[np.isfinite(_np(t))]).max(initial=0.0))
-        np.testing.assert_allclose(_np(o), _np(t), rtol=tol, atol=atol + (2e-6 * scale if f32 else 0), equal_nan=True)
+    same(ours, theirs, rtol, atol, f32_scale=True)
 
 
-def _both(f, *arrays):
-    """f(module, *tensors) in both libraries: values, dtypes, requires_grad and the gradients."""
-    outs, grads = [], []
-    for m in (ag, torch):
-        ins = [m.tensor(a, requires_grad=a.dtype.kind == "f") for a in arrays]
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", UserWarning)
-            out = f(m, *ins)
-        outs.append(out)
-        res = out if isinstance(out, (tuple, list)) else (out,)
-        diff = [r for r in res if r.requires_grad]
-        leaves = [t for t in ins if t.requires_grad]
-        if diff and leaves:
-            us = [m.tensor(np.random.default_rng(3).standard_normal(tuple(r.shape)).astype(_dt(r))) for r in diff]
-            g = (ag.grad if m is ag else torch.autograd.grad)(diff, leaves, us, allow_unused=True)
-            grads.append([np.zeros(tuple(t.shape)) if v is None else _np(v) for v, t in zip(g, leaves)])
-    _same(outs[0], outs[1])
-    for a, b in zip(*grads) if grads else ():
-        np.testing.assert_allclose(a, b, rtol=1e-7, atol=1e-9, equal_nan=True)
+def _both(f, *arrays, grad=True):
+    return both(f, *arrays, grad=grad, f32_scale=True)
 
 
 CASES = {

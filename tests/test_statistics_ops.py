@@ -4,10 +4,9 @@ quantile sends to q, and every error path (type and message)."""
 
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 import pytest
+from _torch_twins import both, dtype_name, np_of, same
 
 import autograd_core as ag
 
@@ -21,50 +20,19 @@ X = RNG.standard_normal((3, 5))
 X3 = RNG.permutation(24).reshape(2, 3, 4) * 0.37 - 2.0  # distinct values
 
 
-def _np(t):
-    return np.asarray(t.detach().numpy())
-
-
-def _dt(t) -> str:
-    return str(t.dtype).replace("torch.", "")
+_np, _dt = np_of, dtype_name
 
 
 def _same(ours, theirs, rtol=None, atol=1e-9):
-    ours = ours if isinstance(ours, (tuple, list)) else (ours,)
-    theirs = theirs if isinstance(theirs, (tuple, list)) else (theirs,)
-    assert len(ours) == len(theirs)
-    for o, t in zip(ours, theirs):
-        assert tuple(o.shape) == tuple(t.shape), (o.shape, t.shape)
-        assert _dt(o) == _dt(t), (o.dtype, t.dtype)
-        assert o.requires_grad == t.requires_grad, (o.requires_grad, t.requires_grad)
-        tol = rtol if rtol is not None else (2e-6 if _dt(t) == "float32" else 1e-7)  # (float32: a few ulps)
-        np.testing.assert_allclose(_np(o), _np(t), rtol=tol, atol=atol, equal_nan=True)
+    same(ours, theirs, rtol, atol, f32_scale=False)
 
 
 def _both(f, *arrays, grad=True):
-    """f(module, *tensors) in both libraries: values, dtypes, requires_grad and (grad) the gradients."""
-    outs, grads = [], []
-    for m in (ag, torch):
-        ins = [m.tensor(a, requires_grad=grad and a.dtype.kind == "f") for a in arrays]
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", UserWarning)
-            out = f(m, *ins)
-        outs.append(out)
-        res = out if isinstance(out, (tuple, list)) else (out,)
-        diff = [r for r in res if r.requires_grad]
-        leaves = [t for t in ins if t.requires_grad]
-        if diff and leaves:
-            us = [m.tensor(np.random.default_rng(3).standard_normal(tuple(r.shape)).astype(_dt(r))) for r in diff]
-            g = (ag.grad if m is ag else torch.autograd.grad)(diff, leaves, us, allow_unused=True)
-            grads.append([np.zeros(tuple(t.shape)) if v is None else _np(v) for v, t in zip(g, leaves)])
-    _same(outs[0], outs[1])
-    if grads:
-        for a, b in zip(*grads):
-            np.testing.assert_allclose(a, b, rtol=1e-7, atol=1e-9, equal_nan=True)
-    return outs
+    return both(f, *arrays, grad=grad, f32_scale=False)
 
 
 # ---------------------------------------------------------------------- values and gradients torch computes alike
+
 CASES = {
     "quantile_all_modes": lambda m, x: tuple(m.quantile(x, m.tensor([0.0, 0.3, 0.5, 1.0], dtype=x.dtype), 1,
                                                         interpolation=i) for i in

@@ -124,7 +124,8 @@ __all__ = [n for n in dir() if not n.startswith("_")]
 
 # Subpackages built on top of the core (nn, optim, ...) load on first use, as ``torch.nn`` is
 # reachable after ``import torch``; importing them here eagerly would point imports the wrong way.
-_LAZY = ("nn", "optim", "data", "kernels", "ml", "viz", "distributions", "utils", "testing", "amp")
+_LAZY = ("nn", "optim", "data", "kernels", "ml", "viz", "distributions", "utils", "testing", "amp",
+         "distributed", "multiprocessing", "onnx")
 
 
 def __getattr__(name: str):

@@ -51,8 +51,7 @@ class _BufferMeta(type):
 class Buffer(Tensor, metaclass=_BufferMeta):
     """A tensor that is module state but not a parameter (PyTorch's nn.Buffer): ``Buffer(t)`` is ``t.detach()``
     (same memory, same requires_grad) marked as a buffer, with ``persistent`` (False: kept out of state_dict).
-    In PyTorch, assigning one as a Module attribute registers it as a buffer with that persistence; here that
-    needs Module.__setattr__ to recognise it (``isinstance(value, Buffer)``); ``register_buffer`` takes it now."""
+    Assigning one as a Module attribute registers it as a buffer with that persistence, as in PyTorch."""
 
     def __new__(cls, data: Tensor | None = None, *, persistent: bool = True) -> Tensor:  # type: ignore[misc]
         if data is None:
@@ -220,11 +219,6 @@ class LazyModuleMixin:
                 src = state_dict[key]
                 if not is_lazy(src):
                     param.materialize(tuple(np.shape(src._data if isinstance(src, Tensor) else src)))
-
-    def load_state_dict(self, state_dict: dict, strict: bool = True, assign: bool = False) -> Any:
-        if hasattr(state_dict, "items"):
-            self._lazy_load_hook(state_dict, "")
-        return super().load_state_dict(state_dict, strict, assign)  # type: ignore[misc]
 
     def _replicate_for_data_parallel(self) -> None:
         raise RuntimeError("Modules with uninitialized parameters can't be used with `DataParallel`. Run a dummy "

@@ -167,6 +167,9 @@ class Module:
                 raise TypeError(f"cannot assign '{type(value).__name__}' as child module '{name}' "
                                 "(nn.Module or None expected)")
             modules[name] = None
+        elif isinstance(value, Tensor) and getattr(value, "_is_buffer", False):
+            # ``self.x = nn.Buffer(t, persistent=...)`` registers a buffer with the Buffer's persistence, as PyTorch
+            self.register_buffer(name, value, persistent=getattr(value, "persistent", True))
         elif name in buffers:
             if value is not None and not isinstance(value, Tensor):
                 raise TypeError(f"cannot assign '{type(value).__name__}' as buffer '{name}' "
@@ -478,6 +481,10 @@ class Module:
         """
         if not hasattr(state_dict, "items"):
             raise TypeError(f"Expected state_dict to be dict-like, got {type(state_dict).__name__}.")
+        for prefix, m in self.named_modules():  # lazy modules anywhere below take their shapes from the checkpoint
+            hook = getattr(m, "_lazy_load_hook", None)
+            if hook is not None:
+                hook(state_dict, prefix + "." if prefix else "")
         own = self.state_dict(keep_vars=True)
         missing = [k for k in own if k not in state_dict]
         unexpected = [k for k in state_dict if k not in own]

@@ -560,8 +560,20 @@ op(
     samples=lambda rng: (
         [Sample((_away(rng, 3, 4),), {"p": p, "dim": d}, name=f"p{p}d{d}") for p in (2, 3, 1, "fro") for d in (None, 1)]
         + [Sample((_uniq(rng, 3, 4),), {"p": float("inf"), "dim": 1}, name="pinf")]
+        + [Sample((_away(rng, 3, 4),), {"p": 0.5, "dim": 1}, name="p0.5")]
     ),
     covers=("Norm",),
+)
+op(
+    # the 0-"norm" counts nonzeros and has no gradient (PyTorch leaves x.grad unset): times a sum, so that the
+    # row's gradient checks run through it
+    "norm_p0",
+    op=lambda a, dim: a.norm(0, dim) * a.sum(dim),
+    ref=lambda a, dim: np.count_nonzero(a, axis=dim).astype(a.dtype) * np.sum(a, axis=dim),
+    torch=lambda a, dim: a.norm(0, dim) * a.sum(dim),
+    # no zeros: a finite difference across 0 would change the count (tests/test_fidelity_core.py has zeros)
+    samples=lambda rng: [Sample((_away(rng, 3, 4),), {"dim": d}, name=f"d{d}") for d in (None, 1)],
+    covers=("CountNonzero",),
 )
 op(
     "cumsum",

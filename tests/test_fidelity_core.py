@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import sys
 import threading
+import warnings
 
 import numpy as np
 import pytest
@@ -724,3 +725,25 @@ def test_relu_passes_the_gradient_at_nan_as_pytorch():
     x = ag.tensor(np.array([0.0, np.nan, 2.0]), requires_grad=True)
     ag.relu(x).backward(ag.tensor(np.array([1.5, 2.5, 3.5])))
     np.testing.assert_array_equal(x.grad.numpy(), [0.0, 2.5, 3.5])
+
+
+def test_norm_of_order_zero_and_below_one_as_pytorch():
+    # p = 0 counts nonzeros: a grad_fn, but no gradient (x.grad stays None); p < 1 takes the gradient at x = 0 as 0
+    # where sign(0) * |0|**(p-1) would be nan; p < 0 on a slice with a zero gives norm 0, with no warning
+    torch = pytest.importorskip("torch")
+    xn = np.array([[0.0, 1.5, -2.0], [0.0, 0.0, 3.0]])
+    g = np.array([0.7, -1.3])
+    for p in (0, 0.5, -0.5, 3):
+        x, tx = ag.tensor(xn, requires_grad=True), torch.tensor(xn, requires_grad=True)
+        y, ty = x.norm(p, 1), tx.norm(p, 1)
+        assert y.grad_fn is not None and ty.grad_fn is not None
+        np.testing.assert_allclose(y.detach().numpy(), ty.detach().numpy())
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            (y * ag.tensor(g)).sum().backward()
+        (ty * torch.tensor(g)).sum().backward()
+        if p == 0:
+            assert x.grad is None and tx.grad is None
+        else:
+            np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy(), atol=1e-12)
+            assert np.isfinite(x.grad.numpy()).all()

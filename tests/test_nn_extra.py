@@ -680,3 +680,30 @@ def test_lazy_classes_and_tensors_are_in_the_nn_namespace():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         nn.LazyLinear(2)  # no warning at construction (torch 2.13 has dropped its "experimental" warning)
+
+
+def test_assigning_a_buffer_registers_it_with_its_persistence_as_pytorch():
+    def build(lib, nnlib):
+        m = nnlib.Module()
+        m.a = nnlib.Buffer(lib.ones(2))
+        m.b = nnlib.Buffer(lib.zeros(1), persistent=False)
+        m.lin = nnlib.Linear(2, 2)
+        return m
+    ours, theirs = build(ag, nn), build(torch, tnn)
+    assert list(ours.state_dict()) == list(theirs.state_dict()) == ["a", "lin.weight", "lin.bias"]
+    assert [n for n, _ in ours.named_buffers()] == [n for n, _ in theirs.named_buffers()] == ["a", "b"]
+    ours.b = nn.Buffer(ag.ones(1))  # re-assigned as persistent: now saved, as in PyTorch
+    theirs.b = tnn.Buffer(torch.ones(1))
+    assert list(ours.state_dict()) == list(theirs.state_dict()) == ["a", "b", "lin.weight", "lin.bias"]
+
+
+def test_lazy_children_load_through_the_parents_load_state_dict():
+    src = nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.Linear(4, 2))
+    dst = nn.Sequential(nn.LazyLinear(4), nn.ReLU(), nn.LazyLinear(2))
+    assert dst.load_state_dict(src.state_dict()) == ([], [])
+    assert dst[0].weight.shape == (4, 3) and dst[2].weight.shape == (2, 4)
+    x = ag.randn(5, 3)
+    np.testing.assert_array_equal(dst(x).detach().numpy(), src(x).detach().numpy())
+    tdst = tnn.Sequential(tnn.LazyLinear(4), tnn.ReLU(), tnn.LazyLinear(2))  # torch accepts the same load
+    tdst.load_state_dict({k: torch.from_numpy(v.numpy()) for k, v in src.state_dict().items()})
+    assert tuple(tdst[0].weight.shape) == (4, 3)

@@ -271,7 +271,8 @@ class Norm(_Reduce):
         self.p = p
         if p == 2:
             return np.sqrt(np.sum(x * x, axis=axes, keepdims=keepdim))
-        return np.sum(np.abs(x) ** p, axis=axes, keepdims=keepdim) ** (1.0 / p)
+        with np.errstate(divide="ignore"):  # p < 0: |0|**p = inf, and the norm is 0, as in PyTorch
+            return np.sum(np.abs(x) ** p, axis=axes, keepdims=keepdim) ** (1.0 / p)
 
     def backward(self, g):
         (x,) = self.saved()
@@ -286,7 +287,10 @@ class Norm(_Reduce):
         xd = xp.value(x)
         # double where on x too: in an all-zero slice |x|**(p-1) is inf for p < 1, and its derivative in the
         # unused branch would turn the zero weight into nan under create_graph
-        x_safe = xp.where(np.broadcast_to(zero, xd.shape), 1.0, x) if zero.any() else x
+        # for p < 1, |x|**(p-1) is inf at every x = 0; PyTorch takes the gradient there as 0 (sign(0) = 0 times
+        # a finite stand-in), where 0 * inf would give nan
+        mask = (xd == 0) if p < 1 else np.broadcast_to(zero, xd.shape)
+        x_safe = xp.where(mask, 1.0, x) if mask.any() else x
         return xp.where(zero, 0.0, g * np.sign(xd) * xp.abs(x_safe) ** (p - 1) / y_safe ** (p - 1))
 
     def attrs(self):
@@ -294,6 +298,17 @@ class Norm(_Reduce):
         if self.p != 2:
             out["p"] = self.p
         return out
+
+
+class CountNonzero(_Reduce):
+    """y = #{x != 0} (the 0-"norm");  gx = none (PyTorch's vector_norm with ord=0 leaves x.grad unset)"""
+
+    def forward(self, x, axes, keepdim):
+        self._setup(x, axes, keepdim)
+        return np.asarray(np.count_nonzero(x, axis=axes, keepdims=keepdim), dtype=x.dtype)
+
+    def backward(self, g):
+        return None
 
 
 class CumSum(Function):
@@ -583,8 +598,7 @@ def norm(x: Tensor, p: Any = "fro", dim: Any = None, keepdim: bool = False, *,
     if p == 1:
         return sum(x.abs(), dim=axes, keepdim=keepdim)
     if p == 0:
-        return _make(np.asarray(np.count_nonzero(x._data, axis=axes, keepdims=keepdim), dtype=x.dtype),
-                     None, False)
+        return CountNonzero.apply(x, axes=axes, keepdim=keepdim)
     return Norm.apply(x, p=float(p) if p != 2 else 2, axes=axes, keepdim=keepdim)
 
 

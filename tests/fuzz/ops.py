@@ -565,7 +565,7 @@ def _norm_gen(ctx: Any) -> Any:
     x = float_arg(ctx, "away")
     if x is None:
         return None
-    p = ctx.choice([2, 1, 3, "fro", float("inf")])
+    p = ctx.choice([2, 1, 3, "fro", float("inf"), 0, 0.5])
     nd = len(x.shape)
     dim = None if ctx.rng.random() < 0.3 else rdim(ctx, nd)
     return [x], {"p": p, "dim": dim, "keepdim": bool(ctx.rng.random() < 0.3), "form": ctx.choice(["method", "func"])}

@@ -410,7 +410,10 @@ def _fix_grad(node: Function, i: int, gi: Any, inp: Tensor, create_graph: bool) 
 class _NotDifferentiable(Function):
     """Stands for the result of a once-differentiable backward: differentiating it raises."""
 
-    def forward(self, g, op):
+    def forward(self, g, *deps, op):
+        # deps: what the gradient depends on (upstream gradients, the node's inputs), as edges only, so that a
+        # grad() of this gradient w.r.t. them reaches this node and raises instead of pruning it and
+        # silently leaving its term out
         self.op = op
         return g
 
@@ -434,11 +437,10 @@ def _call_backward(node: Function, grads: tuple, create_graph: bool) -> tuple:
             arrays = tuple(g._data for g in grads)
             res = node.backward(*arrays)
             res = res if type(res) is tuple else (res,)
-            needs = any(g._rg for g in grads) or any(
-                isinstance(t, Tensor) and t._rg for t in (node.inputs or ()))
+            deps = [t for t in (*grads, *(node.inputs or ())) if isinstance(t, Tensor) and t._rg]
             res = tuple(None if r is None else
-                        (_NotDifferentiable.apply(_make(np.asarray(r), None, needs), op=node.name())
-                         if needs else _make(np.asarray(r), None, False)) for r in res)
+                        (_NotDifferentiable.apply(_make(np.asarray(r), None, False), *deps, op=node.name())
+                         if deps else _make(np.asarray(r), None, False)) for r in res)
     else:
         res = node.backward(*grads)
     return res if type(res) is tuple else (res,)

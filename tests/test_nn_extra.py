@@ -450,6 +450,13 @@ def test_ctc_loss_is_once_differentiable_as_pytorch():
     # a second derivative is refused, never a number (the engine's once-differentiable result)
     with pytest.raises((NotImplementedError, RuntimeError)):
         ag.grad((g * g).sum(), [xo])
+    # also when the CTC term is one of several: grad() w.r.t. an input upstream of a log_softmax must reach the
+    # once-differentiable node and refuse, not prune it and return the other terms' second derivative alone
+    xo2 = ag.tensor(x[:5], requires_grad=True)
+    loss = F.ctc_loss(xo2.log_softmax(2), ag.tensor(tg), [5, 4, 5], tl) + (xo2 ** 2).sum()
+    (g2,) = ag.grad(loss, [xo2], create_graph=True)
+    with pytest.raises(NotImplementedError, match="CTCLossBackward is once-differentiable"):
+        ag.grad(g2.sum(), [xo2])
     # the first order is exact (finite differences agree after a log_softmax)
     assert ag.gradcheck(lambda v: F.ctc_loss(v.log_softmax(2), ag.tensor(tg), [5, 4, 5], tl),
                         [ag.tensor(x[:5], requires_grad=True)])

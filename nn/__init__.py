@@ -4,7 +4,7 @@ Port PyTorch code by changing ``import torch.nn as nn`` to ``import autograd_cor
 Each layer family module declares its public names in ``__all__``.
 """
 
-from . import functional, init, utils
+from . import functional, init, parallel, utils
 from .activation import *  # noqa: F403
 from .attention import *  # noqa: F403
 from .container import *  # noqa: F403

@@ -8,10 +8,10 @@ from .. import data
 
 # `from autograd_core.utils.data import DataLoader` and `import autograd_core.utils.data` both resolve here.
 sys.modules[__name__ + ".data"] = data
-# and its submodules under torch.utils.data's names (dataloader, dataset, sampler)
-from ..data import dataloader, dataset, sampler  # noqa: E402
+# and its submodules under torch.utils.data's names (dataloader, dataset, sampler, distributed)
+from ..data import dataloader, dataset, distributed, sampler  # noqa: E402
 
-for _sub in (dataloader, dataset, sampler):
+for _sub in (dataloader, dataset, distributed, sampler):
     sys.modules[f"{__name__}.data.{_sub.__name__.rsplit('.', 1)[-1]}"] = _sub
 
 from . import checkpoint  # noqa: E402  (torch.utils.checkpoint)

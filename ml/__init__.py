@@ -3,11 +3,15 @@
 Kernels and kernel ridge regression (with hyper-parameters learned through ``ag.linalg.solve``),
 bootstrap confidence intervals, k-nearest neighbours, the Gaussian class-conditional classifier,
 linear / logistic / softmax regression (normal equation, gradient descent, Newton), k-fold
-cross-validation and metrics. Estimators follow scikit-learn's names (fit / predict / score).
+cross-validation, bagging ensembles, grid and randomized hyper-parameter search, and metrics. Estimators
+follow scikit-learn's names (fit / predict / score). ``n_jobs`` (joblib's meaning) fans the refits of
+``cross_val_score``, ``bootstrap_ci``, the bagging ensembles and the searches out through joblib
+(``pip install 'autograd_core[parallel]'``), with the same results as the serial run.
 """
 
 from . import metrics
 from .bootstrap import BootstrapInterval, bootstrap_ci
+from .ensemble import BaggingClassifier, BaggingRegressor
 from .gaussian import GaussianClassifier, gaussian_log_density
 from .kernel_ridge import KernelRidge, r2_score
 from .kernels import (
@@ -33,3 +37,4 @@ from .metrics import (
 from .model_selection import cross_val_score, k_fold
 from .neighbors import KNeighborsClassifier, pairwise_distances
 from .newton import NewtonResult, newton
+from .search import GridSearchCV, ParameterGrid, ParameterSampler, RandomizedSearchCV

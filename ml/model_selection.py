@@ -1,14 +1,78 @@
-"""k-fold cross-validation (course seed 001): train on k-1 folds, validate on the held-out one."""
+"""k-fold cross-validation (course seed 001): train on k-1 folds, validate on the held-out one.
+
+Also the fan-out shared by the model-selection tools (``cross_val_score``, ``bootstrap_ci``, the bagging
+ensembles, the hyper-parameter searches): ``n_jobs`` has joblib's meaning (None or 1: serial, -1: all cores,
+n: n workers). Every random draw happens in the calling process from the seed, before any fit is sent out, and
+the results come back in submission order, so a run gives the same numbers for any ``n_jobs`` and backend.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import sys
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
 
+from autograd_core import Tensor
+from autograd_core._progress import enabled as _bar_enabled
+from autograd_core._progress import progress as _progress
+
 from ._base import take_rows
 from .metrics import accuracy_score
+
+
+def check_n_jobs(n_jobs: Any, caller: str) -> int | None:
+    """``n_jobs`` validated: None or a non-zero int (joblib's convention)."""
+    if n_jobs is None:
+        return None
+    if isinstance(n_jobs, bool) or not isinstance(n_jobs, (int, np.integer)):
+        raise TypeError(f"{caller}: n_jobs must be None or an int (None or 1: serial, -1: all cores, n: n workers), "
+                        f"got {type(n_jobs).__name__} {n_jobs!r}")
+    if n_jobs == 0:
+        raise ValueError(f"{caller}: n_jobs=0 has no meaning; pass None or 1 (serial), -1 (all cores) or n >= 2")
+    return int(n_jobs)
+
+
+def parallel_map(fn: Callable[..., Any], tasks: Sequence[tuple], n_jobs: int | None, caller: str,
+                 progress: bool | None = False, desc: str = "", unit: str = "fit") -> list[Any]:
+    """[fn(*t) for t in tasks], in order, fanned out with ``joblib.Parallel(n_jobs)`` unless n_jobs is 1.
+
+    n_jobs=None runs serially without importing joblib; when joblib is already imported it goes through
+    ``joblib.Parallel(n_jobs=None)``, which runs serially too unless a ``joblib.parallel_config(n_jobs=...)``
+    block says otherwise (scikit-learn's behaviour). ``fn`` must be a module-level function so that process
+    backends (loky, dask, ray) can ship it."""
+    n_jobs = check_n_jobs(n_jobs, caller)
+    if n_jobs == 1 or (n_jobs is None and sys.modules.get("joblib") is None):
+        return [fn(*t) for t in _progress(tasks, total=len(tasks), desc=desc, unit=unit, show=progress)]
+    try:
+        import joblib
+    except ImportError as e:
+        raise ImportError(f"{caller}: n_jobs={n_jobs} needs joblib; pip install 'autograd_core[parallel]' "
+                          "(scikit-learn also brings it), or pass n_jobs=None to run serially") from e
+    # the bar follows completed fits, so the results are consumed lazily (still in submission order)
+    show = _bar_enabled(progress)
+    out = joblib.Parallel(n_jobs=n_jobs, return_as="generator" if show else "list")(
+        joblib.delayed(fn)(*t) for t in tasks)
+    return list(_progress(out, total=len(tasks), desc=desc, unit=unit, show=progress) if show else out)
+
+
+def shareable(a: Any) -> Any:
+    """A Tensor input that needs no grad as a fresh detached Tensor on the same memory, so that it pickles.
+
+    Pickling a Tensor fails once a view of it was taken (its weak references to the views travel with it);
+    detaching drops that bookkeeping and keeps the values, so process backends can ship the data."""
+    if isinstance(a, Tensor) and not a.requires_grad and a.grad_fn is None:
+        return a.detach()
+    return a
+
+
+def fit_and_score(make_estimator: Callable[..., Any], params: dict, X: Any, y: Any, train: np.ndarray,
+                  val: np.ndarray, scoring: Callable[[Any, Any], float] | None) -> float:
+    """Fit ``make_estimator(**params)`` on the train rows; scoring(y_val, predict(X_val)), or its ``score``."""
+    est = make_estimator(**params).fit(take_rows(X, train), take_rows(y, train))
+    x_val, y_val = take_rows(X, val), take_rows(y, val)
+    return float(est.score(x_val, y_val) if scoring is None else scoring(y_val, est.predict(x_val)))
 
 
 def k_fold(n: int, k: int = 5, shuffle: bool = False, seed: int | None = None) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -28,12 +92,14 @@ def k_fold(n: int, k: int = 5, shuffle: bool = False, seed: int | None = None) -
 
 
 def cross_val_score(make_estimator: Callable[[], Any], X: Any, y: Any, k: int = 5,
-                    scoring: Callable[[Any, Any], float] = accuracy_score, shuffle: bool = False,
-                    seed: int | None = None) -> np.ndarray:
-    """scoring(y_val, estimator.predict(X_val)) for each of the k folds."""
-    scores = []
-    for train, val in k_fold(len(X), k, shuffle, seed):
-        est = make_estimator().fit(take_rows(X, train), take_rows(y, train))
-        pred = est.predict(take_rows(X, val))
-        scores.append(scoring(take_rows(y, val), pred))
+                    scoring: Callable[[Any, Any], float] | None = accuracy_score, shuffle: bool = False,
+                    seed: int | None = None, n_jobs: int | None = None) -> np.ndarray:
+    """scoring(y_val, estimator.predict(X_val)) for each of the k folds (scoring=None: estimator.score).
+
+    ``n_jobs``: the folds are fitted in parallel through joblib (None or 1: serially); the folds are drawn
+    here first, so the scores are the same for every n_jobs."""
+    check_n_jobs(n_jobs, "cross_val_score")
+    X, y = shareable(X), shareable(y)
+    tasks = [(make_estimator, {}, X, y, train, val, scoring) for train, val in k_fold(len(X), k, shuffle, seed)]
+    scores = parallel_map(fit_and_score, tasks, n_jobs, "cross_val_score")
     return np.asarray(scores, dtype=np.float64)

@@ -747,3 +747,30 @@ def test_norm_of_order_zero_and_below_one_as_pytorch():
         else:
             np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy(), atol=1e-12)
             assert np.isfinite(x.grad.numpy()).all()
+
+
+def test_relu_output_changed_in_place_is_an_error_as_pytorch():
+    # fuzzer seed 60062: PyTorch's relu saves its output, so fill_ on it before backward raises there; the mask
+    # we keep would have given a silent zero gradient
+    x = ag.tensor([[1.0, -2.0]], requires_grad=True)
+    r = x.relu()
+    r.fill_(1.0)
+    with pytest.raises(RuntimeError, match="modified by an inplace operation.*output 0 of ReluBackward"):
+        r.sum().backward()
+    # relu_ itself and ReLU(inplace=True) still differentiate: the saved output is the modified one
+    y = x * 2
+    y.relu_()
+    (y * y).sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [[8.0, 0.0]])
+
+
+def test_diagflat_zeros_are_positive_zeros_as_pytorch():
+    # fuzzer seed 61244: diagflat as x * I gave -0.0 beside negative entries (so atan2(diagflat(x), -1) was -pi
+    # where PyTorch gives pi) and nan beside inf
+    x = ag.tensor([[-0.8], [-0.2]], dtype=ag.float64)
+    for off in (0, -1, 2):
+        d = x.diagflat(off).numpy()
+        assert not np.signbit(d[d == 0]).any(), (off, d)
+    d = ag.tensor([np.inf, np.nan, -1.0]).diagflat().numpy()
+    np.testing.assert_array_equal(d, [[np.inf, 0, 0], [0, np.nan, 0], [0, 0, -1.0]])
+    np.testing.assert_allclose(ag.atan2(x.diagflat(-1), ag.tensor(-0.3, dtype=ag.float64)).numpy()[1, 1], np.pi)

@@ -21,12 +21,16 @@ class Relu(Function):
     """y = max(x, 0);  gx = g where x > 0, else 0   (0 at x = 0)"""
 
     fresh_grads = True
+    # PyTorch saves the output (threshold_backward(g, y, 0)), so changing y in place before backward is an
+    # error there; the version check of the saved output reproduces that (the mask alone would not notice)
+    saves_output = True
 
     def forward(self, x):
         self.mask = ~(x <= 0)  # nan passes the gradient, as PyTorch's threshold_backward
         return np.maximum(x, 0)  # keeps nan, like PyTorch
 
     def backward(self, g):
+        self.saved_output()  # the version check
         # masked (PyTorch's threshold_backward): an inf/nan g where x <= 0 gives 0, not nan
         return self.xp.masked(g, self.mask)
 

@@ -884,9 +884,13 @@ def diagflat(x: Tensor, offset: int = 0) -> Tensor:
     """The square matrix with the flattened x on its ``offset``-th diagonal."""
     flat = reshape(x, -1)
     k, o = flat.shape[0], abs(offset)
-    # diag(flat) as flat[:, None] * I (operators only: ag.linalg's diag would import this module back), then the
-    # offset by zero padding: above the main diagonal it shifts right, below it shifts down
-    m = reshape(flat, (k, 1)) * _make(np.eye(k, dtype=flat.dtype), None, False)
+    from .compare import where  # (compare imports this module)
+
+    # diag(flat) as where(I, flat[:, None], 0) (a product with I would give -0.0 beside negative values and nan
+    # beside inf/nan, where PyTorch gives 0), then the offset by zero padding: above the main diagonal it shifts
+    # right, below it shifts down
+    m = where(_make(np.eye(k, dtype=bool), None, False), reshape(flat, (k, 1)),
+              _make(np.zeros((), flat.dtype), None, False))
     return pad(m, (o, 0, 0, o) if offset > 0 else (0, o, o, 0)) if o else m
 
 

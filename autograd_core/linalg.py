@@ -27,6 +27,7 @@ from ._engine import grad as _grad
 from ._tensor import Tensor
 from .ops import einsum as E
 from .ops import linalg as L
+from .ops.arithmetic import _c_name
 from .ops.linalg import LinAlgError
 from .ops.reduction import amax, amin
 from .ops.reduction import norm as _vector_norm_impl
@@ -105,9 +106,10 @@ def solve(A: Tensor, B: Tensor, *, left: bool = True) -> Tensor:
     if not left:
         return solve(a.mT, b.mT).mT.contiguous()  # PyTorch's result is contiguous (view() of it must work)
     vec = _solve_shapes("linalg.solve", a, b)
-    if b.dtype != a.dtype:
-        b = b.to(np.result_type(a.dtype, b.dtype))
-        a = a.to(b.dtype)
+    if b.dtype != a.dtype:  # PyTorch refuses rather than promotes
+        raise RuntimeError(f"linalg.solve: Expected A and B to have the same dtype, but found A of type "
+                           f"{_c_name(a.dtype).title()} and B of type {_c_name(b.dtype).title()} instead "
+                           f"(shapes {list(a.shape)} and {list(b.shape)}). Fix: cast one, e.g. B.to(A.dtype)")
     if vec:
         return L.Solve.apply(a, b.unsqueeze(-1)).squeeze(-1)
     return L.Solve.apply(a, b)
@@ -125,6 +127,8 @@ def solve_triangular(A: Tensor, B: Tensor, *, upper: bool, left: bool = True,
     if need != a.shape[-1]:
         raise RuntimeError(f"linalg.solve_triangular: A of shape {list(a.shape)} and B of shape {list(b.shape)} "
                          f"do not match (left={left})")
+    if b.dtype != a.dtype:  # PyTorch computes in A's dtype (B is cast; its gradient comes back in B's dtype)
+        b = b.to(a.dtype)
     return L.SolveTriangular.apply(a, b, upper=bool(upper), left=bool(left), unitriangular=bool(unitriangular))
 
 

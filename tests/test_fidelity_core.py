@@ -774,3 +774,32 @@ def test_diagflat_zeros_are_positive_zeros_as_pytorch():
     d = ag.tensor([np.inf, np.nan, -1.0]).diagflat().numpy()
     np.testing.assert_array_equal(d, [[np.inf, 0, 0], [0, np.nan, 0], [0, 0, -1.0]])
     np.testing.assert_allclose(ag.atan2(x.diagflat(-1), ag.tensor(-0.3, dtype=ag.float64)).numpy()[1, 1], np.pi)
+
+
+def test_solve_dtypes_as_pytorch():
+    # fuzzer seed 72022: solve_triangular computes in A's dtype (B is cast, its gradient returns in B's dtype);
+    # solve refuses mixed dtypes (we used to promote both)
+    a = ag.eye(3, dtype=ag.float32) * 2
+    b = ag.ones(3, 2, dtype=ag.float64, requires_grad=True)
+    x = ag.linalg.solve_triangular(a, b, upper=False)
+    assert x.dtype == np.float32
+    x.sum().backward()
+    assert b.grad.dtype == np.float64
+    np.testing.assert_allclose(b.grad.numpy(), np.full((3, 2), 0.5))
+    assert ag.linalg.solve_triangular(a.double(), b.float(), upper=True).dtype == np.float64
+    with pytest.raises(RuntimeError, match=r"linalg.solve: Expected A and B to have the same dtype, but found A of "
+                                           r"type Float and B of type Double instead .*Fix: cast one"):
+        ag.linalg.solve(a, b)
+
+
+def test_conv_same_with_an_even_kernel_lets_the_input_change_in_place():
+    # fuzzer seed 71036: PyTorch convolves a padded copy when padding='same' is asymmetric, so an in-place change
+    # of the input afterwards is allowed there; we saved the input itself and raised at backward
+    F = ag.nn.functional
+    x = ag.tensor(np.arange(8.0).reshape(2, 1, 1, 4), dtype=ag.float32)
+    w = ag.tensor([[[[-0.5, 0.5]]]], requires_grad=True)
+    y = F.conv2d(x, w, padding="same")
+    np.testing.assert_allclose(y.detach().numpy()[0, 0, 0], [0.5, 0.5, 0.5, -1.5])
+    x.add_(y.detach(), alpha=0.5)
+    y.sum().backward()
+    np.testing.assert_allclose(w.grad.numpy(), [[[[28.0, 24.0]]]])  # from the unmodified input

@@ -351,6 +351,15 @@ def _conv2d(input: Any, weight: Tensor, bias: Tensor | None, stride: Any, paddin
     check_same_dtype(op, x, weight)
     _check_bias_dtype(op, x, bias)
     geom = conv_geometry(x.shape, weight.shape, stride, padding, dilation, groups, op)
+    top, bottom, left, right = geom.pads
+    if top != bottom or left != right:
+        # padding='same' with an even span: PyTorch pads the odd row/column explicitly and convolves the padded
+        # copy, so that copy (not the input) is what backward keeps, and changing the input in place afterwards
+        # is allowed; the same here
+        from .shape import pad
+
+        x = pad(x, (0, right - left, 0, bottom - top))
+        geom = conv_geometry(x.shape, weight.shape, stride, (top, left), dilation, groups, op)
     if bias is None:
         y = Conv2d.apply(x, weight, geom=geom)
     else:

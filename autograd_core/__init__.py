@@ -114,6 +114,7 @@ from .ops.softmax import *  # noqa: F403
 from .ops.statistics import *  # noqa: F403
 from .ops.unary import *  # noqa: F403
 from .sparse import *  # noqa: F403
+from ._linalg_toplevel import *  # noqa: F403
 
 globals().update(DTYPE_ALIASES)  # ag.float, ag.long, ag.bool, ... (PyTorch's dtype aliases)
 dtype = type(float32)

@@ -1168,10 +1168,12 @@ import op_db_attention  # noqa: E402, F401
 import op_db_contraction  # noqa: E402, F401
 import op_db_layers  # noqa: E402, F401
 import op_db_linalg  # noqa: E402, F401  (registers the linalg rows)
+import op_db_linalg_more  # noqa: E402, F401
 import op_db_math  # noqa: E402, F401
 import op_db_nn  # noqa: E402, F401
 import op_db_nn_extra  # noqa: E402, F401
 import op_db_statistics  # noqa: E402, F401
+import op_db_surface  # noqa: E402, F401
 import op_db_tensor  # noqa: E402, F401
 
 OPS_BY_NAME = {o.name: o for o in OPS}

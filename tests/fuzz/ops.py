@@ -1776,10 +1776,12 @@ from . import (  # noqa: E402, F401
     ops_attention,
     ops_contraction,
     ops_layers,
+    ops_linalg_more,
     ops_math,
     ops_nn,
     ops_nn_extra,
     ops_statistics,
+    ops_surface,
     ops_tensor,
 )
 

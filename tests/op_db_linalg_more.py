@@ -1,0 +1,3 @@
+"""Op-table rows for the linalg_more family (being filled)."""
+
+from __future__ import annotations

@@ -1,9 +1,11 @@
-"""``nn.utils``: gradient clipping, parameter <-> vector conversion, weight norm, and the L1/L2 penalties."""
+"""``nn.utils``: gradient clipping, parameter <-> vector conversion, weight and spectral norm, Conv/Linear + BatchNorm
+fusion, and the L1/L2 penalties."""
 
 from __future__ import annotations
 
 import math
 import sys
+import types
 from collections.abc import Iterable
 from typing import Any
 
@@ -11,17 +13,30 @@ import numpy as np
 
 import autograd_core as ag
 from autograd_core import Tensor
+from autograd_core import func as _func
 from autograd_core._tensor import bump_version
 
+from . import _fusion as fusion
 from . import _parametrizations as parametrizations
 from . import _parametrize as parametrize
 from . import _prune as prune
 from . import _rnn_utils as rnn
+from ._fusion import (  # noqa: F401  (torch.nn.utils' names)
+    fuse_conv_bn_eval,
+    fuse_conv_bn_weights,
+    fuse_linear_bn_eval,
+    fuse_linear_bn_weights,
+)
+from ._spectral_norm_hook import remove_spectral_norm, spectral_norm  # noqa: F401
+
+# torch.nn.utils.stateless (deprecated there in favour of torch.func.functional_call)
+stateless = types.ModuleType(f"{__name__}.stateless", "functional_call: see autograd_core.func")
+stateless.functional_call = _func.functional_call  # type: ignore[attr-defined]
 
 # `from autograd_core.nn.utils.rnn import pad_sequence` resolves as torch.nn.utils.rnn does (and likewise
-# nn.utils.parametrize, nn.utils.parametrizations and nn.utils.prune)
+# nn.utils.parametrize, .parametrizations, .prune, .fusion, .stateless)
 for _name, _mod in (("rnn", rnn), ("parametrize", parametrize), ("parametrizations", parametrizations),
-                    ("prune", prune)):
+                    ("prune", prune), ("fusion", fusion), ("stateless", stateless)):
     sys.modules[f"{__name__}.{_name}"] = _mod
 
 
@@ -197,3 +212,10 @@ def remove_weight_norm(module: Any, name: str = "weight") -> Any:
             module.register_parameter(name, Parameter(w))
             return module
     raise ValueError(f"weight_norm of '{name}' not found in {module}")
+
+
+# PyTorch's submodules that hold functions defined here: torch.nn.utils.clip_grad (clip_grad_norm_, ...),
+# .convert_parameters (parameters_to_vector, ...), .init (skip_init)
+clip_grad = convert_parameters = init = sys.modules[__name__]
+for _name in ("clip_grad", "convert_parameters", "init"):
+    sys.modules[f"{__name__}.{_name}"] = sys.modules[__name__]

@@ -884,13 +884,11 @@ def diagflat(x: Tensor, offset: int = 0) -> Tensor:
     """The square matrix with the flattened x on its ``offset``-th diagonal."""
     flat = reshape(x, -1)
     k, o = flat.shape[0], abs(offset)
-    from .compare import where  # (compare imports this module)
-
-    # diag(flat) as where(I, flat[:, None], 0) (a product with I would give -0.0 beside negative values and nan
-    # beside inf/nan, where PyTorch gives 0), then the offset by zero padding: above the main diagonal it shifts
-    # right, below it shifts down
-    m = where(_make(np.eye(k, dtype=bool), None, False), reshape(flat, (k, 1)),
-              _make(np.zeros((), flat.dtype), None, False))
+    # diag(flat) from rows [f_i, 0, ..., 0] of length k + 1: their first k * k values, read as k x k, put f_i at
+    # (i, i) (a product with I would give -0.0 beside negative values and nan beside inf/nan, where PyTorch
+    # gives 0); then the offset by zero padding: above the main diagonal it shifts right, below it shifts down
+    rows = cat([reshape(flat, (k, 1)), _make(np.zeros((k, k), flat.dtype), None, False)], 1)
+    m = reshape(reshape(rows, -1)[:k * k], (k, k))
     return pad(m, (o, 0, 0, o) if offset > 0 else (0, o, o, 0)) if o else m
 
 

@@ -305,6 +305,13 @@ class Tensor:
             new.name = self.name
         return new
 
+    def __reduce_ex__(self, protocol: Any) -> tuple:
+        """Pickle as a leaf: values (dtype, shape), requires_grad and user attributes; never .grad or the graph."""
+        # PyTorch's rule: a non-leaf arrives as a leaf with the same requires_grad; a view arrives as its own
+        # values only; a Parameter stays a Parameter. Processes get shared tensors by handle instead
+        # (_shared_memory.py registers that reduction with multiprocessing's pickler).
+        return _rebuild_tensor, (type(self), self._data, self._rg, _pickle_state(self))
+
     # ------------------------------------------------------------------ printing
     def __repr__(self) -> str:
         arr = self._data
@@ -336,6 +343,27 @@ class Tensor:
         return prefix + body + "".join(", " + e for e in extras) + ")"
 
     __str__ = __repr__
+
+
+# __dict__ entries that are graph or process bookkeeping, never pickled (all others are: name, user attributes)
+_UNPICKLED = frozenset({"_grad", "_hooks", "_base", "_views", "_multi_view", "_out_idx"})
+
+
+def _pickle_state(t: Tensor) -> dict | None:
+    state = {k: v for k, v in t.__dict__.items() if k not in _UNPICKLED}
+    return state or None
+
+
+def _rebuild_tensor(cls: type, data: np.ndarray, requires_grad: bool, state: dict | None) -> Tensor:
+    """Unpickle a tensor of class ``cls`` (a Tensor subclass such as Parameter) as a leaf over ``data``."""
+    t = object.__new__(cls)
+    t._data = data
+    t._rg = bool(requires_grad)
+    t.grad_fn = None
+    t._vc = [0]
+    if state:
+        t.__dict__.update(state)
+    return t
 
 
 def _float_mode(arr: np.ndarray) -> str:

@@ -425,9 +425,11 @@ class Module:
         return self
 
     def share_memory(self) -> Module:
-        """Parameters in memory other processes can see: numpy memory already is, for forked workers."""
+        """Move parameters, their existing grads and buffers into shared memory (``share_memory_``); returns self."""
         for t in list(self.parameters()) + list(self.buffers()):
             t.share_memory_()
+            if t.grad is not None:  # PyTorch shares the grads that exist too
+                t.grad.share_memory_()
         return self
 
     def float(self) -> Module:

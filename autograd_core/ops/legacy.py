@@ -8,6 +8,7 @@ the recorded in-place copy (so a leaf that requires grad is refused outside ``no
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 import numpy as np
@@ -314,8 +315,16 @@ def _stride(self: Tensor, dim: int | None = None) -> Any:
 
 
 def _share_memory_(self: Tensor) -> Tensor:
-    # numpy memory is already visible to fork()-ed workers; real cross-process sharing is issue 21's
-    return self
+    """Move the values into shared memory, in place (no-op if already shared): other processes then see writes."""
+    from .. import _shared_memory  # imports multiprocessing: loaded on first use only
+
+    return _shared_memory.share_(self)
+
+
+def _is_shared(self: Tensor) -> bool:
+    """Whether the values live in shared memory (after ``share_memory_()``, or received from another process)."""
+    mod = sys.modules.get("autograd_core._shared_memory")
+    return mod is not None and mod.is_shared(self)
 
 
 def _new_legacy(self: Tensor, *args: Any, **kwargs: Any) -> Tensor:
@@ -379,7 +388,7 @@ METHODS: dict[str, Any] = {
         (self._data.__array_interface__["data"][0] - self._base._data.__array_interface__["data"][0])
         // self._data.itemsize),
     "data_ptr": lambda self: int(self._data.__array_interface__["data"][0]),
-    "share_memory_": _share_memory_, "is_shared": lambda self: False,
+    "share_memory_": _share_memory_, "is_shared": _is_shared,
     "pin_memory": lambda self, device=None: self, "is_pinned": lambda self, device=None: False,
 }
 

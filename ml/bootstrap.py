@@ -16,7 +16,7 @@ import autograd_core as ag
 from autograd_core import Tensor
 
 from ._base import take_rows
-from .model_selection import check_n_jobs, parallel_map, shareable
+from .model_selection import check_n_jobs, parallel_map
 
 
 @dataclass
@@ -58,7 +58,6 @@ def bootstrap_ci(make_estimator: Callable[[], Any], X: Any, y: Any, X_query: Any
     n = len(X)
     rng = np.random.default_rng(seed)
     resamples = [rng.integers(0, n, n) for _ in range(n_boot)]  # the serial loop's draws, in its order
-    X, y, X_query = shareable(X), shareable(y), shareable(X_query)
     preds = parallel_map(_refit_predict, [(make_estimator, X, y, idx, X_query) for idx in resamples], n_jobs,
                          "bootstrap_ci", progress=progress, desc="bootstrap", unit="refit")
     preds_arr = np.stack(preds)

@@ -28,27 +28,16 @@ from autograd_core import Tensor
 
 from ._base import ClassifierMixin, as_labels, take_rows
 from .kernel_ridge import r2_score
-from .model_selection import check_n_jobs, parallel_map, shareable
+from .model_selection import check_n_jobs, parallel_map
 
 
 def _np(a: Any) -> np.ndarray:
     return np.asarray(a._data if isinstance(a, Tensor) else a)
 
 
-def _portable(est: Any) -> Any:
-    """The fitted estimator with its graph-free Tensor attributes detached, so that it pickles back to the caller.
-
-    A Tensor that had views taken during ``fit`` (``x.T`` in a kernel) holds weak references to them, which
-    pickle refuses; detaching keeps the memory and the values and drops that bookkeeping."""
-    for name, value in list(getattr(est, "__dict__", {}).items()):
-        if isinstance(value, Tensor):
-            setattr(est, name, shareable(value))
-    return est
-
-
 def _fit_member(factory: Callable[[], Any], X: Any, y: Any, idx: np.ndarray) -> Any:
     """factory().fit(X[idx], y[idx]), ready to travel back from a worker."""
-    return _portable(factory().fit(take_rows(X, idx), take_rows(y, idx)))
+    return factory().fit(take_rows(X, idx), take_rows(y, idx))
 
 
 def _as_factory(estimator: Any, caller: str) -> Callable[[], Any]:
@@ -100,7 +89,6 @@ class _Bagging:
         if len(y) != n:
             raise ValueError(f"{name}.fit: X has {n} samples but y has {len(y)}")
         self.estimators_samples_ = self._draw(n)
-        X, y = shareable(X), shareable(y)
         tasks = [(self._factory, X, y, idx) for idx in self.estimators_samples_]
         self.estimators_ = parallel_map(_fit_member, tasks, self.n_jobs, f"{name}.fit")
         return self

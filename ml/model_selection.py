@@ -14,7 +14,6 @@ from typing import Any
 
 import numpy as np
 
-from autograd_core import Tensor
 from autograd_core._progress import enabled as _bar_enabled
 from autograd_core._progress import progress as _progress
 
@@ -57,16 +56,6 @@ def parallel_map(fn: Callable[..., Any], tasks: Sequence[tuple], n_jobs: int | N
     return list(_progress(out, total=len(tasks), desc=desc, unit=unit, show=progress) if show else out)
 
 
-def shareable(a: Any) -> Any:
-    """A Tensor input that needs no grad as a fresh detached Tensor on the same memory, so that it pickles.
-
-    Pickling a Tensor fails once a view of it was taken (its weak references to the views travel with it);
-    detaching drops that bookkeeping and keeps the values, so process backends can ship the data."""
-    if isinstance(a, Tensor) and not a.requires_grad and a.grad_fn is None:
-        return a.detach()
-    return a
-
-
 def fit_and_score(make_estimator: Callable[..., Any], params: dict, X: Any, y: Any, train: np.ndarray,
                   val: np.ndarray, scoring: Callable[[Any, Any], float] | None) -> float:
     """Fit ``make_estimator(**params)`` on the train rows; scoring(y_val, predict(X_val)), or its ``score``."""
@@ -99,7 +88,6 @@ def cross_val_score(make_estimator: Callable[[], Any], X: Any, y: Any, k: int = 
     ``n_jobs``: the folds are fitted in parallel through joblib (None or 1: serially); the folds are drawn
     here first, so the scores are the same for every n_jobs."""
     check_n_jobs(n_jobs, "cross_val_score")
-    X, y = shareable(X), shareable(y)
     tasks = [(make_estimator, {}, X, y, train, val, scoring) for train, val in k_fold(len(X), k, shuffle, seed)]
     scores = parallel_map(fit_and_score, tasks, n_jobs, "cross_val_score")
     return np.asarray(scores, dtype=np.float64)

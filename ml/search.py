@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from .model_selection import check_n_jobs, fit_and_score, k_fold, parallel_map, shareable
+from .model_selection import check_n_jobs, fit_and_score, k_fold, parallel_map
 
 
 def _grids(param_grid: Any, caller: str, sampler: bool = False) -> list[dict]:
@@ -171,7 +171,6 @@ class _SearchCV:
         name = type(self).__name__
         candidates = self._candidates()
         folds = k_fold(len(X), self.k, self.shuffle, self.seed)
-        X, y = shareable(X), shareable(y)
         tasks = [(self.make_estimator, params, X, y, train, val, self.scoring)
                  for params in candidates for train, val in folds]
         scores = parallel_map(fit_and_score, tasks, self.n_jobs, f"{name}.fit", progress=self.progress,

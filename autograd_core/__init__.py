@@ -111,6 +111,7 @@ from .ops.scatter import *  # noqa: F403
 from .ops.padding import *  # noqa: F403
 from .ops.resample import *  # noqa: F403
 from .ops.softmax import *  # noqa: F403
+from .ops.special import *  # noqa: F403
 from .ops.statistics import *  # noqa: F403
 from .ops.unary import *  # noqa: F403
 from .sparse import *  # noqa: F403
@@ -126,7 +127,7 @@ __all__ = [n for n in dir() if not n.startswith("_")]
 # Subpackages built on top of the core (nn, optim, ...) load on first use, as ``torch.nn`` is
 # reachable after ``import torch``; importing them here eagerly would point imports the wrong way.
 _LAZY = ("nn", "optim", "data", "kernels", "ml", "viz", "distributions", "utils", "testing", "amp",
-         "distributed", "multiprocessing", "onnx")
+         "distributed", "multiprocessing", "onnx", "special", "func")
 
 
 def __getattr__(name: str):

@@ -32,13 +32,14 @@ from .ops import (
     shape,
     softmax,
     sorting,
+    special,
     statistics,
     unary,
 )
 
 # The families, in the order their declarations are bound (a later one may not redefine a name).
 FAMILIES = (arithmetic, unary, activation, compare, reduction, shape, indexing, softmax, _inplace, linalg, legacy,
-            sorting, scatter, padding, resample, sparse, matmul, statistics, contraction)
+            sorting, scatter, padding, resample, sparse, matmul, statistics, contraction, special)
 
 
 # ---------------------------------------------------------------------- methods that are not ops

@@ -130,13 +130,14 @@ from fuzz import (  # noqa: E402
     ops_math,
     ops_nn,
     ops_nn_extra,
+    ops_special,
     ops_statistics,
     ops_surface,
     ops_tensor,
 )
 
 for _family in (ops_attention, ops_contraction, ops_layers, ops_linalg_more, ops_math, ops_nn, ops_nn_extra,
-                ops_statistics, ops_surface, ops_tensor):
+                ops_special, ops_statistics, ops_surface, ops_tensor):
     EXCLUDED_API.update(getattr(_family, "EXCLUDED_API", {}))
 
 

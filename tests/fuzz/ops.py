@@ -1780,6 +1780,7 @@ from . import (  # noqa: E402, F401
     ops_math,
     ops_nn,
     ops_nn_extra,
+    ops_special,
     ops_statistics,
     ops_surface,
     ops_tensor,

@@ -16,7 +16,7 @@ from .._runtime import Size
 from .._tensor import Tensor, _make
 
 __all__ = ["broadcast_all", "logits_to_probs", "clamp_probs", "probs_to_logits", "lazy_property",
-           "euler_constant"]
+           "euler_constant", "tril_matrix_to_vec", "vec_to_tril_matrix"]
 
 euler_constant = 0.57721566490153286060  # Euler-Mascheroni
 
@@ -142,3 +142,36 @@ def data(t: Tensor) -> np.ndarray:
 
 def all_true(valid: Any) -> bool:
     return bool(np.all(data(valid) if isinstance(valid, Tensor) else valid))
+
+
+def _tril_positions(n: int, diag: int) -> np.ndarray:
+    """Flat (row-major) positions in an n x n matrix of the entries with col < row + diag + 1."""
+    r = np.arange(n)
+    return np.flatnonzero(r[None, :] < r[:, None] + (diag + 1))
+
+
+def tril_matrix_to_vec(mat: Tensor, diag: int = 0) -> Tensor:
+    """The lower-triangular entries (col <= row + diag) of the last two dims, in row order."""
+    n = mat.shape[-1]
+    if diag < -n or diag >= n:
+        raise ValueError(f"diag ({diag}) provided is outside [{-n}, {n - 1}].")
+    flat = mat.reshape(tuple(mat.shape[:-2]) + (n * n,))
+    return flat.index_select(-1, _creation.tensor(_tril_positions(n, diag), dtype=np.int64))
+
+
+def vec_to_tril_matrix(vec: Tensor, diag: int = 0) -> Tensor:
+    """The inverse of tril_matrix_to_vec: a D x D lower-triangular matrix filled in row order (zeros above)."""
+    m = vec.shape[-1]
+    n = (-(1 + 2 * diag) + ((1 + 2 * diag) ** 2 + 8 * m + 4 * abs(diag) * (diag + 1)) ** 0.5) / 2
+    if abs(round(n) - n) > float(np.finfo(vec.dtype).eps):
+        raise ValueError(f"The size of last dimension is {m} which cannot be expressed as the lower triangular "
+                         "part of a square D x D matrix.")
+    n = round(n)
+    # gather from [0, vec...]: position 0 fills the entries outside the triangle
+    index = np.zeros(n * n, dtype=np.int64)
+    index[_tril_positions(n, diag)] = np.arange(1, m + 1)
+    from .. import cat, zeros
+
+    padded = cat([zeros(tuple(vec.shape[:-1]) + (1,), dtype=vec.dtype), vec], -1)
+    out = padded.index_select(-1, _creation.tensor(index, dtype=np.int64))
+    return out.reshape(tuple(vec.shape[:-1]) + (n, n))

@@ -803,3 +803,62 @@ def test_conv_same_with_an_even_kernel_lets_the_input_change_in_place():
     x.add_(y.detach(), alpha=0.5)
     y.sum().backward()
     np.testing.assert_allclose(w.grad.numpy(), [[[[28.0, 24.0]]]])  # from the unmodified input
+
+
+def test_fuzz_round_of_2026_12_03_as_pytorch():
+    # each case is a fuzzer find of this round (seed in the comment), checked against PyTorch's answer
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        # 108963: relu keeps -0.0 (np.maximum(x, 0) gave +0, so digamma of it flipped from +inf to -inf)
+        assert np.signbit(ag.relu(ag.tensor([-0.0])).numpy()[0])
+        assert np.isnan(ag.relu(ag.tensor([np.nan])).numpy()[0])
+        # 103578: softshrink's dead zone is +0 (PyTorch's vectorised kernel), nan kept
+        out = ag.nn.functional.softshrink(ag.tensor([-0.0, 0.3, np.nan, -2.0]), 1.0).numpy()
+        assert not np.signbit(out[0]) and out[1] == 0 and np.isnan(out[2]) and out[3] == -1.0
+        # 138991: remainder's zero takes the dividend's sign (fmod's): 4 % -1 is +0, -4 % 1 is -0
+        r = ag.remainder(ag.tensor([4.0, -4.0, 5.0]), ag.tensor([-1.0, 1.0, -3.0])).numpy()
+        assert list(np.signbit(r)) == [False, True, True] and r[2] == -1.0
+        assert not np.signbit(ag.remainder(ag.tensor([4]), ag.tensor([-1.0])).numpy()[0])
+        # 124091: a - alpha * b is typed by a and b (0-d float64 and an int64 vector: float64), alpha is weak
+        assert ag.sub(ag.tensor(-1.0, dtype=ag.float64), ag.tensor([3]), alpha=-0.5).dtype == np.float64
+        assert ag.add(ag.tensor([1.0]), ag.tensor([3]), alpha=2).item() == 7.0
+        # 122308: rms_norm with a weight of another dtype returns the input's dtype
+        y = ag.nn.functional.rms_norm(ag.tensor([[0.5, 2.0]]), (2,), ag.tensor([1.0, 2.0], dtype=ag.float64))
+        assert y.dtype == np.float32
+        # 127847: matrix_exp of a 1 x 1 matrix is exp (0 at -inf, where scaling and squaring gave nan)
+        np.testing.assert_allclose(ag.matrix_exp(ag.tensor([[[1.0]], [[-np.inf]]])).numpy().ravel(), [np.e, 0.0],
+                                   rtol=1e-6)
+        # 124065: renorm's norms accumulate in float64: |1.5e17|^3 does not overflow to a zero scale
+        x = ag.tensor([[1.5e17]], requires_grad=True)
+        v = x.renorm(3, 0, 2e38)
+        assert v.item() == np.float32(1.5e17)
+        # 132180: conj of a real tensor is the tensor itself, so a later in-place change shows through it
+        a = ag.tensor([0.5, -1.0])
+        c = ag.conj(a)
+        a.mul_(2)
+        assert c is a and c.numpy().tolist() == [1.0, -2.0]
+
+
+def test_copysign_output_changed_in_place_is_an_error_as_pytorch():
+    # fuzzer seed 121626: PyTorch's copysign backward reads its result
+    x = ag.tensor([1.5, -2.0], requires_grad=True)
+    y = x.copysign(ag.tensor([-1.0, 1.0]))
+    y.copy_(ag.tensor([0.0, 0.0]))
+    with pytest.raises(RuntimeError, match="modified by an inplace operation.*output 0 of CopysignBackward"):
+        y.sum().backward()
+
+
+def test_var_without_degrees_of_freedom_gradients_as_pytorch():
+    # fuzzer seed 113738: a full reduction (dim=None, or a 0-d input) with n - correction <= 0 gives g * inf (nan
+    # where x - mean is 0) in PyTorch; a reduction over dims uses 2 / (n - correction), negative included
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        x = ag.tensor([1.0, 2.0, 3.0], requires_grad=True)
+        ag.var(x, correction=3).backward(ag.tensor(-1.5))
+        np.testing.assert_array_equal(x.grad.numpy(), [-np.inf, np.nan, -np.inf])
+        s = ag.tensor(1.5832, requires_grad=True)
+        ag.var(s, (-1,), correction=2).backward()
+        assert np.isnan(s.grad.item())
+        x = ag.tensor([3.5, 2.0, 1.0], requires_grad=True)
+        ag.var(x, 0, correction=4).backward()
+        np.testing.assert_allclose(x.grad.numpy(), [-8 / 3, 1 / 3, 7 / 3])

@@ -27,7 +27,7 @@ class Relu(Function):
 
     def forward(self, x):
         self.mask = ~(x <= 0)  # nan passes the gradient, as PyTorch's threshold_backward
-        return np.maximum(x, 0)  # keeps nan, like PyTorch
+        return np.maximum(0, x)  # keeps nan and -0.0 (numpy returns the second of equal values), like PyTorch
 
     def backward(self, g):
         self.saved_output()  # the version check
@@ -202,8 +202,10 @@ class Softshrink(Function):
     def forward(self, x, lambd):
         self.lambd = lambd
         self.mask = ~((x >= -lambd) & (x <= lambd))
-        # x * 0 in the dead zone keeps nan (as PyTorch) and the sign of zero
-        return np.where(x > lambd, x - lambd, np.where(x < -lambd, x + lambd, x * 0)).astype(x.dtype, copy=False)
+        # +0 in the dead zone, nan kept: PyTorch's vectorised kernel (which handles all but a tensor's last few
+        # elements) gives +0 even for -0.0 inputs
+        dead = np.where(np.isnan(x), x, 0)
+        return np.where(x > lambd, x - lambd, np.where(x < -lambd, x + lambd, dead)).astype(x.dtype, copy=False)
 
     def backward(self, g):
         return self.xp.masked(g, self.mask)

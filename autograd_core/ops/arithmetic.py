@@ -121,7 +121,14 @@ class Remainder(Function):
     def forward(self, a, b):
         _int_zero_division(a, b, "remainder")
         with np.errstate(divide="ignore", invalid="ignore"):  # float x % 0 is nan, silently (PyTorch)
-            return np.remainder(a, b)
+            out = np.remainder(a, b)
+            if out.dtype.kind == "f":
+                # PyTorch's zero takes the sign of fmod's (the dividend's), numpy's the divisor's: 4 % -1 is +0
+                # there, -0.0 here, and 1 / (4 % -1) would flip from inf to -inf
+                zero = out == 0
+                if zero.any():
+                    out = np.where(zero, np.copysign(0.0, np.fmod(a, b)), out).astype(out.dtype, copy=False)
+            return out
 
     def saved_needed(self):
         nb = self.next_functions[1][0] is not None  # a and b are read only for b's gradient
@@ -243,6 +250,7 @@ class Copysign(Function):
     """out = |a| with the sign bit of b;  ga = g * out / a (0 at a = 0),  gb = 0"""
 
     fresh_grads = True
+    saves_output = True  # PyTorch's backward reads the result: changing it in place before backward is an error
 
     def forward(self, a, b):
         out = np.copysign(a, b)
@@ -252,6 +260,7 @@ class Copysign(Function):
         return out
 
     def backward(self, g):
+        self.saved_output()  # the version check
         return g * self.ratio, (self.xp.zeros_like(g) if self.needs_input_grad(1) else None)
 
 
@@ -527,20 +536,26 @@ def _shape_error(op: str, a: Any, b: Any) -> str:
     )
 
 
+def _times_alpha(a: Any, b: Any, alpha: Any) -> Any:
+    """alpha * b, typed as PyTorch types a +- alpha * b: by a and b alone (alpha is weak)."""
+    if isinstance(b, (int, float, bool)):
+        return b * alpha  # a number stays a Python number (0-d float32 + 2.3 * 2 is float32)
+    if isinstance(a, Tensor) and isinstance(b, Tensor) and b._data.dtype.kind in "iub" \
+            and a._data.dtype.kind in "fc":
+        # an integer b takes a's float dtype first (0-d float64 - 0.5 * int64 vector is float64, where the
+        # float32 of int64 * 0.5 would win over the 0-d operand); integers are constants, never requiring grad
+        return b._data.astype(a._data.dtype) * alpha
+    return mul(b, alpha)
+
+
 def add(a: Any, b: Any, *, alpha: float = 1) -> Tensor:
     """a + alpha * b (broadcasting)."""
-    if alpha != 1:
-        # a number times alpha stays a Python number (weak in promotion: 0-d float32 + 2.3 * 2 is float32)
-        b = b * alpha if isinstance(b, (int, float, bool)) else mul(b, alpha)
-    return _binary(Add, a, b)
+    return _binary(Add, a, _times_alpha(a, b, alpha) if alpha != 1 else b)
 
 
 def sub(a: Any, b: Any, *, alpha: float = 1) -> Tensor:
     """a - alpha * b (broadcasting)."""
-    if alpha != 1:
-        # a number times alpha stays a Python number (weak in promotion: 0-d float32 + 2.3 * 2 is float32)
-        b = b * alpha if isinstance(b, (int, float, bool)) else mul(b, alpha)
-    return _binary(Sub, a, b)
+    return _binary(Sub, a, _times_alpha(a, b, alpha) if alpha != 1 else b)
 
 
 def mul(a: Any, b: Any) -> Tensor:

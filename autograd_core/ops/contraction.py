@@ -315,6 +315,10 @@ def matrix_exp(A: Tensor) -> Tensor:
     if a.dtype.kind != "f":
         raise RuntimeError(f"linalg.matrix_exp: Expected a floating point or complex tensor as input. Got "
                            f"{_tname(a.dtype)} (convert first with .float() or .double())")
+    if a.shape[-1] == 1:  # PyTorch's shortcut: the elementwise exp (exp(-inf) = 0 where the series gives nan)
+        from .unary import exp
+
+        return exp(a)
     return MatrixExp.apply(a)
 
 

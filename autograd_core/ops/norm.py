@@ -252,7 +252,10 @@ def rms_norm(input: Tensor, normalized_shape: Any, weight: Tensor | None = None,
         eps = float(np.finfo(x.dtype).eps)
     dims = tuple(range(x.ndim - k, x.ndim))
     y = x * ((x * x).mean(dim=dims, keepdim=True) + eps).rsqrt()
-    return y if weight is None else y * weight
+    if weight is None:
+        return y
+    y = y * weight
+    return y if y.dtype == x.dtype else y.to(x.dtype)  # PyTorch's result has the input's dtype (type_as)
 
 
 def local_response_norm(input: Tensor, size: int, alpha: float = 1e-4, beta: float = 0.75, k: float = 1.0) -> Tensor:

@@ -107,6 +107,11 @@ class _Moment(_Reduce):
     def _var_grad(self, g: Any, x: Any) -> Any:
         """d var / dx applied to g: broadcast(g) * 2 (x - mean) / (n - c)."""
         dof = self.n - self.c
+        if dof <= 0 and self.axes is None:
+            # PyTorch's full reduction (dim=None, or a 0-d input) without degrees of freedom: g * inf whatever the
+            # sign of x - mean, nan where x - mean is 0 (its reduction over dims uses 2 / dof, negative included)
+            with np.errstate(invalid="ignore"):
+                return self._expand(g) * self.xp.abs(_centered(x, self.axes)) * np.inf
         scale = 2.0 / dof if dof != 0 else np.inf  # PyTorch's formula, negative dof included
         return self._expand(g) * _centered(x, self.axes) * scale
 

@@ -689,15 +689,17 @@ def renorm(input: Tensor, p: Any, dim: int, maxnorm: Any) -> Tensor:  # noqa: A0
         raise RuntimeError(f"linalg.vector_norm: Expected a floating point or complex tensor as input. Got "
                            f"{_tname(x.dtype)} (renorm: convert first with .float())")
     dims = tuple(i for i in range(x.ndim) if i != d)
-    big = norm(x.detach(), p, dims, True)._data > maxnorm
+    # the norms in float64, as PyTorch's CPU kernel accumulates them: |x|^p of a large float32 would overflow
+    xn = x if x.dtype == np.float64 else x.to(np.float64)
+    big = norm(xn.detach(), p, dims, True)._data > maxnorm
     if not big.any():
         return x * _const(np.ones((), dtype=x.dtype))  # every slice within maxnorm: unchanged (a new tensor)
     # the norm that scales, taken over the slices that exceed maxnorm only: the others (factor 1, no gradient) give
     # it zero slices, whose norm gradient is 0, so a zero element there cannot turn 0 * |0|^(p-1) into nan
-    nrm = norm(where(np.broadcast_to(big, x.shape), x, _const(np.zeros((), dtype=x.dtype))), p, dims, True)
+    nrm = norm(where(np.broadcast_to(big, x.shape), xn, _const(np.zeros((), dtype=np.float64))), p, dims, True)
     # PyTorch's scale factor: maxnorm / (norm + 1e-7) where the norm is too large, else 1
-    factor = where(big, maxnorm / (nrm + 1e-7), _const(np.ones((), dtype=x.dtype)))
-    return x * factor
+    factor = where(big, maxnorm / (nrm + 1e-7), _const(np.ones((), dtype=np.float64)))
+    return x * (factor if x.dtype == np.float64 else factor.to(x.dtype))
 
 
 def dist(input: Tensor, other: Tensor, p: Any = 2) -> Tensor:  # noqa: A002

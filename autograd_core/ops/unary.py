@@ -921,7 +921,10 @@ def abs(x: Tensor) -> Tensor:  # noqa: A001 - PyTorch's name
 
 
 def conj(x: Tensor) -> Tensor:
-    """The complex conjugate (a copy of a real tensor)."""
+    """The complex conjugate; a real tensor itself (PyTorch returns the same tensor, so in-place changes of x
+    show through what conj returned)."""
+    if isinstance(x, Tensor) and x._data.dtype.kind != "c":
+        return x
     return Conj.apply(x)
 
 

@@ -335,6 +335,21 @@ KNOWN.append(Known(
 ))
 
 
+def _empty_pixel_shuffle(prog: Any) -> bool:
+    return any(n.op == "pixel_shuffle" for n in prog.nodes) and any(i.array().size == 0 for i in prog.inputs)
+
+
+KNOWN.append(Known(
+    "pixel-shuffle-empty-torch",
+    "torch 2.13 bugs on empty inputs: pixel_shuffle of a (0, H, W) input returns (0, rH, rW) but its backward "
+    "raises 'returned an invalid gradient ... expected shape compatible with [0, H, W]', and pixel_unshuffle of "
+    "an empty (N, C, H, 0) input returns the input's shape unchanged (then refuses it in backward); autograd_core "
+    "returns the documented shapes and their gradients. Matched only in a program with pixel_(un)shuffle and an "
+    "empty input, for torch raising in grad or a shape difference (seeds 121739, 139923).",
+    lambda prog, f, o, t: _empty_pixel_shuffle(prog) and (
+        f.kind in ("grad:missing_error", "forward:shape", "grad:raised")),
+))
+
 def match(prog: Any, failure: Any, ours: Any = None, theirs: Any = None) -> str | None:
     for k in KNOWN:
         if k.applies(prog, failure, ours, theirs):

@@ -64,7 +64,7 @@ class Elu(Function):
         self.mask = ~(x <= 0)  # nan takes the identity branch, as in PyTorch
         # PyTorch's double backward keeps the exp branch's dependence on x only for x < 0 (none at x = 0)
         self.neg = x < 0
-        neg = np.expm1(np.minimum(x, 0) * input_scale) * (alpha * scale)
+        neg = np.expm1(np.minimum(0, x) * input_scale) * (alpha * scale)  # -0.0 stays -0.0, as PyTorch's
         return np.where(self.mask, x * scale if scale != 1.0 else x, neg).astype(x.dtype, copy=False)
 
     def backward(self, g):
@@ -202,10 +202,9 @@ class Softshrink(Function):
     def forward(self, x, lambd):
         self.lambd = lambd
         self.mask = ~((x >= -lambd) & (x <= lambd))
-        # +0 in the dead zone, nan kept: PyTorch's vectorised kernel (which handles all but a tensor's last few
-        # elements) gives +0 even for -0.0 inputs
-        dead = np.where(np.isnan(x), x, 0)
-        return np.where(x > lambd, x - lambd, np.where(x < -lambd, x + lambd, dead)).astype(x.dtype, copy=False)
+        # x * 0 in the dead zone keeps nan (as PyTorch) and the sign of zero (PyTorch's scalar loop, which runs
+        # tensors smaller than a vector register and the tails of others; its vector loop gives +0 there)
+        return np.where(x > lambd, x - lambd, np.where(x < -lambd, x + lambd, x * 0)).astype(x.dtype, copy=False)
 
     def backward(self, g):
         return self.xp.masked(g, self.mask)

@@ -52,12 +52,24 @@ class Maximum(Function):
     fresh_grads = True
 
     def forward(self, a, b):
-        out = np.maximum(a, b)
+        # a on ties (numpy returns its second argument): maximum(-0., 0.) is -0. as in PyTorch's scalar loop (small
+        # tensors, tails); its vector loop returns b there, a difference only in the sign of a zero
+        out = np.maximum(b, a)
         self.wa, self.wb = _weights(a, b, np.less, out.dtype)
         return out
 
     def backward(self, g):
         return self.xp.masked(g, self.wa), self.xp.masked(g, self.wb)  # a losing side's inf/nan g: 0
+
+
+def _nan_ignoring(ufunc: Any, a: Any, b: Any) -> np.ndarray:
+    """fmax / fmin with a on ties (PyTorch's): np.fmax's SIMD loop returns b there and its scalar tail a, so
+    the tie-consistent np.maximum / np.minimum (b on ties: called as (b, a)) with the nan cases put back."""
+    out = ufunc(b, a)
+    if out.dtype.kind in "fc":
+        out = np.where(np.isnan(a), b, out)
+        out = np.where(np.isnan(b), a, out).astype(out.dtype, copy=False)
+    return np.asarray(out)
 
 
 class Minimum(Function):
@@ -66,7 +78,7 @@ class Minimum(Function):
     fresh_grads = True
 
     def forward(self, a, b):
-        out = np.minimum(a, b)
+        out = np.minimum(b, a)  # a on ties, as PyTorch's
         self.wa, self.wb = _weights(a, b, np.greater, out.dtype)
         return out
 
@@ -89,6 +101,10 @@ class Clamp(Function):
             mask &= x <= hi
         self.mask = mask
         out = np.clip(x, lo, hi)
+        # a bound equal to x returns x itself in PyTorch (clamp(-0., min=0) is -0.), np.clip the bound: only
+        # zero has two signs, so only a zero bound needs the fix
+        if any(v is not None and np.any(np.asarray(v) == 0) for v in (lo, hi)):
+            out = np.where(out == x, x, out).astype(out.dtype, copy=False)
         return out
 
     def backward(self, g):
@@ -257,7 +273,7 @@ class Fmax(Function):
     fresh_grads = True
 
     def forward(self, a, b):
-        out = np.fmax(a, b)
+        out = _nan_ignoring(np.maximum, a, b)
         if out.dtype.kind == "f":
             self.wa = (a >= b) | np.isnan(b)  # a tie goes to a, all of it (PyTorch; maximum splits it)
         return out
@@ -272,7 +288,7 @@ class Fmin(Function):
     fresh_grads = True
 
     def forward(self, a, b):
-        out = np.fmin(a, b)
+        out = _nan_ignoring(np.minimum, a, b)
         if out.dtype.kind == "f":
             self.wa = (a <= b) | np.isnan(b)
         return out

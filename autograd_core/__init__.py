@@ -113,8 +113,12 @@ from .ops.resample import *  # noqa: F403
 from .ops.softmax import *  # noqa: F403
 from .ops.special import *  # noqa: F403
 from .ops.statistics import *  # noqa: F403
+from .ops.surface import *  # noqa: F403
 from .ops.unary import *  # noqa: F403
 from .sparse import *  # noqa: F403
+from ._inplace_functions import *  # noqa: F403
+from ._toplevel_aliases import *  # noqa: F403
+from .ops.scatter_more import *  # noqa: F403
 from ._linalg_toplevel import *  # noqa: F403
 
 globals().update(DTYPE_ALIASES)  # ag.float, ag.long, ag.bool, ... (PyTorch's dtype aliases)
@@ -122,7 +126,13 @@ dtype = type(float32)
 
 __version__ = "0.1.0"
 
-__all__ = [n for n in dir() if not n.startswith("_")]
+# torch's top-level forms of ops implemented in nn (torch.layer_norm, torch.embedding, torch.kl_div ...) are
+# listed here and resolved on first use by __getattr__ below, as PyTorch lists them in torch.__all__.
+from . import _toplevel_aliases  # noqa: E402
+
+_LAZY_FUNCTIONS = _toplevel_aliases.LAZY
+
+__all__ = [n for n in dir() if not n.startswith("_")] + list(_LAZY_FUNCTIONS)
 
 # Subpackages built on top of the core (nn, optim, ...) load on first use, as ``torch.nn`` is
 # reachable after ``import torch``; importing them here eagerly would point imports the wrong way.
@@ -135,4 +145,13 @@ def __getattr__(name: str):
         import importlib
 
         return importlib.import_module(f"{__name__}.{name}")
+    if name in _LAZY_FUNCTIONS:
+        fn = _toplevel_aliases.resolve(name)
+        globals()[name] = fn  # later lookups find it without coming here
+        return fn
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    # the lazily resolved names too, so completion and introspection tools see them
+    return sorted(set(globals()) | set(_LAZY) | set(_LAZY_FUNCTIONS))

@@ -229,6 +229,18 @@ def _deliver_leaves(leaf_grads: dict, owned: set, observers: list, create_graph:
                 continue
         if accumulate:
             _accumulate(leaf, g, create_graph, keep)
+            post = leaf.__dict__.get("_post_acc_hooks")  # register_post_accumulate_grad_hook: after .grad is set
+            if post:
+                _run_post_accumulate_hooks(leaf, post)
+
+
+def _run_post_accumulate_hooks(leaf: Tensor, hooks: list) -> None:
+    for hook in tuple(hooks):
+        res = hook(leaf)
+        if res is not None:
+            raise TypeError(f"a post accumulate grad hook must return None (it is called with the tensor after its "
+                            f".grad was accumulated), but hook {getattr(hook, '__name__', hook)!r} returned "
+                            f"{type(res).__name__!r}")
 
 
 def _results(inputs: Sequence[Tensor] | None, nonleaf_targets: dict, results: list, accumulate: bool,

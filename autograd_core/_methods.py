@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from . import _engine, _inplace, linalg, sparse
+from . import _engine, _inplace, _linalg_toplevel, linalg, sparse
 from ._tensor import Tensor, _make, bump_version
 from .ops import (
     activation,
@@ -29,17 +29,20 @@ from .ops import (
     reduction,
     resample,
     scatter,
+    scatter_more,
     shape,
     softmax,
     sorting,
     special,
     statistics,
+    surface,
     unary,
 )
 
 # The families, in the order their declarations are bound (a later one may not redefine a name).
 FAMILIES = (arithmetic, unary, activation, compare, reduction, shape, indexing, softmax, _inplace, linalg, legacy,
-            sorting, scatter, padding, resample, sparse, matmul, statistics, contraction, special)
+            sorting, scatter, padding, resample, sparse, matmul, statistics, contraction, surface, special,
+            scatter_more, _linalg_toplevel)
 
 
 # ---------------------------------------------------------------------- methods that are not ops

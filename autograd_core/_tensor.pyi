@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np
 
+from autograd_core._linalg_toplevel import QrResult, SvdResult, TriangularSolveResult
 from autograd_core._methods import RemovableHandle
 from autograd_core.linalg import SlogdetResult
 from autograd_core.sparse import SparseTensor, layout
@@ -271,7 +272,7 @@ class Tensor:
     def arctanh(self) -> Tensor:
         """Inverse hyperbolic tangent; +-inf at +-1, nan outside [-1, 1]."""
     def conj(self) -> Tensor:
-        """The complex conjugate (a copy of a real tensor)."""
+        """The complex conjugate; a real tensor itself (PyTorch returns the same tensor, so in-place changes of x"""
     def resolve_conj(self) -> Any: ...
     def relu(self, inplace: builtins.bool = ...) -> Tensor:
         """max(x, 0)"""
@@ -801,6 +802,93 @@ class Tensor:
         """In-place ``addbmm``: self = self.addbmm(...)."""
     def addr_(self, *args: Any, **kwargs: Any) -> Tensor:
         """In-place ``addr``: self = self.addr(...)."""
+    def split_with_sizes(self, split_sizes: Any, dim: builtins.int = ...) -> tuple[Tensor, ...]: ...
+    def unsafe_split(self, split_size: builtins.int, dim: builtins.int = ...) -> tuple[Tensor, ...]:
+        """split whose pieces autograd does not track as views of input (see ``_untracked``)."""
+    def unsafe_chunk(self, chunks: builtins.int, dim: builtins.int = ...) -> tuple[Tensor, ...]:
+        """chunk whose pieces autograd does not track as views of input."""
+    def unsafe_split_with_sizes(self, split_sizes: Any, dim: builtins.int = ...) -> tuple[Tensor, ...]:
+        """split_with_sizes whose pieces autograd does not track as views of input."""
+    def vsplit(self, indices_or_sections: Any) -> tuple[Tensor, ...]:
+        """tensor_split along dim 0 (input needs 2+ dims; a section count must divide the size)."""
+    def hsplit(self, indices_or_sections: Any) -> tuple[Tensor, ...]:
+        """tensor_split along dim 1 (dim 0 for a 1-d input; a section count must divide the size)."""
+    def dsplit(self, indices_or_sections: Any) -> tuple[Tensor, ...]:
+        """tensor_split along dim 2 (input needs 3+ dims; a section count must divide the size)."""
+    def frexp(self) -> tuple[Tensor, Tensor]:
+        """(mantissa, exponent) with input = mantissa * 2**exponent, |mantissa| in [0.5, 1), exponent int32."""
+    def is_conj(self) -> Any: ...
+    def is_neg(self) -> Any: ...
+    def gcd_(self, *args: Any, **kwargs: Any) -> Tensor:
+        """In-place ``gcd``: self = self.gcd(...)."""
+    def lcm_(self, *args: Any, **kwargs: Any) -> Tensor:
+        """In-place ``lcm``: self = self.lcm(...)."""
+    def nextafter_(self, *args: Any, **kwargs: Any) -> Tensor:
+        """In-place ``nextafter``: self = self.nextafter(...)."""
+    def register_post_accumulate_grad_hook(self, hook: Any) -> Any:
+        """Call ``hook(tensor)`` after backward has accumulated this leaf's ``.grad`` (hook returns None)."""
+    @property
+    def output_nr(self) -> builtins.int: ...
+    def resize_(self, *size: Any, memory_format: Any = ...) -> Tensor:
+        """Give self the shape ``size``, in place: the first elements (in row-major order) keep their values; new"""
+    def resize_as_(self, the_template: Tensor, *, memory_format: Any = ...) -> Tensor:
+        """``resize_`` to the shape of ``the_template``."""
+    def new_empty_strided(self, size: Any, stride: Any, *, dtype: Any = ..., layout: Any = ..., device: Any = ..., pin_memory: builtins.bool = ..., requires_grad: builtins.bool = ...) -> Tensor:
+        """An uninitialised (here zero) tensor of ``size`` laid out with ``stride`` (in elements), self's dtype"""
+    def narrow_copy(self, dim: builtins.int, start: Any, length: builtins.int) -> Tensor:
+        """A new tensor holding input.narrow(dim, start, length) (not a view)."""
+    def i0(self) -> Tensor:
+        """The modified Bessel function of the first kind, order 0."""
+    def mvlgamma(self, p: builtins.int) -> Tensor:
+        """The multivariate log-gamma log Gamma_p(a) = p(p-1)/4 log pi + sum_j lgamma(a - (j - 1)/2), j = 1..p."""
+    def index_put(self, indices: Any, values: Tensor, accumulate: builtins.bool = ...) -> Tensor:
+        """out = input with out[indices] = values (``accumulate=True``: out[indices] += values, repeated positions"""
+    def index_put_(self, indices: Any, values: Tensor, accumulate: builtins.bool = ...) -> Tensor:
+        """In-place ``index_put``."""
+    def masked_scatter(self, mask: Any, source: Tensor) -> Tensor:
+        """out = input with the positions where mask holds (input and mask broadcast together) filled, in"""
+    def masked_scatter_(self, mask: Any, source: Tensor) -> Tensor:
+        """In-place ``masked_scatter`` (the mask broadcasts to self's shape)."""
+    def put(self, index: Tensor, source: Tensor, accumulate: builtins.bool = ...) -> Tensor:
+        """out = input with out.flatten()[index] = source (``accumulate=True``: +=, repeats summing); negative"""
+    def put_(self, index: Tensor, source: Tensor, accumulate: builtins.bool = ...) -> Tensor:
+        """In-place ``put``."""
+    def index_reduce(self, dim: builtins.int, index: Tensor, source: Tensor, reduce: str, *, include_self: builtins.bool = ...) -> Tensor:
+        """out = input with source's slices along ``dim`` reduced into out's slices ``index[i]`` by 'prod', 'mean',"""
+    def index_reduce_(self, dim: builtins.int, index: Tensor, source: Tensor, reduce: str, *, include_self: builtins.bool = ...) -> Tensor:
+        """In-place ``index_reduce``."""
+    def select_scatter(self, src: Tensor, dim: builtins.int, index: builtins.int) -> Tensor:
+        """out = input with out.select(dim, index) = src."""
+    def slice_scatter(self, src: Tensor, dim: builtins.int = ..., start: builtins.int | None = ..., end: builtins.int | None = ..., step: builtins.int = ...) -> Tensor:
+        """out = input with out[..., start:end:step, ...] (along dim) = src."""
+    def diagonal_scatter(self, src: Tensor, offset: builtins.int = ..., dim1: builtins.int = ..., dim2: builtins.int = ...) -> Tensor:
+        """out = input with out.diagonal(offset, dim1, dim2) = src (src has the diagonal's shape: the other dims,"""
+    def svd(self, some: builtins.bool = ..., compute_uv: builtins.bool = ...) -> SvdResult:
+        """(U, S, V) with input = U diag(S) V^T (V, not Vh); some=False gives the full U and V; compute_uv=False gives"""
+    def qr(self, some: builtins.bool = ...) -> QrResult:
+        """(Q, R): linalg.qr with mode 'reduced' (some=True) or 'complete'."""
+    def lu(self, pivot: builtins.bool = ..., get_infos: builtins.bool = ...) -> tuple:
+        """(A_LU, pivots) (plus infos with get_infos=True, which then does not raise at a singular matrix)."""
+    def lu_solve(self, LU_data: Tensor, LU_pivots: Tensor) -> Tensor:
+        """X with A X = b from (LU_data, LU_pivots) of torch.lu: linalg.lu_solve with the right-hand side first."""
+    def cholesky_solve(self, L: Tensor, upper: builtins.bool = ...) -> Tensor:
+        """X = (L L^T)^-1 B from a Cholesky factor L (U^T U with upper=True); batch dims broadcast."""
+    def cholesky_inverse(self, upper: builtins.bool = ...) -> Tensor:
+        """(L L^T)^-1 from a Cholesky factor (U^T U with upper=True): cholesky_solve of the identity."""
+    def triangular_solve(self, A: Tensor, upper: builtins.bool = ..., transpose: builtins.bool = ..., unitriangular: builtins.bool = ...) -> TriangularSolveResult:
+        """(X, A's copy) with op(A) X = b, op(A) = A or A^T, A triangular (its other triangle is ignored); the"""
+    def pinverse(self, rcond: builtins.float = ...) -> Tensor:
+        """A^+ with singular values at or below rcond * s_max dropped (linalg.pinv(input, rtol=rcond))."""
+    def ger(self, vec2: Tensor) -> Tensor:
+        """x y^T of two 1-D tensors (the old name of outer)."""
+    def vdot(self, other: Tensor) -> Tensor:
+        """sum(conj(x) * y) of two 1-D tensors of the same length and dtype."""
+    def adjoint(self) -> Tensor:
+        """The conjugate transpose of the last two dims (a view for real tensors)."""
+    @property
+    def mH(self) -> Tensor: ...
+    @property
+    def H(self) -> Tensor: ...
     def __iter__(self) -> Any: ...
     def __and__(self, other: Any) -> Tensor: ...
     def __rand__(self, other: Any) -> Tensor: ...

@@ -24,20 +24,28 @@ from . import derivations as _derivations
 from ._creation import tensor as _new_tensor
 from ._einsum import einsum
 from ._engine import grad as _grad
-from ._tensor import Tensor
+from ._tensor import Tensor, _make
+from .ops import contraction as _C
 from .ops import einsum as E
 from .ops import linalg as L
+from .ops import linalg_more as LM
 from .ops.arithmetic import _c_name
 from .ops.linalg import LinAlgError
 from .ops.reduction import amax, amin
 from .ops.reduction import norm as _vector_norm_impl
 from .ops.reduction import sum as _sum
 from .ops.shape import permute
+from .ops.shape import tril as _tril
+from .ops.shape import triu as _triu
 
 __all__ = [
     "LinAlgError", "cg", "cholesky", "derivation", "derivations", "det", "diagonal", "eigh", "eigvalsh", "einsum",
     "inv", "logdet", "matmul", "matrix_norm", "multi_dot", "norm", "outer", "qr", "slogdet", "solve",
     "solve_triangular", "svd", "svdvals", "trace", "vector_norm", "vecdot", "diag", "diag_embed",
+    # the rest of torch.linalg (the section "more of torch.linalg" below; primitives in ops/linalg_more.py)
+    "cholesky_ex", "cond", "cross", "eig", "eigvals", "householder_product", "inv_ex", "lstsq", "lu", "lu_factor",
+    "lu_factor_ex", "lu_solve", "lu_unpack", "matrix_exp", "matrix_power", "matrix_rank", "pinv", "solve_ex",
+    "tensorinv", "tensorsolve", "vander",
 ]
 
 SlogdetResult = namedtuple("SlogdetResult", ["sign", "logabsdet"])
@@ -362,6 +370,370 @@ def derivation(op: str) -> Any:
 def derivations() -> list:
     """All derivation cards (one per linalg op and per course identity)."""
     return list(_derivations.CARDS.values())
+
+
+# ---------------------------------------------------------------------- more of torch.linalg
+# LU, pinv, lstsq, eig, the *_ex variants, cond, tensorinv/tensorsolve, vander, cross, householder_product. Where a
+# composition of recorded ops is exact it is used (lstsq = pinv(A) @ B, which is also PyTorch's backward; lu and
+# lu_solve through lu_factor's packed factor and triangular solves); the primitives are in ops/linalg_more.py.
+
+LUFactorResult = namedtuple("LUFactorResult", ["LU", "pivots"])
+LUFactorExResult = namedtuple("LUFactorExResult", ["LU", "pivots", "info"])
+LUResult = namedtuple("LUResult", ["P", "L", "U"])
+LstsqResult = namedtuple("LstsqResult", ["solution", "residuals", "rank", "singular_values"])
+EigResult = namedtuple("EigResult", ["eigenvalues", "eigenvectors"])
+InvExResult = namedtuple("InvExResult", ["inverse", "info"])
+CholeskyExResult = namedtuple("CholeskyExResult", ["L", "info"])
+SolveExResult = namedtuple("SolveExResult", ["result", "info"])
+
+
+def _const(a: Any) -> Tensor:
+    return _make(np.asarray(a), None, False)
+
+
+def _batch_msg(info: np.ndarray) -> tuple[str, int]:
+    """'(Batch element i): ' for the first failing element (PyTorch's prefix; none for a single matrix), its info."""
+    flat = info.reshape(-1)
+    i = int(np.flatnonzero(flat)[0])
+    return ("" if info.ndim == 0 else f"(Batch element {i}): "), int(flat[i])
+
+
+def _lu_check(op: str, info: np.ndarray) -> None:
+    if np.any(info):
+        where, k = _batch_msg(info)
+        raise LinAlgError(f"torch.{op}: {where}U[{k},{k}] is zero and using it on lu_solve would result in a division "
+                          "by zero. If you still want to perform the factorization, consider calling linalg.lu(A, "
+                          "pivot) or linalg.lu_factor_ex(A, pivot)")
+
+
+def lu_factor_ex(A: Tensor, *, pivot: bool = True, check_errors: bool = False) -> LUFactorExResult:
+    """(LU, pivots, info): A = P L U packed as L - I + U, getrf's 1-based int32 pivots, info > 0 at a zero pivot."""
+    a = _float_matrix("linalg.lu_factor_ex", A, square=False)
+    if not pivot:
+        raise RuntimeError("linalg.lu_factor: LU without pivoting is not implemented on the CPU. Fix: pivot=True")
+    lu, piv, info = LM.lu_array(a._data)
+    if check_errors:
+        _lu_check("linalg.lu_factor_ex", info)
+    return LUFactorExResult(LM.LUFactor.apply(a, lu=lu, piv=piv), _const(piv), _const(info))
+
+
+def lu_factor(A: Tensor, *, pivot: bool = True) -> LUFactorResult:
+    """(LU, pivots) of A = P L U; a zero pivot (singular A) raises (lu_factor_ex reports it in info instead)."""
+    lu, piv, info = lu_factor_ex(A, pivot=pivot)
+    _lu_check("linalg.lu_factor", info._data)
+    return LUFactorResult(lu, piv)
+
+
+def lu_unpack(LU_data: Tensor, LU_pivots: Tensor, unpack_data: bool = True,  # noqa: N803 - PyTorch's names
+              unpack_pivots: bool = True) -> LUResult:
+    """(P, L, U) from a packed LU and its pivots (empty tensors for the parts not asked for)."""
+    lu = _as_tensor(LU_data)
+    m, n = lu.shape[-2:]
+    k = min(m, n)
+    empty = _const(np.zeros(0, dtype=lu.dtype))
+    p = _const(LM.perm_matrix(_as_tensor(LU_pivots)._data, m, lu.dtype)) if unpack_pivots else empty
+    if not unpack_data:
+        return LUResult(p, empty, empty)
+    lo = _tril(lu, -1)[..., :, :k] + np.eye(m, k, dtype=lu.dtype)
+    return LUResult(p, lo, _triu(lu)[..., :k, :])
+
+
+def lu(A: Tensor, *, pivot: bool = True) -> LUResult:
+    """(P, L, U) with A = P L U (L unit lower m x k, U upper k x n); defined for singular A too."""
+    f = lu_factor_ex(A, pivot=pivot)
+    return lu_unpack(f.LU, f.pivots)
+
+
+def lu_solve(LU: Tensor, pivots: Tensor, B: Tensor, *, left: bool = True,  # noqa: N803
+             adjoint: bool = False) -> Tensor:
+    """X with A X = B from lu_factor's (LU, pivots) (A^T X = B with adjoint; X A = B with left=False)."""
+    lu_, piv, b = _as_tensor(LU), _as_tensor(pivots), _as_tensor(B)
+    if lu_.ndim < 2 or lu_.shape[-1] != lu_.shape[-2]:
+        raise RuntimeError(f"torch.linalg.lu_solve: A must be batches of square matrices, but they are "
+                           f"{lu_.shape[-2] if lu_.ndim > 1 else 1} by {lu_.shape[-1]} matrices")
+    if piv.dtype != np.int32:
+        raise RuntimeError(f"linalg.lu_solve: pivots should be a Tensor of scalar type torch.int32 (got "
+                           f"{piv.dtype.name}). Fix: pass the pivots linalg.lu_factor returned")
+    if b.dtype != lu_.dtype:
+        raise RuntimeError(f"linalg.lu_solve: Expected LU and B to have the same dtype, but found LU of type "
+                           f"{_c_name(lu_.dtype).title()} and B of type {_c_name(b.dtype).title()} instead. Fix: "
+                           "cast one, e.g. B.to(LU.dtype)")
+    n = lu_.shape[-1]
+    if b.ndim < 2 or b.shape[-2 if left else -1] != n:
+        eq = "AX = B" if left else "XA = B"
+        bs = "x".join(map(str, b.shape[-2:]))
+        raise RuntimeError(f"linalg.lu_solve: Incompatible shapes of A and B for the equation {eq} ({n}x{n} and {bs})")
+    p = _const(LM.perm_matrix(piv._data, n, lu_.dtype))
+    st = solve_triangular
+    if left and not adjoint:  # X = U^-1 L^-1 P^T B
+        return st(lu_, st(lu_, p.mT @ b, upper=False, unitriangular=True), upper=True)
+    if left:  # A^T = U^T L^T P^T:  X = P L^-T U^-T B
+        return p @ st(lu_.mT, st(lu_.mT, b, upper=False), upper=True, unitriangular=True)
+    if not adjoint:  # X = B U^-1 L^-1 P^T
+        return st(lu_, st(lu_, b, upper=True, left=False), upper=False, left=False, unitriangular=True) @ p.mT
+    return st(lu_.mT, st(lu_.mT, b @ p, upper=True, left=False, unitriangular=True), upper=False, left=False)
+
+
+def _tolerances(op: str, a: Tensor, atol: Any, rtol: Any) -> tuple[np.ndarray, np.ndarray]:
+    """PyTorch's (atol, rtol) defaults: rtol = eps * max(m, n) unless only a positive atol is given (then 0)."""
+    def arr(v: Any) -> np.ndarray | None:
+        return None if v is None else np.asarray(v._data if isinstance(v, Tensor) else v, dtype=np.float64)
+
+    at, rt = arr(atol), arr(rtol)
+    default = np.finfo(a.dtype).eps * max(a.shape[-2:])
+    if rt is None:
+        rt = np.where(at > 0, 0.0, default) if at is not None else np.asarray(default)
+    return (np.zeros(()) if at is None else at), rt
+
+
+def pinv(A: Tensor, rcond: Any = None, hermitian: bool = False, *, atol: Any = None, rtol: Any = None) -> Tensor:
+    """A^+ (singular values at or below max(atol, rtol * s_max) dropped; hermitian: from eigh of the lower
+    triangle); ``rcond`` is the deprecated name of rtol. Gradient valid while the rank is constant."""
+    a = _float_matrix("linalg.pinv", A, square=bool(hermitian))
+    if rcond is not None:
+        rtol, atol = rcond, None if atol is None else atol
+    at, rt = _tolerances("linalg.pinv", a, atol, rtol)
+    batch = np.broadcast_shapes(a.shape[:-2], at.shape, rt.shape)
+    if batch != tuple(a.shape[:-2]):
+        a = a.expand(*batch, *a.shape[-2:])
+    return LM.Pinv.apply(a, atol=at.astype(a.dtype), rtol=rt.astype(a.dtype), hermitian=bool(hermitian))
+
+
+def matrix_rank(A: Tensor, tol: Any = None, hermitian: bool = False, *, atol: Any = None, rtol: Any = None) -> Tensor:
+    """The number of singular values above max(atol, rtol * s_max) (int64; ``tol`` is the deprecated atol)."""
+    a = _float_matrix("linalg.matrix_rank", A, square=bool(hermitian))
+    if tol is not None:
+        atol, rtol = tol, 0.0
+    at, rt = _tolerances("linalg.matrix_rank", a, atol, rtol)
+    d = a._data
+    if d.size == 0:
+        return _const(np.zeros(np.broadcast_shapes(d.shape[:-2], at.shape, rt.shape), dtype=np.int64))
+    s = np.abs(np.linalg.eigvalsh(d)) if hermitian else np.linalg.svd(d, compute_uv=False)
+    thr = np.maximum(at, rt * s.max(-1))
+    return _const(np.sum(s > thr[..., None], axis=-1).astype(np.int64))
+
+
+_LSTSQ_DRIVERS = ("gels", "gelsy", "gelsd", "gelss")
+
+
+def lstsq(A: Tensor, B: Tensor, rcond: float | None = None, *, driver: str | None = None) -> LstsqResult:
+    """The least-squares (minimum-norm) X = A^+ B with PyTorch's CPU outputs per driver (default 'gelsy'):
+    residuals ||A X - B||^2 per column only for gels/gelsd/gelss with m > n and full rank, rank except for gels,
+    singular values for gelsd/gelss (empty tensors otherwise)."""
+    a = _as_tensor(A)
+    if a.ndim < 2:
+        raise RuntimeError(f"torch.linalg.lstsq: input must have at least 2 dimensions (got shape {list(a.shape)})")
+    a = _float_matrix("linalg.lstsq", a, square=False)
+    b = _as_tensor(B)
+    if b.dtype != a.dtype:
+        raise RuntimeError(f"torch.linalg.lstsq: Expected input and other to have the same dtype, but got input's "
+                           f"dtype {_c_name(a.dtype).title()} and other's dtype {_c_name(b.dtype).title()}. Fix: "
+                           "cast one, e.g. B.to(A.dtype)")
+    driver = "gelsy" if driver is None else driver
+    if driver not in _LSTSQ_DRIVERS:
+        raise RuntimeError(f"torch.linalg.lstsq: parameter `driver` should be one of (gels, gelsy, gelsd, gelss), "
+                           f"got {driver!r}")
+    vec = b.ndim == a.ndim - 1
+    bm = b.unsqueeze(-1) if vec else b
+    m, n = a.shape[-2:]
+    if bm.ndim < 2 or bm.shape[-2] != m:
+        raise RuntimeError(f"torch.linalg.lstsq: input.size(-2) should match other.size(-2) (input "
+                           f"{list(a.shape)}, other {list(b.shape)})")
+    r = np.finfo(a.dtype).eps * max(m, n) if rcond is None or rcond < 0 else float(rcond)
+    x = pinv(a, rtol=r) @ bm  # PyTorch's backward is this formula too
+    empty = _const(np.zeros(0, dtype=a.dtype))
+    rank = _const(np.zeros(0, dtype=np.int64)) if driver == "gels" else matrix_rank(a.detach(), atol=0.0, rtol=r)
+    res = x.reshape(-1)[:0]  # empty, but (as PyTorch's) part of the graph: it requires grad when A or B does
+    full = driver == "gels" or bool(np.all(rank._data == n))
+    if driver != "gelsy" and m > n and full:
+        res = ((a @ x - bm) ** 2).sum(-2)
+    sv = _const(np.linalg.svd(a._data, compute_uv=False)) if driver in ("gelsd", "gelss") else empty
+    return LstsqResult(x.squeeze(-1) if vec else x, res, rank, sv)
+
+
+def eig(A: Tensor) -> EigResult:
+    """Complex eigenvalues and unit-norm eigenvectors of a general square matrix (complex64/complex128, as
+    PyTorch for real input); the gradient needs distinct eigenvalues and a phase-invariant loss."""
+    w, v = LM.Eig.apply(_float_matrix("linalg.eig", A))
+    return EigResult(w, v)
+
+
+def eigvals(A: Tensor) -> Tensor:
+    """Complex eigenvalues of a general square matrix; gradient V^-H diag(g) V^H (real part for real A)."""
+    return eig(A).eigenvalues
+
+
+def _ex_info(a: np.ndarray) -> np.ndarray:
+    return LM.lu_array(a)[2]
+
+
+def inv_ex(A: Tensor, *, check_errors: bool = False) -> InvExResult:
+    """(A^-1, info): info > 0 marks a singular matrix (the first zero pivot of its LU), whose inverse holds inf/nan
+    and is not differentiable; check_errors=True raises instead."""
+    a = _float_matrix("linalg.inv_ex", A)
+    try:
+        return InvExResult(inv(a), _const(np.zeros(a.shape[:-2], dtype=np.int32)))
+    except LinAlgError:
+        lu_, piv, info = LM.lu_array(a._data)
+    if check_errors and np.any(info):
+        where, k = _batch_msg(info)
+        raise LinAlgError(f"linalg.inv_ex: {where}The diagonal element {k} is zero, the inversion could not be "
+                          "completed because the input matrix is singular.")
+    eye = np.broadcast_to(np.eye(a.shape[-1], dtype=a.dtype), a.shape)
+    return InvExResult(_const(LM.lu_solve_array(lu_, piv, eye)), _const(info))
+
+
+def solve_ex(A: Tensor, B: Tensor, *, left: bool = True, check_errors: bool = False) -> SolveExResult:
+    """(X, info) with A X = B (X A = B if not left); info > 0 marks a singular A (its X holds inf/nan and is not
+    differentiable); check_errors=True raises instead."""
+    a = _float_matrix("linalg.solve_ex", A)
+    try:
+        return SolveExResult(solve(a, B, left=left), _const(np.zeros(a.shape[:-2], dtype=np.int32)))
+    except LinAlgError:
+        pass
+    if check_errors:
+        raise LinAlgError(f"torch.linalg.solve_ex: The solver failed because the input matrix of shape "
+                          f"{list(a.shape)} is singular.")
+    b = _as_tensor(B)._data
+    ad = a._data if left else np.swapaxes(a._data, -1, -2)
+    bd = b if left else np.swapaxes(b, -1, -2)
+    vec = left and (b.ndim == 1 or (b.ndim == a.ndim - 1 and b.shape == a.shape[:-1]))
+    lu_, piv, info = LM.lu_array(ad)
+    x = LM.lu_solve_array(lu_, piv, bd[..., None] if vec else bd)
+    x = x[..., 0] if vec else (x if left else np.swapaxes(x, -1, -2))
+    return SolveExResult(_const(np.ascontiguousarray(x)), _const(info))
+
+
+def cholesky_ex(A: Tensor, *, upper: bool = False, check_errors: bool = False) -> CholeskyExResult:
+    """(L, info): info > 0 is the order of the first leading minor that is not positive-definite (then L is the
+    partial factor, not differentiable); check_errors=True raises instead."""
+    a = _float_matrix("linalg.cholesky_ex", A)
+    try:
+        return CholeskyExResult(cholesky(a, upper=upper), _const(np.zeros(a.shape[:-2], dtype=np.int32)))
+    except LinAlgError:
+        lo, info = LM.cholesky_partial(a._data)
+    if check_errors:
+        where, k = _batch_msg(info)
+        raise LinAlgError(f"linalg.cholesky_ex: {where}The factorization could not be completed because the input is "
+                          f"not positive-definite (the leading minor of order {k} is not positive-definite).")
+    return CholeskyExResult(_const(np.ascontiguousarray(np.swapaxes(lo, -1, -2)) if upper else lo), _const(info))
+
+
+_COND_ORDS = (None, 2, -2, "fro", "nuc", np.inf, -np.inf, 1, -1)
+
+
+def cond(A: Tensor, p: Any = None) -> Tensor:
+    """The condition number: s_max / s_min for p in (None, 2) (s_min / s_max for -2; any shape), else
+    ||A||_p ||A^-1||_p for square A (inf where A is singular, then without a gradient)."""
+    if not any(p is q or (type(p) is not bool and p == q) for q in _COND_ORDS):
+        raise RuntimeError(f"linalg.cond got an invalid norm type: {p}")
+    if p in (None, 2, -2):
+        s = svdvals(_float_matrix("linalg.cond", A, square=False))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return s[..., 0] / s[..., -1] if p != -2 else s[..., -1] / s[..., 0]
+    a = _as_tensor(A)
+    if a.ndim < 2 or a.shape[-1] != a.shape[-2]:
+        raise RuntimeError(f"linalg.cond(ord={p}): A must be batches of square matrices, but they are "
+                           f"{a.shape[-2] if a.ndim > 1 else 1} by {a.shape[-1]} matrices")
+    a = _float_matrix("linalg.cond", a)
+    ai, info = inv_ex(a)
+    if not np.any(info._data):
+        return matrix_norm(a, p) * matrix_norm(ai, p)
+    bad = info._data > 0
+    finite_inv = _const(np.where(bad[..., None, None], 0, ai._data))  # (the singular ones' value is inf anyway)
+    with np.errstate(invalid="ignore", over="ignore"):
+        val = matrix_norm(a.detach(), p)._data * matrix_norm(finite_inv, p)._data
+    return _const(np.where(bad, np.inf, val).astype(a.dtype))
+
+
+def tensorinv(A: Tensor, ind: int = 2) -> Tensor:
+    """The inverse of A read as a matrix (prod(shape[:ind]) x prod(shape[ind:])), shaped shape[ind:] + shape[:ind]."""
+    a = _as_tensor(A)
+    if ind <= 0:
+        raise RuntimeError(f"Expected a strictly positive integer for 'ind', but got {ind}")
+    rows, cols = int(np.prod(a.shape[:ind])), int(np.prod(a.shape[ind:]))
+    if rows != cols:
+        raise RuntimeError(f"Expected self to satisfy the requirement prod(self.shape[ind:]) == "
+                           f"prod(self.shape[:ind]), but got {cols} != {rows} (shape {list(a.shape)}, ind={ind})")
+    return inv(a.reshape(rows, cols)).reshape(*a.shape[ind:], *a.shape[:ind])
+
+
+def tensorsolve(A: Tensor, B: Tensor, dims: Any = None) -> Tensor:
+    """X with tensordot(A, X, X.ndim) = B (``dims``: A's dims moved to the end first); X has shape A.shape[B.ndim:]."""
+    a, b = _as_tensor(A), _as_tensor(B)
+    if dims is not None:
+        from .ops.shape import movedim
+
+        dims = [int(d) for d in dims]
+        a = movedim(a, dims, list(range(a.ndim - len(dims), a.ndim)))
+    out = tuple(a.shape[b.ndim:])
+    cols, rows = int(np.prod(out)), int(np.prod(a.shape[:b.ndim]))
+    if cols != rows or b.numel() != rows:
+        raise RuntimeError(f"Expected self to satisfy the requirement prod(self.shape[other.ndim:]) == "
+                           f"prod(self.shape[:other.ndim]), but got {cols} != {rows} (A {list(a.shape)}, "
+                           f"B {list(b.shape)})")
+    return solve(a.reshape(rows, cols), b.reshape(rows)).reshape(*out)
+
+
+def vander(x: Tensor, N: int | None = None) -> Tensor:  # noqa: N803 - PyTorch's name
+    """[1, x, x^2, ..., x^(N-1)] along a new last dim (batched over x's leading dims; N defaults to x.shape[-1])."""
+    x = _as_tensor(x)
+    if x.dtype == np.bool_:
+        raise RuntimeError("linalg.vander supports floating point, complex, and integer tensors, but got Bool")
+    n = (x.shape[-1] if x.ndim else 1) if N is None else int(N)
+    if n <= 1:
+        raise RuntimeError(f"N must be greater than 1. (linalg.vander got N={n})")
+    if x.dtype.kind in "iu" and x.dtype != np.int64:
+        x = x.to(np.int64)  # PyTorch's cumprod promotes integers to int64
+    from .ops.reduction import cumprod
+    from .ops.shape import cat
+
+    ones = _const(np.ones(tuple(x.shape) + (1,), dtype=x.dtype))
+    return cat([ones, cumprod(x.unsqueeze(-1).expand(*x.shape, n - 1), -1)], -1)
+
+
+def cross(input: Tensor, other: Tensor, *, dim: int = -1) -> Tensor:  # noqa: A002 - PyTorch's names
+    """The 3-vector cross product along ``dim`` (batch dims broadcast; both inputs have the same ndim)."""
+    from .ops.shape import cross as _cross
+
+    return _cross(_as_tensor(input), _as_tensor(other), dim)
+
+
+def householder_product(A: Tensor, tau: Tensor) -> Tensor:
+    """The first n columns of H_1 ... H_k, H_i = I - tau_i v_i v_i^T with v_i = [0, .., 1, A[i+1:, i]] (the Q of a
+    geqrf factorisation); a composition of matmuls, so its gradient is exact (A's upper triangle is not read)."""
+    a, t = _as_tensor(A), _as_tensor(tau)
+    op = "torch.linalg.householder_product"
+    if a.ndim < 2:
+        raise RuntimeError(f"{op}: input must have at least 2 dimensions. (got shape {list(a.shape)})")
+    m, n = a.shape[-2:]
+    k = t.shape[-1] if t.ndim else 1
+    if m < n:
+        raise RuntimeError(f"{op}: input.shape[-2] must be greater than or equal to input.shape[-1] (got {m} < {n})")
+    if n < k:
+        raise RuntimeError(f"{op}: input.shape[-1] must be greater than or equal to tau.shape[-1] (got {n} < {k})")
+    if t.ndim != a.ndim - 1 or tuple(t.shape[:-1]) != tuple(a.shape[:-2]):
+        raise RuntimeError(f"{op}: Expected batch dimensions of tau to be equal to input.shape[:-2], but got "
+                           f"{list(t.shape[:-1])}")
+    if t.dtype != a.dtype:
+        raise RuntimeError(f"{op}: tau dtype {_c_name(t.dtype).title()} does not match input dtype "
+                           f"{_c_name(a.dtype).title()}")
+    v = _tril(a, -1) + np.eye(m, n, dtype=a.dtype)  # the reflectors' vectors, unit diagonal
+    q = _const(np.broadcast_to(np.eye(m, dtype=a.dtype), tuple(a.shape[:-2]) + (m, m)).copy())
+    for i in range(k):
+        vi = v[..., :, i:i + 1]
+        q = q - (q @ vi) * t[..., i:i + 1].unsqueeze(-1) @ vi.mT
+    return q[..., :, :n]
+
+
+def matrix_power(A: Tensor, n: int) -> Tensor:
+    """A^n (torch.linalg.matrix_power; the same op as ag.matrix_power)."""
+    return _C.matrix_power(A, n)
+
+
+def matrix_exp(A: Tensor) -> Tensor:
+    """exp(A) (torch.linalg.matrix_exp; the same op as ag.matrix_exp)."""
+    return _C.matrix_exp(A)
 
 
 # ---------------------------------------------------------------------- derivation cards

@@ -1172,8 +1172,8 @@ import op_db_linalg_more  # noqa: E402, F401
 import op_db_math  # noqa: E402, F401
 import op_db_nn  # noqa: E402, F401
 import op_db_nn_extra  # noqa: E402, F401
-import op_db_statistics  # noqa: E402, F401
 import op_db_special  # noqa: E402, F401
+import op_db_statistics  # noqa: E402, F401
 import op_db_surface  # noqa: E402, F401
 import op_db_tensor  # noqa: E402, F401
 

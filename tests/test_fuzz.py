@@ -167,7 +167,7 @@ def _public_api() -> set[str]:
     return names
 
 
-def _drawn_api(required: set[str], max_programs: int = 5000) -> set[str]:
+def _drawn_api(required: set[str], max_programs: int = 12000) -> set[str]:
     """API names in the sources of the CI programs (stops once everything required was seen)."""
     used: set[str] = set()
     for seed in range(max_programs):

@@ -14,7 +14,7 @@ from .. import cat, diag_embed, eye, linalg, ones, sigmoid, stack, zeros
 from .._runtime import Size
 from .._tensor import Tensor
 from . import constraints
-from .transforms import Transform
+from ._transforms_base import Transform
 from .utils import lazy_property, softplus, sum_rightmost, tril_matrix_to_vec, vec_to_tril_matrix
 
 __all__ = ["CatTransform", "CorrCholeskyTransform", "CumulativeDistributionTransform", "LowerCholeskyTransform",

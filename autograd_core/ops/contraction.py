@@ -181,8 +181,7 @@ _CHAIN_WARNED = [False]
 
 
 def chain_matmul(*matrices: Tensor, out: Any = None) -> Tensor:
-    """The product of 2-D matrices in the cheapest order (deprecated in PyTorch: use linalg.multi_dot)."""
-    from .. import linalg
+    """The product of 2-D matrices (deprecated in PyTorch: use linalg.multi_dot)."""
 
     if out is not None:
         raise TypeError("chain_matmul: out= is not supported (results are new tensors in the graph)")
@@ -203,7 +202,10 @@ def chain_matmul(*matrices: Tensor, out: Any = None) -> Tensor:
                                f"{list(m.shape)})")
     if len(matrices) == 1:
         return matrices[0].clone()
-    return linalg.multi_dot(list(matrices))
+    out = matrices[0]
+    for m in matrices[1:]:  # left to right (linalg.multi_dot, above this module, picks the cheapest order)
+        out = out @ m
+    return out
 
 
 def _square(a: Any, op: str) -> Tensor:
@@ -217,10 +219,18 @@ def _square(a: Any, op: str) -> Tensor:
     return a
 
 
+def _inv(a: Tensor) -> Tensor:
+    """linalg.inv's op (linalg.py sits above this module), with its dtype check."""
+    from .linalg import Inv
+
+    if a.dtype.kind != "f":
+        raise RuntimeError(f"linalg.inv: expected a floating point tensor, got {a.dtype.name} (shape "
+                           f"{list(a.shape)}). Fix: convert with .double() or .float()")
+    return Inv.apply(a)
+
+
 def matrix_power(input: Tensor, n: int) -> Tensor:  # noqa: A002
     """A^n of a (batch of) square matrix by repeated squaring; n < 0 powers the inverse, n = 0 gives I."""
-    from .. import linalg
-
     a = _square(input, "matrix_power")
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)):
         raise TypeError(f"matrix_power(): argument 'n' (position 2) must be int, not {type(n).__name__}")
@@ -232,8 +242,8 @@ def matrix_power(input: Tensor, n: int) -> Tensor:  # noqa: A002
     if n == 1:
         return a.clone()
     if n == -1:
-        return linalg.inv(a)
-    z = linalg.inv(a) if n < 0 else a
+        return _inv(a)
+    z = _inv(a) if n < 0 else a
     n = abs(n)
     if n == 2:
         return z @ z

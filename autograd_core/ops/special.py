@@ -432,8 +432,9 @@ def _not_implemented(what: str) -> NotImplementedError:
     return NotImplementedError(f"the derivative for '{what}' is not implemented.")
 
 
-class _IncompleteGamma(Function):
-    """P(a, x) (lower) or Q(a, x) (upper);  gx = +-g x^(a-1) e^-x / Gamma(a);  no derivative in a (as PyTorch)"""
+class Gammainc(Function):
+    """y = P(a, x), the regularised lower incomplete gamma;  gx = g x^(a-1) e^-x / Gamma(a);  no derivative in a
+    (as PyTorch)"""
 
     fresh_grads = True
     saves_inputs = True
@@ -455,11 +456,7 @@ class _IncompleteGamma(Function):
         return None, g * d * self.sign
 
 
-class Gammainc(_IncompleteGamma):
-    """y = P(a, x), the regularised lower incomplete gamma;  gx = g x^(a-1) e^-x / Gamma(a)"""
-
-
-class Gammaincc(_IncompleteGamma):
+class Gammaincc(Gammainc):
     """y = Q(a, x) = 1 - P(a, x);  gx = -g x^(a-1) e^-x / Gamma(a)"""
 
     sign = -1.0

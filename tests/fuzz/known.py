@@ -350,6 +350,23 @@ KNOWN.append(Known(
         f.kind in ("grad:missing_error", "forward:shape", "grad:raised")),
 ))
 
+def _huge_torch_grad(theirs: Any) -> bool:
+    return theirs is not None and theirs.grads is not None and any(
+        g is not None and np.size(g[0]) and np.nanmax(np.abs(np.where(np.isfinite(g[0]), g[0], 0))) > 1e100
+        for g in theirs.grads)
+
+
+KNOWN.append(Known(
+    "matrix-exp-backward-huge-gradient-torch",
+    "torch 2.13: matrix_exp's backward takes the exponential of the block matrix [[A^H, G], [0, A^H]], whose norm "
+    "grows with the upstream gradient G; for a huge G (an exp(200 x) downstream) its scaling and squaring loses "
+    "the result: for a 1 x 1 A = [[0.94]] and G ~ 1e222 it returns 4.55e224 where g exp(a) is 1.17e225. ours "
+    "(exp for 1 x 1, as torch's own forward) is exact. Matched only in a program with matrix_exp whose torch "
+    "gradient exceeds 1e100 (fuzz seed 297).",
+    lambda prog, f, o, t: f.kind in ("grad:value", "gradgrad:value")
+    and any(n.op == "matrix_power_exp" and "matrix_exp" in n.source() for n in prog.nodes) and _huge_torch_grad(t),
+))
+
 def match(prog: Any, failure: Any, ours: Any = None, theirs: Any = None) -> str | None:
     for k in KNOWN:
         if k.applies(prog, failure, ours, theirs):

@@ -415,7 +415,12 @@ def _fix_grad(node: Function, i: int, gi: Any, inp: Tensor, create_graph: bool) 
                 f"{list(gi.shape)} but expected shape compatible with {list(inp._data.shape)}"
             ) from None
     if gi.dtype != inp._data.dtype:
-        gi = gi.to(inp._data.dtype) if isinstance(gi, Tensor) else np.asarray(gi).astype(inp._data.dtype)
+        if np.dtype(gi.dtype).kind == "c" and inp._data.dtype.kind != "c":
+            # a real input of a complex computation receives the real part (PyTorch's rule), silently: the
+            # imaginary part is not lost information here, as it is in a user's complex-to-real cast
+            gi = TENSOR.real_part(gi) if isinstance(gi, Tensor) else np.real(gi)
+        if gi.dtype != inp._data.dtype:
+            gi = gi.to(inp._data.dtype) if isinstance(gi, Tensor) else np.asarray(gi).astype(inp._data.dtype)
     return gi
 
 

@@ -863,3 +863,18 @@ def test_var_without_degrees_of_freedom_gradients_as_pytorch():
         x = ag.tensor([3.5, 2.0, 1.0], requires_grad=True)
         ag.var(x, 0, correction=4).backward()
         np.testing.assert_allclose(x.grad.numpy(), [-8 / 3, 1 / 3, 7 / 3])
+
+
+def test_abs_of_complex_differentiates_twice_as_pytorch():
+    # helper find: |z|'s gradient z / |z| was recorded as a constant, so the second derivative was lost
+    z = ag.tensor([3 + 4j, 1 - 1j, 0j], dtype=ag.complex128, requires_grad=True)
+    y = z.abs()
+    (g,) = ag.grad((y * y * y).sum(), z, create_graph=True)  # 3 |z| z
+    np.testing.assert_allclose(g.detach().numpy(), [45 + 60j, 3 * np.sqrt(2) * (1 - 1j), 0])
+    (h,) = ag.grad(g.abs().sum(), z)  # d/dz of 3 |z|^2 in PyTorch's convention: 6 z
+    np.testing.assert_allclose(h.numpy(), [18 + 24j, 6 - 6j, 0])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a real input of a complex computation takes the real part silently
+        x = ag.tensor([1.0, 2.0], requires_grad=True)
+        (x * (1 + 2j)).abs().sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), [np.sqrt(5)] * 2, rtol=1e-6)

@@ -399,12 +399,11 @@ class SVD(Function):
         xp = self.xp
         u, s, vh = self.saved_outputs()
         m, n = self.m, self.n
-        if self.full and m != n:
-            raise RuntimeError(
-                f"linalg.svd: the derivative is not implemented for full_matrices=True on a {m}x{n} input (the "
-                "extra singular vectors are not unique). Fix: use full_matrices=False"
-            )
         k = s.shape[-1]
+        if self.full and m != n:
+            # the extra singular vectors (beyond k = min(m, n)) are not unique: PyTorch drops their gradient
+            u, gu = u[..., :, :k], gu[..., :, :k]
+            vh, gvh = vh[..., :k, :], gvh[..., :k, :]
         no_u, no_v = _is_const_zero(xp, gu), _is_const_zero(xp, gvh)
         inner = _diag_mat(xp, gs)
         if not (no_u and no_v):

@@ -149,6 +149,26 @@ class Abs(Function):
         return g * self.sign
 
 
+class AbsComplex(Function):
+    """y = |z| of a complex z;  gz = g * z / |z|  (0 at z = 0; PyTorch's convention), differentiable again:
+    unlike a real sign, z / |z| varies with z"""
+
+    fresh_grads = True
+    saves_inputs = True
+
+    def forward(self, x):
+        return np.abs(x)
+
+    def backward(self, g):
+        (z,) = self.saved()
+        xp = self.xp
+        r = xp.abs(z)
+        zero = xp.value(r) == 0
+        if zero.any():
+            return xp.where(zero, 0.0, g * (z / xp.where(zero, 1.0, r)))
+        return g * (z / r)
+
+
 class Conj(Function):
     """y = conj(x);  gx = conj(g)   (not holomorphic: written in PyTorch's complex convention itself)"""
 
@@ -917,6 +937,8 @@ def rsqrt(x: Tensor) -> Tensor:
 
 def abs(x: Tensor) -> Tensor:  # noqa: A001 - PyTorch's name
     """|x|"""
+    if isinstance(x, Tensor) and x._data.dtype.kind == "c":
+        return AbsComplex.apply(x)
     return Abs.apply(x)
 
 

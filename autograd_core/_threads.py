@@ -14,6 +14,13 @@ kernels. Measured there, 1 thread (``python /tmp/gemm.py``-style harness in the 
 CPU runs. So on an AMD CPU that reports AVX-512 (F, BW, DQ, VL) ``OPENBLAS_CORETYPE=SkylakeX`` is set; on
 Zen 4 that is the kernel OpenBLAS picks anyway, and Intel CPUs are left to OpenBLAS's own detection.
 
+When an OpenMP runtime (libgomp) is already running as autograd_core is imported - PyTorch imported first,
+which uses the same system libgomp as numba's 'omp' threading layer - it has read its wait policy already
+(PyTorch's default: spin), and numba's kernels on that runtime then wait for its threads: a LeNet conv2d forward
+went from 0.56 ms to 8.0 ms with torch imported first (``python -m benchmarks kernels --contestants ag ag+torch
+torch``). numba's own 'workqueue' threading layer does not use OpenMP and measured 0.50-0.55 ms there, so it is
+chosen in that case (unless NUMBA_THREADING_LAYER or OMP_WAIT_POLICY is set by the user).
+
 All these variables are read when the libraries load, so they are set here, when autograd_core is
 imported - before numpy when autograd_core is imported first (``report()`` says whether it was). A value the
 user already set is kept; ``AUTOGRAD_CORE_THREAD_TUNING=0`` turns this off entirely.
@@ -47,12 +54,23 @@ def _cpuinfo() -> str:
         return ""
 
 
+def openmp_running() -> bool:
+    """Whether a libgomp is already loaded into this process (by PyTorch, scikit-learn, ...)."""
+    try:
+        with open("/proc/self/maps") as f:
+            return any("libgomp" in line for line in f)
+    except OSError:  # not Linux
+        return False
+
+
 def configure() -> dict[str, str]:
     """Set the defaults that are not already set; returns what was applied."""
     if os.environ.get("AUTOGRAD_CORE_THREAD_TUNING", "1") == "0":
         return {}
     applied = {}
     defaults = dict(DEFAULTS)
+    if "OMP_WAIT_POLICY" not in os.environ and "numba" not in sys.modules and openmp_running():
+        defaults["NUMBA_THREADING_LAYER"] = "workqueue"  # an OpenMP runtime that spins is already there
     core = blas_coretype(_cpuinfo())
     if core is not None:
         defaults["OPENBLAS_CORETYPE"] = core
@@ -69,6 +87,7 @@ def report() -> dict[str, object]:
         "OPENBLAS_THREAD_TIMEOUT": os.environ.get("OPENBLAS_THREAD_TIMEOUT"),
         "OMP_WAIT_POLICY": os.environ.get("OMP_WAIT_POLICY"),
         "OPENBLAS_CORETYPE": os.environ.get("OPENBLAS_CORETYPE"),
+        "NUMBA_THREADING_LAYER": os.environ.get("NUMBA_THREADING_LAYER"),
         "numpy_loaded_first": _NUMPY_LOADED_FIRST,
     }
 

@@ -132,7 +132,7 @@ def run_memory(keys: list[str], quick: bool) -> dict:
         rows = {}
         for key in keys:
             c = cs[key]
-            if c.engine in ("tinygrad", "micrograd") or key in ("ag-ref", "torch1"):
+            if c.engine in ("tinygrad", "micrograd") or key in ("ag-ref", "torch1", "ag+torch"):
                 continue  # no model adapter / same engine as another row
             r = subprocess.run([sys.executable, "-m", "benchmarks.memory", c.engine, arch, str(steps)],
                                capture_output=True, text=True, cwd=str(ROOT))

@@ -42,6 +42,13 @@ def main() -> None:
 
     key, threads = sys.argv[1], int(sys.argv[2])
     c = all_contestants(threads)[key]
+    if c.torch_first:
+        import torch
+
+        torch.set_num_threads(max(threads, 1))
+        x = torch.ones(256, 256)
+        torch.nn.functional.conv2d(torch.ones(8, 4, 32, 32), torch.ones(8, 4, 3, 3))
+        (x @ x).sum().item()  # PyTorch's OpenMP pool is running before autograd_core and numba load
     if c.engine == "ag":
         import autograd_core  # noqa: F401 - first: its thread settings precede numpy's BLAS load
         from autograd_core import kernels

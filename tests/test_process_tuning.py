@@ -87,3 +87,23 @@ def test_single_threaded_blas_blocks_set_one_thread_and_restore_the_pool():
         raise ZeroDivisionError  # an error inside restores it too
     assert _blas.num_threads() == before
     _blas._api()[1](original)
+
+
+def test_an_openmp_runtime_loaded_first_makes_numba_use_its_workqueue_layer():
+    # PyTorch imported first starts the system libgomp with its spinning wait policy; numba's 'omp' layer would
+    # then share it (a LeNet conv 0.56 -> 8 ms): autograd_core picks numba's own 'workqueue' layer instead
+    pytest.importorskip("torch")
+    if not sys.platform.startswith("linux"):
+        pytest.skip("/proc/self/maps: Linux only")
+    code = ("import torch; torch.ones(64, 64) @ torch.ones(64, 64); import autograd_core as ag, numba; "
+            "ag.nn.functional.conv2d(ag.ones(2, 1, 8, 8), ag.ones(2, 1, 3, 3)); print(numba.threading_layer())")
+    assert _fresh({}, code).endswith("workqueue")
+    # autograd_core first (its passive wait policy reaches the runtime when torch loads it): numba's default
+    run = "ag.nn.functional.conv2d(ag.ones(2, 1, 8, 8), ag.ones(2, 1, 3, 3)); print(numba.threading_layer())"
+    default = _fresh({}, "import autograd_core as ag, numba; " + run).split()[-1]
+    code = "import autograd_core as ag; import torch, numba; torch.ones(64, 64) @ torch.ones(64, 64); " + run
+    assert _fresh({}, code).split()[-1] == default
+    # a wait policy the user set is respected (no switch)
+    code = ("import torch; torch.ones(4, 4) @ torch.ones(4, 4); import autograd_core._threads as t; "
+            "print(t.APPLIED.get('NUMBA_THREADING_LAYER'))")
+    assert _fresh({"OMP_WAIT_POLICY": "passive"}, code).endswith("None")

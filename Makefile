@@ -31,7 +31,7 @@ test: setup lint
 	$(BIN)/python -m pytest -n 2 -q
 
 bench: $(VENV)/.installed-bench
-	$(BIN)/python -m benchmarks all --out benchmarks/results
+	$(BIN)/python -m benchmarks all --out benchmarks/results --machine-dir
 
 # the lessons executed and rendered to docs/notebooks/*.html, the API reference in docs/api/, docs/index.html
 docs: $(VENV)/.installed-docs

@@ -74,6 +74,12 @@ def machine() -> dict:
             "engines": {k: _version(k) for k in ("mygrad", "autograd", "tinygrad", "micrograd")}}
 
 
+def machine_slug(m: dict) -> str:
+    """A directory name for the machine kind: the CPU model (with family/model and vector width) and cores."""
+    text = f"{m['cpu']} {m['cores']} cores".lower()
+    return "-".join(w for w in "".join(ch if ch.isalnum() else " " for ch in text).split())
+
+
 def machine_line(m: dict) -> str:
     ag = m.get("autograd_core_worker", {})
     return (f"Machine: {m['cpu']}, {m['cores']} cores, Python {m['python']}, numpy {m['numpy']} ({m['blas']}), "
@@ -157,6 +163,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--repeat", "--rounds", type=int, default=7, dest="repeat", help="timed rounds per workload")
     p.add_argument("--no-reference", action="store_true", help="skip the numpy-reference-kernel contestant")
     p.add_argument("--out", type=Path, default=None, help="directory for report.md, results.json and the plots")
+    p.add_argument("--machine-dir", action="store_true",
+                   help="write into OUT/<machine>/ (a directory named after the CPU model and core count), so "
+                        "results from different machine kinds sit side by side")
     p.add_argument("--compare", type=Path, default=None, help="an earlier results.json to diff against")
     args = p.parse_args(argv)
     suites = SUITES if args.suite == "all" else [args.suite]
@@ -221,6 +230,8 @@ def main(argv: list[str] | None = None) -> int:
         md += report.compare(args.compare, {k: v for k, v in payload.items() if k in TIMED_SUITES})
     print(md)
     if args.out:
+        if args.machine_dir:
+            args.out = args.out / machine_slug(info)
         args.out.mkdir(parents=True, exist_ok=True)
         (args.out / "report.md").write_text(md)
         (args.out / "results.json").write_text(json.dumps(payload, indent=1))

@@ -560,9 +560,10 @@ op(
     samples=lambda rng: (
         [Sample((_away(rng, 3, 4),), {"p": p, "dim": d}, name=f"p{p}d{d}") for p in (2, 3, 1, "fro") for d in (None, 1)]
         + [Sample((_uniq(rng, 3, 4),), {"p": float("inf"), "dim": 1}, name="pinf")]
+        + [Sample((_uniq(rng, 3, 4),), {"p": float("-inf"), "dim": None}, name="pminf")]
         + [Sample((_away(rng, 3, 4),), {"p": 0.5, "dim": 1}, name="p0.5")]
     ),
-    covers=("Norm",),
+    covers=("Norm", "InfNorm"),
 )
 op(
     # the 0-"norm" counts nonzeros and has no gradient (PyTorch leaves x.grad unset): times a sum, so that the
@@ -610,6 +611,8 @@ def _np_norm(a: np.ndarray, p: Any, dim: Any) -> np.ndarray:
     p = 2 if p == "fro" else p
     if p == float("inf"):
         return np.max(np.abs(a), axis=dim)
+    if p == float("-inf"):
+        return np.min(np.abs(a), axis=dim)
     return np.sum(np.abs(a) ** p, axis=dim) ** (1 / p)
 
 

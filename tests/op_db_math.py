@@ -216,4 +216,5 @@ op("special_composite", op=lambda a: (a.tan() * a.sinh()).erfc() + a.lgamma().ex
 # conj of a real tensor is that tensor itself (as in PyTorch: no node); on a complex value (a made complex here,
 # brought back to a real loss by abs) it records Conj; the complex convention: tests/test_torch_api.py
 op("conj", op=lambda a: ((a * 1j).conj() + a * 0.5).abs(), ref=lambda a: np.abs(np.conj(a * 1j) + a * 0.5),
-   torch=lambda a: ((a * 1j).conj() + a * 0.5).abs(), samples=_us(_away), covers=("Conj",), fuzz=("normal", None))
+   torch=lambda a: ((a * 1j).conj() + a * 0.5).abs(), samples=_us(_away), covers=("Conj", "AbsComplex"),
+   fuzz=("normal", None))

@@ -42,7 +42,8 @@ def _special(name: str, ref: Callable, gen: Callable, cls: str, **kw) -> None:
        torch=lambda a: getattr(_t().special, name)(a), samples=_us(gen), covers=(cls,), **kw)
 
 
-_special("ndtr", _mp1(_ndtr), lambda rng, *s: 3 * _r(rng, *s), "Ndtr")
+op("special_ndtr", op=lambda a: S.ndtr(a), ref=_mp1(_ndtr), torch=lambda a: _t().special.ndtr(a),
+   samples=_us(lambda rng, *s: 3 * _r(rng, *s)))  # composed of erfc, as PyTorch's
 _special("log_ndtr", _mp1(lambda m, v: m.log(_ndtr(m, v))), _u(-12.0, 4.0), "LogNdtr")
 _special("ndtri", _mp1(lambda m, p: m.sqrt(2) * m.erfinv(2 * p - 1)), _u(0.02, 0.98), "Ndtri")
 _special("erfcx", _mp1(lambda m, v: m.exp(v * v) * m.erfc(v)), _u(-2.0, 12.0), "Erfcx")

@@ -878,3 +878,81 @@ def test_abs_of_complex_differentiates_twice_as_pytorch():
         x = ag.tensor([1.0, 2.0], requires_grad=True)
         (x * (1 + 2j)).abs().sum().backward()
     np.testing.assert_allclose(x.grad.numpy(), [np.sqrt(5)] * 2, rtol=1e-6)
+
+
+def test_det_near_singular_uses_the_cofactor_and_refuses_second_order():
+    # fuzz seed 203312: det(B C) with B 4x3, C 3x4 is singular up to rounding (det ~ 1e-16): d A^-T lost the
+    # cofactor's digits and its derivative was wrong (Hessian-vector product 11 where finite differences give 4.3)
+    rng = np.random.default_rng(0)
+    a_np = rng.standard_normal((4, 3)) @ rng.standard_normal((3, 4))
+    minors = np.array([[(-1) ** (i + j) * np.linalg.det(np.delete(np.delete(a_np, i, 0), j, 1)) for j in range(4)]
+                       for i in range(4)])
+    a = ag.tensor(a_np, requires_grad=True)
+    ag.linalg.det(a).backward()
+    np.testing.assert_allclose(a.grad.numpy(), minors, atol=1e-10)
+    a = ag.tensor(a_np, requires_grad=True)
+    with pytest.raises(ag.linalg.LinAlgError, match="second derivative at a singular matrix.*within rounding"):
+        ag.grad(ag.linalg.det(a), a, create_graph=True)
+
+
+def test_softshrink_and_inf_norms_at_nan_as_pytorch():
+    # fuzz seeds 226131, 249175: no gradient reaches a nan input of softshrink; an inf-norm that is nan sends
+    # its gradient to the nan elements, whose sign is 0 (PyTorch's vector_norm backward)
+    x = ag.tensor([np.nan, 1.4, 0.1], dtype=ag.float64, requires_grad=True)
+    ag.nn.functional.softshrink(x, 0.5).backward(ag.tensor([2.0, 3.0, 4.0], dtype=ag.float64))
+    np.testing.assert_array_equal(x.grad.numpy(), [0.0, 3.0, 0.0])
+    for p in (np.inf, -np.inf):
+        x = ag.tensor([np.nan, 1.0, -3.0], dtype=ag.float64, requires_grad=True)
+        ag.linalg.vector_norm(x, p).backward()
+        np.testing.assert_array_equal(x.grad.numpy(), [0.0, 0.0, 0.0])
+    x = ag.tensor([2.0, -3.0, 3.0], dtype=ag.float64, requires_grad=True)
+    x.norm(np.inf).backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [0.0, -0.5, 0.5])  # ties share
+
+
+def test_reductions_pad_cat_softmax_return_contiguous_results_as_pytorch():
+    # fuzz seeds 235594, 239096: x.t().sum(0).view(-1) works in PyTorch (its reductions, pad, cat and softmax
+    # return contiguous tensors); numpy keeps a transposed input's layout
+    x = ag.tensor(np.arange(6.0).reshape(2, 3)).t()
+    for y in (x.logsumexp(1), x.sum(1), x.amax(1), x.std(1), x.norm(2, 1), ag.cat([x, x]), x.softmax(0),
+              ag.nn.functional.pad(x, (1, 2))):
+        assert y.is_contiguous()
+        y.view(-1)
+
+
+def test_adaptive_avg_pool_keeps_a_nan_gradient_in_its_window():
+    # fuzz seeds 229336, 243551: a nan gradient of one output window spread to every input through the
+    # averaging matrix's zeros
+    x = ag.tensor([[[1.0], [-0.1]]], requires_grad=True)  # (C=1, H=2, W=1) -> (3, 1): windows [0], [0, 1], [1]
+    y = ag.nn.functional.adaptive_avg_pool2d(x, (3, 1))
+    y.backward(ag.tensor([[[np.nan], [0.0], [1.0]]]))
+    assert np.isnan(x.grad.numpy()[0, 0, 0]) and x.grad.numpy()[0, 1, 0] == 1.0
+
+
+def test_what_backward_keeps_as_pytorch_keeps_it():
+    # the in-place rules follow what each op saves in PyTorch (fuzz seeds 208556, 208840, 222594, 245409)
+    F = ag.nn.functional
+    # matrix_exp saves its input: an in-place change of the result (1 x 1 included) is no error
+    x = ag.tensor([[-0.1]], dtype=ag.float64, requires_grad=True)
+    y = ag.matrix_exp(x * 0.3 + 1)
+    F.hardtanh_(y, -0.5, 0.5)
+    y.sum().backward()
+    assert x.grad.item() == 0.0  # clipped
+    # ndtr is composed (erfc of -x / sqrt 2): its input may change in place afterwards
+    v = ag.tensor([0.3], requires_grad=True) * 1
+    z = ag.special.ndtr(v)
+    v.add_(1)
+    z.sum().backward()
+    # ndtri saves its result: changing that in place is the error
+    p = ag.tensor([0.3], dtype=ag.float64, requires_grad=True)
+    q = ag.special.ndtri(p)
+    q.mul_(2)
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        q.sum().backward()
+    # ctc_loss's result is saved too
+    lp = ag.randn(5, 2, 4, dtype=ag.float64, requires_grad=True).log_softmax(2)
+    loss = F.ctc_loss(lp, ag.tensor([[1, 1], [1, 2]]), [5, 5], [2, 2], reduction="none")
+    F.selu_(loss)
+    with pytest.raises(RuntimeError, match="modified by an inplace operation.*CTCLossBackward"):
+        loss.sum().backward()
+

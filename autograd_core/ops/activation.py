@@ -195,13 +195,13 @@ class Hardshrink(Function):
 
 
 class Softshrink(Function):
-    """y = x - lambd above lambd, x + lambd below -lambd, 0 between;  gx = g where |x| > lambd (and at nan)"""
+    """y = x - lambd above lambd, x + lambd below -lambd, 0 between;  gx = g where |x| > lambd (0 at nan)"""
 
     fresh_grads = True
 
     def forward(self, x, lambd):
         self.lambd = lambd
-        self.mask = ~((x >= -lambd) & (x <= lambd))
+        self.mask = np.abs(x) > lambd  # PyTorch's: no gradient at nan (its output is nan there)
         # x * 0 in the dead zone keeps nan (as PyTorch) and the sign of zero (PyTorch's scalar loop, which runs
         # tensors smaller than a vector register and the tails of others; its vector loop gives +0 there)
         return np.where(x > lambd, x - lambd, np.where(x < -lambd, x + lambd, x * 0)).astype(x.dtype, copy=False)

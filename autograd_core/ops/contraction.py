@@ -305,11 +305,16 @@ class MatrixExp(Function):
     saves_inputs = True
 
     def forward(self, a):
+        if a.shape[-1] == 1:  # PyTorch's shortcut: the elementwise exp (exp(-inf) = 0 where the series gives nan)
+            with np.errstate(over="ignore"):
+                return np.exp(a)
         return expm_array(a)
 
     def backward(self, g):
-        (a,) = self.saved()
+        (a,) = self.saved()  # the input, as PyTorch: an in-place change of the result afterwards is no error
         xp = self.xp
+        if a.shape[-1] == 1:  # the scalar exp's derivative: exact, where the block matrix's norm grows with g
+            return g * xp.exp(a)
         at = xp.mT(a)
         n = a.shape[-1]
         # the adjoint Frechet derivative of exp at A, through the exponential of a block-triangular matrix
@@ -325,10 +330,6 @@ def matrix_exp(A: Tensor) -> Tensor:
     if a.dtype.kind != "f":
         raise RuntimeError(f"linalg.matrix_exp: Expected a floating point or complex tensor as input. Got "
                            f"{_tname(a.dtype)} (convert first with .float() or .double())")
-    if a.shape[-1] == 1:  # PyTorch's shortcut: the elementwise exp (exp(-inf) = 0 where the series gives nan)
-        from .unary import exp
-
-        return exp(a)
     return MatrixExp.apply(a)
 
 

@@ -149,6 +149,8 @@ class CTCLoss(Function):
     g_lp = (exp(lp) - exp(lse(alpha + beta) + nll - lp)) * g (PyTorch's; once-differentiable)"""
 
     saves_inputs = True
+    # PyTorch's backward reads the loss it returned: changing it in place before backward is an error there
+    saves_output = True
     differentiable = False  # PyTorch's ctc_loss has no double backward either
     fresh_grads = True
 
@@ -162,6 +164,7 @@ class CTCLoss(Function):
         return nll
 
     def backward(self, g):
+        self.saved_output()  # the version check
         (lp,) = self.saved()
         return _ctc_grad(lp, self, g)
 

@@ -151,17 +151,37 @@ class Det(Function):
         xp = self.xp
         (a,) = self.saved()
         d = self.saved_output()
-        if np.all(xp.value(d) != 0):
+        if not _near_singular(xp.value(a), xp.value(d)):
             return _scalar_to_mat(xp, g * d) * xp.mT(inv(xp, a))
-        # the cofactor matrix comes from an SVD (numpy only): the one branch on the kind of backward here
+        # d A^-T is a tiny number times a huge matrix there (rank n-1 in floating point: det ~ 1e-16): accurate
+        # to first order at best, and its derivative is garbage (a det(B C) with B 4x3, C 3x4 is 0 for every B
+        # and C, yet gave a Hessian of 11 where the finite difference is 4.3). The cofactor matrix comes from an
+        # SVD (numpy only): the one branch on the kind of backward here
         if xp.records:
             raise LinAlgError(
-                f"linalg.det: the second derivative at a singular matrix (input {list(a.shape)}) is not "
+                f"linalg.det: the second derivative at a singular matrix (input {list(a.shape)}, or one within "
+                f"rounding of singular) is not "
                 "implemented: det's gradient there is the cofactor matrix, computed from an SVD that is not "
                 "differentiated again. Fix: perturb the input off the singular set, or use "
                 "create_graph=False"
             )
         return _scalar_to_mat(xp, g) * cofactor(a)
+
+
+def _near_singular(a: np.ndarray, d: np.ndarray) -> bool:
+    """Whether some matrix of the batch is singular or within rounding of it (condition number above 1e10 in the
+    max-row-sum norm, estimated from a solve): there d A^-T loses the cofactor matrix's digits."""
+    if not np.all(d != 0):
+        return True
+    if a.shape[-1] <= 1:
+        return False
+    with np.errstate(all="ignore"):
+        try:
+            ai = np.linalg.inv(a)
+        except np.linalg.LinAlgError:
+            return True
+        cond = np.abs(a).sum(-1).max(-1) * np.abs(ai).sum(-1).max(-1)
+    return bool(np.any(~np.isfinite(cond) | (cond > 1e10)))
 
 
 def cofactor(a: np.ndarray) -> np.ndarray:

@@ -363,18 +363,10 @@ def _adaptive_avg(input: Any, output_size: Any, nd: int, op: str) -> Tensor:
             if o == size:  # windows of one element: the identity
                 continue
             start, end = _windows_1d(size, o)
-            if not np.isfinite(y._data).all():
-                # the averaging matrix's zeros times an inf would be nan outside the inf's windows: take each
-                # window's mean (PyTorch's loop) when the values are not all finite
-                d = 2 + k
-                y = cat([y.narrow(d, int(s0), int(e0 - s0)).mean(d, keepdim=True) for s0, e0 in zip(start, end)], d)
-                continue
-            j = np.arange(size)
-            inside = (j[None, :] >= start[:, None]) & (j[None, :] < end[:, None])
-            a = _make((inside / (end - start)[:, None]).astype(x.dtype), None, False)  # (o, size)
-            before, after = math.prod(y.shape[2:2 + k]), math.prod(y.shape[3 + k:])
-            shape = tuple(y.shape[2:])
-            y = (a @ y.reshape(n, c, before, size, after)).reshape((n, c) + shape[:k] + (o,) + shape[k + 1:])
+            # each window's mean (PyTorch's loop), not a product with a constant averaging matrix: its zeros times
+            # an inf or nan - in the input, or in the gradient coming back - would spread nan to other windows
+            d = 2 + k
+            y = cat([y.narrow(d, int(s0), int(e0 - s0)).mean(d, keepdim=True) for s0, e0 in zip(start, end)], d)
         # a new, contiguous tensor as PyTorch's (also when output size = input size, and for a strided input)
         y = x.clone() if y is x else y.contiguous()
     return y.squeeze(0) if unbatched else y

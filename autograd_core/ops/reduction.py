@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import builtins
+import functools
 from collections import namedtuple
 from typing import Any
 
@@ -47,8 +48,28 @@ def _count(shape: tuple[int, ...], axes: tuple[int, ...] | None) -> int:
     return int(np.prod([shape[a] for a in axes], dtype=np.int64))
 
 
+def _c_order(out: Any) -> Any:
+    """The result(s) in C order: numpy's reductions keep a transposed input's layout, PyTorch's return contiguous
+    tensors, so that x.t().sum(0).view(-1) works there (and must here)."""
+    if isinstance(out, tuple):
+        return tuple(_c_order(o) for o in out)
+    if isinstance(out, np.ndarray) and not out.flags.c_contiguous:
+        return np.ascontiguousarray(out)
+    return out
+
+
 class _Reduce(Function):
-    """Shared bookkeeping: input shape, kept-dims shape, and the op label."""
+    """Shared bookkeeping: input shape, kept-dims shape, and the op label; results are C-ordered (PyTorch's)."""
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        fwd = cls.__dict__.get("forward")
+        if fwd is not None:
+            @functools.wraps(fwd)
+            def forward(self: Any, *args: Any, _fwd: Any = fwd, **kw: Any) -> Any:
+                return _c_order(_fwd(self, *args, **kw))
+
+            cls.forward = forward
 
     def _setup(self, x: np.ndarray, axes: Any, keepdim: bool) -> None:
         self.shape = x.shape
@@ -179,6 +200,26 @@ class _Extreme(_Reduce):
     def backward(self, g):
         if self.select:
             return self.xp.masked(self._expand(g), self.w)  # non-extremes get 0 even from an inf/nan g
+        return self._expand(g) * self.w
+
+
+class InfNorm(_Reduce):
+    """y = max |x| (or min |x|: lo=True) over dims;  gx = g sgn(x) m / sum(m), m = [|x| == y or |x| is nan]
+    (PyTorch's vector_norm at p = +-inf: a nan norm sends its gradient to the nan elements, whose sgn is 0)"""
+
+    fresh_grads = True
+
+    def forward(self, x, axes, keepdim, lo=False):
+        self._setup(x, axes, keepdim)
+        _check_empty_reduction(x.shape, axes, "linalg.vector_norm")
+        a = np.abs(x)
+        out = (np.minimum if lo else np.maximum).reduce(a, axis=axes, keepdims=True)
+        m = (a == out) | np.isnan(a)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            self.w = (np.sign(np.where(np.isnan(x), 0, x)) * (m / m.sum(axis=axes, keepdims=True))).astype(x.dtype)
+        return out if keepdim else out.reshape(_reduced_shape(x.shape, axes))
+
+    def backward(self, g):
         return self._expand(g) * self.w
 
 
@@ -596,10 +637,8 @@ def norm(x: Tensor, p: Any = "fro", dim: Any = None, keepdim: bool = False, *,
             "belong to autograd_core.linalg)"
         )
     axes = normalize_dims(dim, x.ndim, "norm")
-    if p == np.inf:
-        return amax(x.abs(), dim=axes or (), keepdim=keepdim)
-    if p == -np.inf:
-        return amin(x.abs(), dim=axes or (), keepdim=keepdim)
+    if p == np.inf or p == -np.inf:
+        return InfNorm.apply(x, axes=axes, keepdim=keepdim, lo=p < 0)
     if p == 1:
         return sum(x.abs(), dim=axes, keepdim=keepdim)
     if p == 0:

@@ -100,7 +100,8 @@ class Cat(Function):
     def forward(self, *xs, dim):
         self.dim = dim
         self.sizes = tuple(x.shape[dim] for x in xs)
-        return np.concatenate(xs, axis=dim)
+        out = np.concatenate(xs, axis=dim)
+        return out if out.flags.c_contiguous else np.ascontiguousarray(out)  # PyTorch's cat is contiguous
 
     def backward(self, g):
         return self.xp.split(g, self.sizes, self.dim)
@@ -159,7 +160,8 @@ def _pad_array(x: np.ndarray, pads: tuple, value: float) -> np.ndarray:
     x = x[crop]
     widths = tuple((max(b, 0), max(a, 0)) for b, a in pads)
     if any(b or a for b, a in widths):
-        return np.pad(x, widths, mode="constant", constant_values=value)
+        # C order, as PyTorch's pad (np.pad keeps a transposed input's layout)
+        return np.ascontiguousarray(np.pad(x, widths, mode="constant", constant_values=value))
     return x.copy()
 
 

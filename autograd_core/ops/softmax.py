@@ -21,7 +21,7 @@ class Softmax(Function):
     def forward(self, x, dim):
         self.dim = dim
         e = np.exp(x - np.max(x, axis=dim, keepdims=True, initial=-np.inf))  # initial: a zero-size dim is fine
-        return e / np.sum(e, axis=dim, keepdims=True)
+        return np.ascontiguousarray(e / np.sum(e, axis=dim, keepdims=True))  # C order, as PyTorch's
 
     def backward(self, g):
         y = self.saved_output()
@@ -41,7 +41,7 @@ class LogSoftmax(Function):
         if x.size == 0:
             return x.copy()  # nothing to normalise (and no log(0) warning from the empty sums)
         shifted = x - np.max(x, axis=dim, keepdims=True, initial=-np.inf)  # initial: a zero-size dim is fine
-        return shifted - np.log(np.sum(np.exp(shifted), axis=dim, keepdims=True))
+        return np.ascontiguousarray(shifted - np.log(np.sum(np.exp(shifted), axis=dim, keepdims=True)))
 
     def backward(self, g):
         y = self.saved_output()

@@ -54,11 +54,6 @@ def erfcx_np(x: np.ndarray) -> np.ndarray:
     return out
 
 
-def ndtr_np(x: np.ndarray) -> np.ndarray:
-    """The standard normal CDF, 0.5 erfc(-x / sqrt(2))."""
-    return 0.5 * erfc_np(-_f64(x) / _SQRT2)
-
-
 def log_ndtr_np(x: np.ndarray) -> np.ndarray:
     """log ndtr(x) without underflow: log1p(-ndtr(-x)) above 0, log(erfcx(-x/sqrt2) / 2) - x^2/2 below -5."""
     x64 = _f64(x)
@@ -262,21 +257,6 @@ class Entr(Function):
             return -g * (self.xp.log(x) + 1)
 
 
-class Ndtr(Function):
-    """y = Phi(x) = (1 + erf(x / sqrt 2)) / 2;  gx = g exp(-x^2 / 2) / sqrt(2 pi)"""
-
-    fresh_grads = True
-    saves_inputs = True
-
-    def forward(self, x):
-        x = _floating(x)
-        return _as(ndtr_np(x), x)
-
-    def backward(self, g):
-        (x,) = self.saved()
-        return g * self.xp.exp(-(x * x) / 2) / _SQRT_2PI
-
-
 class LogNdtr(Function):
     """y = log Phi(x);  gx = g exp(-x^2 / 2 - y) / sqrt(2 pi)"""
 
@@ -297,15 +277,14 @@ class Ndtri(Function):
     """y = Phi^-1(p);  gp = g sqrt(2 pi) exp(y^2 / 2)"""
 
     fresh_grads = True
-    saves_inputs = True  # y is recomputed, as erfinv's
+    saves_output = True  # as PyTorch's: its backward reads the result, so p may change in place afterwards
 
     def forward(self, x):
         x = _floating(x)
         return _as(ndtri_np(x), x)
 
     def backward(self, g):
-        (x,) = self.saved()
-        y = self.xp.ndtri(x)
+        y = self.saved_output()
         with np.errstate(over="ignore", invalid="ignore"):
             return g * _SQRT_2PI * self.xp.exp(y * y / 2)
 
@@ -490,8 +469,14 @@ def entr(input: Tensor) -> Tensor:  # noqa: A002 - PyTorch's names
 
 
 def ndtr(input: Tensor) -> Tensor:  # noqa: A002
-    """The standard normal CDF."""
-    return _unary_op(Ndtr, input)
+    """The standard normal CDF, erfc(-x / sqrt 2) / 2 (composed, as PyTorch's: what backward keeps is the
+    intermediate -x / sqrt 2, so changing x in place afterwards is no error)."""
+    from .unary import erfc
+
+    x = input if isinstance(input, Tensor) else Tensor(input)
+    if x.dtype.kind in "iub":
+        x = x.float()
+    return erfc(x * (-1 / _SQRT2)) * 0.5
 
 
 def log_ndtr(input: Tensor) -> Tensor:  # noqa: A002
@@ -575,9 +560,7 @@ def spherical_bessel_j0(input: Tensor) -> Tensor:  # noqa: A002
     return _make(np.asarray(y).astype(a.dtype, copy=False), None, False)
 
 
-define("ndtr", lambda x: _as(ndtr_np(x), x), ndtr)
 define("log_ndtr", lambda x: _as(log_ndtr_np(x), x), log_ndtr)
-define("ndtri", lambda x: _as(ndtri_np(x), x), ndtri)
 define("erfcx", lambda x: _as(erfcx_np(x), x), erfcx)
 define("i0", lambda x: _as(i0_np(x), x), i0)
 define("i0e", lambda x: _as(i0e_np(x), x), i0e)

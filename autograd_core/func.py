@@ -115,6 +115,29 @@ def _argnums(argnums: Any, n: int) -> tuple[int, ...]:
     return tuple(a % n for a in nums)
 
 
+def _track_args(args: tuple, nums: tuple, api: str) -> tuple[list, list, list, list]:
+    """(args with the argnums pytrees' leaves tracked, [(spec, n leaves)] per argnum, tracked leaves, given)."""
+    args = list(args)
+    specs, tracked, given = [], [], []
+    for i in nums:
+        leaves, spec = _flatten(args[i])
+        given += leaves
+        leaves = [_track(x, api) for x in leaves]
+        args[i] = _unflatten(leaves, spec)
+        specs.append((spec, len(leaves)))
+        tracked += leaves
+    return args, specs, tracked, given
+
+
+def _regroup(flat: list, specs: list) -> list:
+    """The per-argnum pytrees of a flat list of per-leaf results."""
+    trees, k = [], 0
+    for spec, n in specs:
+        trees.append(_unflatten(flat[k:k + n], spec))
+        k += n
+    return trees
+
+
 def _grads(outs: list, xs: list, cot: Any) -> list:
     gs = _engine.grad(outs, xs, cot, retain_graph=True, create_graph=True, allow_unused=True)
     return [g if g is not None else x.detach() * 0 for g, x in zip(gs, xs)]
@@ -126,15 +149,7 @@ def grad_and_value(func: Callable, argnums: int | tuple[int, ...] = 0, has_aux: 
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         nums = _argnums(argnums, len(args))
         with _level():
-            args = list(args)
-            specs, tracked, given = [], [], []
-            for i in nums:
-                leaves, spec = _flatten(args[i])
-                given += leaves
-                leaves = [_track(x, "grad") for x in leaves]
-                args[i] = _unflatten(leaves, spec)
-                specs.append((spec, len(leaves)))
-                tracked += leaves
+            args, specs, tracked, given = _track_args(args, nums, "grad")
             out = func(*args, **kwargs)
             aux = None
             if has_aux:
@@ -151,10 +166,7 @@ def grad_and_value(func: Callable, argnums: int | tuple[int, ...] = 0, has_aux: 
             gs = _grads([out], tracked, None)
         gs = _keep(gs, given)
         out = _keep([out], given)[0]
-        trees, k = [], 0
-        for spec, n in specs:
-            trees.append(_unflatten(gs[k:k + n], spec))
-            k += n
+        trees = _regroup(gs, specs)
         g = trees[0] if isinstance(argnums, int) else tuple(trees)
         if has_aux:
             aux_leaves, aux_spec = _flatten(aux)
@@ -249,15 +261,7 @@ def _jacobian(func: Callable, argnums: Any, has_aux: bool, api: str) -> Callable
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         nums = _argnums(argnums, len(args))
         with _level():
-            args = list(args)
-            specs, tracked, given = [], [], []
-            for i in nums:
-                leaves, spec = _flatten(args[i])
-                given += leaves
-                leaves = [_track(x, api) for x in leaves]
-                args[i] = _unflatten(leaves, spec)
-                specs.append((spec, len(leaves)))
-                tracked += leaves
+            args, specs, tracked, given = _track_args(args, nums, api)
             out = func(*args, **kwargs)
             aux = None
             if has_aux:
@@ -283,11 +287,7 @@ def _jacobian(func: Callable, argnums: Any, has_aux: bool, api: str) -> Callable
                 per_out.append(jacs)
         result = []
         for jacs in per_out:
-            jacs = _keep(jacs, given)
-            trees, k = [], 0
-            for spec, n in specs:
-                trees.append(_unflatten(jacs[k:k + n], spec))
-                k += n
+            trees = _regroup(_keep(jacs, given), specs)
             result.append(trees[0] if isinstance(argnums, int) else tuple(trees))
         jac = _unflatten(result, o_spec)
         if has_aux:

@@ -20,9 +20,10 @@ from autograd_core.distributions import transforms as T
 from autograd_core.distributions.utils import rng as _engine_rng
 
 torch = pytest.importorskip("torch")
+from _dist_helpers import ATOL, RTOL, _arr, assert_close, grads, leaves  # noqa: E402
+
 TD = torch.distributions
 
-RTOL, ATOL = 1e-10, 1e-12
 R = np.random.default_rng(20240612)
 
 
@@ -42,34 +43,12 @@ def _torch_gpd_in_float64(request):
         torch.set_default_dtype(old)
 
 
-def _arr(t) -> np.ndarray:
-    return t.detach().numpy() if isinstance(t, torch.Tensor) else np.asarray(t.detach().numpy())
 
 
-def assert_close(ours, theirs, what: str, rtol: float = RTOL, atol: float = ATOL) -> None:
-    assert isinstance(ours, ag.Tensor), f"{what}: expected a Tensor, got {type(ours).__name__}"
-    a, b = _arr(ours), _arr(theirs)
-    assert a.shape == b.shape, f"{what}: shape {a.shape} vs torch {b.shape}"
-    assert str(a.dtype) == str(b.dtype), f"{what}: dtype {a.dtype} vs torch {b.dtype}"
-    np.testing.assert_allclose(a, b, rtol=rtol, atol=atol, equal_nan=True, err_msg=what)
 
 
-def leaves(params: dict, grad: bool = True) -> tuple[dict, dict]:
-    ours, theirs = {}, {}
-    for k, v in params.items():
-        g = grad and v.dtype.kind == "f"
-        ours[k] = ag.tensor(v, requires_grad=g)
-        theirs[k] = torch.tensor(v, requires_grad=g)
-    return ours, theirs
 
 
-def grads(out, params: dict) -> dict:
-    names = [k for k, p in params.items() if p.requires_grad]
-    if not names:
-        return {}
-    lib = torch if isinstance(out, torch.Tensor) else ag
-    gs = lib.autograd.grad(out, [params[k] for k in names], allow_unused=True)
-    return dict(zip(names, gs))
 
 
 def assert_same_grads(ours_out, torch_out, P, TP, what: str, rtol: float = 1e-9, atol: float = 1e-11) -> None:

@@ -956,3 +956,23 @@ def test_what_backward_keeps_as_pytorch_keeps_it():
     with pytest.raises(RuntimeError, match="modified by an inplace operation.*CTCLossBackward"):
         loss.sum().backward()
 
+
+
+def test_amax_and_aminmax_version_check_their_results_as_pytorch():
+    # fuzz seed 306530: PyTorch's amax/amin/aminmax backward compares x with the returned result
+    x = ag.tensor([1.0, 3.0, 2.0], requires_grad=True)
+    lo, hi = x.aminmax()
+    lo.clamp_(-0.5)
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        (hi + lo).backward()
+    m = ag.tensor([1.0, 3.0, 3.0], requires_grad=True)
+    m.amax(0).backward()
+    np.testing.assert_array_equal(m.grad.numpy(), [0.0, 0.5, 0.5])
+
+
+def test_scatter_reduce_extreme_masks_a_nan_gradient():
+    # fuzz seed 306286: an inf/nan gradient at a position whose input value lost must not reach that input
+    x = ag.tensor([0.5, 0.6], requires_grad=True)
+    y = x.scatter_reduce(0, ag.tensor([1]), ag.tensor([0.9]), "amax", include_self=False)
+    y.backward(ag.tensor([1.0, np.nan]))
+    np.testing.assert_array_equal(x.grad.numpy(), [1.0, 0.0])

@@ -257,6 +257,21 @@ def _tri(a: Any, upper: bool, unit: bool) -> Any:
     return t + _eye(n, a.dtype) if unit else t
 
 
+def _substitute(t: np.ndarray, b: np.ndarray, lower: bool) -> np.ndarray:
+    """X with T X = B by forward (lower) or back substitution, row by row: inf/nan where T has a zero pivot."""
+    shape = np.broadcast_shapes(t.shape[:-2], b.shape[:-2])
+    t = np.broadcast_to(t, shape + t.shape[-2:])
+    x = np.array(np.broadcast_to(b, shape + b.shape[-2:]), dtype=np.result_type(t, b))
+    n = t.shape[-1]
+    rows = range(n) if lower else range(n - 1, -1, -1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        for i in rows:
+            done = slice(0, i) if lower else slice(i + 1, n)
+            acc = np.einsum("...j,...jk->...k", t[..., i, done], x[..., done, :])
+            x[..., i, :] = (x[..., i, :] - acc) / t[..., i, i:i + 1]
+    return x
+
+
 class SolveTriangular(Function):
     """X = A^-1 B (left) or B A^-1 (right), A triangular;
     left: gB = A^-T g, gA = -tri(gB X^T);  right: gB = g A^-T, gA = -tri(X^T gB)"""
@@ -267,14 +282,14 @@ class SolveTriangular(Function):
     def forward(self, a, b, upper, left, unitriangular):
         self.upper, self.left, self.unit = upper, left, unitriangular
         t = _tri(a, upper, unitriangular)
-        try:
-            if left:
-                return np.linalg.solve(t, b)
-            return np.swapaxes(np.linalg.solve(np.swapaxes(t, -1, -2), np.swapaxes(b, -1, -2)), -1, -2)
-        except np.linalg.LinAlgError:
-            raise singular_error("linalg.solve_triangular", t, "a triangular matrix is singular when a "
-                                                               "diagonal entry is zero; check the diagonal "
-                                                               "(or pass unitriangular=True)") from None
+        tt, bb = (t, b) if left else (np.swapaxes(t, -1, -2), np.swapaxes(b, -1, -2))
+        if not unitriangular and np.any(np.diagonal(t, axis1=-2, axis2=-1) == 0):
+            # a zero on the diagonal: PyTorch's substitution divides by it and returns inf/nan, not an error
+            # (an LU with pivoting could even return finite nonsense for it)
+            x = _substitute(tt, bb, lower=(upper != left))
+        else:
+            x = np.linalg.solve(tt, bb)
+        return x if left else np.swapaxes(x, -1, -2)
 
     def saved_needed(self):
         return True, False  # B's value enters no gradient (X, the saved output, stands for it)

@@ -185,6 +185,8 @@ class _Extreme(_Reduce):
     """amax/amin: the gradient is shared evenly among tied extreme elements."""
 
     ufunc: Any = None
+    # PyTorch's backward compares x with the result it returned: changing that in place first is an error
+    saves_output = True
 
     def forward(self, x, axes, keepdim, select=False):
         # select: PyTorch's max()/min() of all elements hands g to the extremes only (masked), while its
@@ -198,6 +200,7 @@ class _Extreme(_Reduce):
         return out if keepdim else out.reshape(_reduced_shape(x.shape, axes))
 
     def backward(self, g):
+        self.saved_output()  # the version check
         if self.select:
             return self.xp.masked(self._expand(g), self.w)  # non-extremes get 0 even from an inf/nan g
         return self._expand(g) * self.w
@@ -208,6 +211,7 @@ class InfNorm(_Reduce):
     (PyTorch's vector_norm at p = +-inf: a nan norm sends its gradient to the nan elements, whose sgn is 0)"""
 
     fresh_grads = True
+    saves_output = True  # PyTorch's backward reads the norm it returned
 
     def forward(self, x, axes, keepdim, lo=False):
         self._setup(x, axes, keepdim)
@@ -220,6 +224,7 @@ class InfNorm(_Reduce):
         return out if keepdim else out.reshape(_reduced_shape(x.shape, axes))
 
     def backward(self, g):
+        self.saved_output()  # the version check
         return self._expand(g) * self.w
 
 

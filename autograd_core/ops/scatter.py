@@ -131,16 +131,18 @@ class ScatterExtreme(Function):
         np.add.at(n, along, src_is)
         inv = np.where(n > 0, 1.0 / np.maximum(n, 1), 0.0)
         self.w_self = (self_is * inv).astype(x.dtype)
+        self.self_is = np.broadcast_to(self_is, x.shape)
         self.inv_n = inv.astype(x.dtype)
-        self.src_is = src_is.astype(x.dtype)
+        self.src_is = src_is
         return out
 
     def backward(self, g):
+        # masked, not multiplied by 0/1 weights: an inf/nan g at a position a value did not win gives 0 there
         xp = self.xp
-        gx = g * self.w_self if self.needs_input_grad(0) else None
+        gx = xp.masked(g * self.w_self, self.self_is) if self.needs_input_grad(0) else None
         gs = None
         if self.needs_input_grad(1):
-            gs = xp.apply(Gather, g * self.inv_n, index=self.index, dim=self.dim) * self.src_is
+            gs = xp.masked(xp.apply(Gather, g * self.inv_n, index=self.index, dim=self.dim), self.src_is)
         return gx, gs
 
     def attrs(self):

@@ -228,8 +228,11 @@ def multilabel_margin_loss(input: Tensor, target: Any, size_average: bool | None
     is_target = count > 0
     pair_w = (count[:, :, None] * ~is_target[:, None, :]).astype(input.dtype)  # [n, j (target), i (other)]
     x = input.reshape(nframe, c)
-    h = ag.relu(1.0 - x.unsqueeze(2) + x.unsqueeze(1))  # 0 gradient at a zero margin, as PyTorch's z > 0 test
-    loss = (h * pair_w).sum((1, 2)) / c
+    z = 1.0 - x.unsqueeze(2) + x.unsqueeze(1)
+    # PyTorch's loop adds z for the (target, other) pairs with z > 0 only: a nan z, or an inf one of a pair that
+    # does not count (inf * 0), adds nothing; 0 gradient at z = 0
+    take = (z.detach().numpy() > 0) & (pair_w != 0)
+    loss = ag.where(take, z * pair_w, 0.0).sum((1, 2)) / c
     if reduction == "none":
         return loss.reshape(()) if nd <= 1 else loss
     if reduction == "sum":

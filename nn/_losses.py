@@ -438,7 +438,9 @@ def multi_margin_loss(input: Tensor, target: Any, p: int = 1, margin: float = 1.
     x = input.reshape(nframe, c)
     ti = t.reshape(nframe, 1).astype(np.int64)
     picked = x.gather(1, ag.tensor(ti))
-    h = ag.relu(margin - picked + x)  # z > 0 only, as PyTorch's kernel (0 gradient at z = 0)
+    z = margin - picked + x
+    # z where z > 0 only, as PyTorch's kernel tests it: a nan z adds nothing (relu would keep it), 0 gradient at 0
+    h = ag.where(z.detach().numpy() > 0, z, 0.0)
     if p == 2:
         h = h * h
     h = ag.where(np.arange(c) == ti, 0.0, h)  # the target's own class does not count

@@ -220,6 +220,8 @@ def test_inplace_change_of_a_divisor_is_caught_but_not_of_a_constant_numerator()
     y.mul_(5)
     z.sum().backward()
     np.testing.assert_array_equal(x.grad.numpy(), [0.5, 0.5])
+    # number / y keeps y (one Div node; PyTorch's reciprocal(y) * number keeps 1/y instead and would not
+    # raise here: a documented difference, tests/fuzz/known.py)
     y = x + 1
     z = 2.0 / y
     y.mul_(5)
@@ -976,3 +978,24 @@ def test_scatter_reduce_extreme_masks_a_nan_gradient():
     y = x.scatter_reduce(0, ag.tensor([1]), ag.tensor([0.9]), "amax", include_self=False)
     y.backward(ag.tensor([1.0, np.nan]))
     np.testing.assert_array_equal(x.grad.numpy(), [1.0, 0.0])
+
+
+def test_fuzz_round_400000_as_pytorch():
+    F = ag.nn.functional
+    # 427028: a contraction's einsum result is C-ordered (bilinear's was transposed, so a reshape copied and a
+    # later in-place write through a view did not reach it)
+    y = ag.bilinear(ag.randn(5, 5), ag.randn(5, 1), ag.randn(2, 5, 1))
+    assert y.is_contiguous()
+    assert not ag.einsum("ij->ji", ag.randn(2, 3)).is_contiguous()  # a pure transposition stays a view
+    # 432254: std/var of float32 accumulate in float64 (the squares of 3.4e38 overflow float32)
+    s = ag.tensor([0.0, 249.94447326660156, 3.4028234663852886e38]).std()
+    assert s.dtype == np.float32 and np.isclose(s.item(), 1.9646e38, rtol=1e-4)
+    # 405992, 406327: margin losses add only z > 0 (a nan or an unused inf pair adds nothing)
+    x = ag.tensor([0.37, np.nan, np.nan], requires_grad=True)
+    loss = F.multi_margin_loss(x, ag.tensor([0]), reduction="sum")
+    assert loss.item() == 0.0
+    loss.backward()
+    assert not x.grad.numpy().any()
+    out = F.multilabel_margin_loss(ag.tensor([[np.inf, np.inf], [0.2, np.inf]]), ag.tensor([[-1, 1], [-1, -1]]),
+                                   reduction="none")
+    np.testing.assert_array_equal(out.numpy(), [0.0, 0.0])

@@ -884,6 +884,8 @@ def __mul__(self: Tensor, other: Any) -> Tensor:
 
 
 def __rtruediv__(self: Tensor, other: Any) -> Tensor:
+    # (PyTorch computes a number / x as reciprocal(x) * number, two nodes that keep 1/x rather than x; one Div
+    # node here keeps the graph the lessons draw: tests/fuzz/known.py lists the in-place difference)
     if isinstance(other, np.ndarray):
         other = Tensor(other)
     return div(other, self)  # div's true division: 1 / an integer tensor is float32, as in PyTorch

@@ -70,7 +70,12 @@ class Einsum(Function):
     def forward(self, *xs, spec):
         self.spec = spec
         ins, out = spec
-        return np.einsum(",".join(ins) + "->" + out, *xs, optimize=_optimize(xs))
+        y = np.einsum(",".join(ins) + "->" + out, *xs, optimize=_optimize(xs))
+        # a contraction's result is a new tensor: C-ordered, as PyTorch's (numpy may return it transposed, so a
+        # later reshape would copy where PyTorch's views); a pure transposition or diagonal stays a view
+        if (len(xs) > 1 or set(ins[0]) - set(out)) and not y.flags.c_contiguous:
+            y = np.ascontiguousarray(y)
+        return y
 
     def backward(self, g):
         xs = self.saved()

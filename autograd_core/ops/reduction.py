@@ -136,11 +136,15 @@ class _Moment(_Reduce):
         scale = 2.0 / dof if dof != 0 else np.inf  # PyTorch's formula, negative dof included
         return self._expand(g) * _centered(x, self.axes) * scale
 
-    def _var(self, x: np.ndarray) -> np.ndarray:
+    def _var(self, x: np.ndarray, cast: bool = True) -> np.ndarray:
         dof = self.n - self.c
-        with np.errstate(divide="ignore", invalid="ignore"):  # dof <= 0 gives inf/nan, as in PyTorch
-            ss = np.sum(np.square(_centered(x, self.axes)), axis=self.axes, keepdims=self.keepdim)
-            return ss / builtins.max(dof, 0)
+        # float16/32 in float64, as PyTorch's CPU kernel accumulates: the squares of values above ~1.8e19 would
+        # overflow float32 where the variance itself is representable (std of [0, 250, 3.4e38] is 1.96e38)
+        xa = x.astype(np.float64) if x.dtype in (np.float32, np.float16) else x
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):  # dof <= 0 gives inf/nan, as PyTorch
+            ss = np.sum(np.square(_centered(xa, self.axes)), axis=self.axes, keepdims=self.keepdim)
+            v = ss / builtins.max(dof, 0)
+        return v.astype(x.dtype, copy=False) if cast else v
 
 
 def _centered(x: Any, axes: Any) -> Any:
@@ -170,7 +174,7 @@ class Std(_Moment):
 
     def forward(self, x, axes, correction, keepdim):
         self._setup_moment(x, axes, correction, keepdim)
-        return np.sqrt(self._var(x))
+        return np.sqrt(self._var(x, cast=False)).astype(x.dtype, copy=False)  # the root before the cast
 
     def backward(self, g):
         (x,) = self.saved()

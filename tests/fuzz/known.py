@@ -7,6 +7,7 @@ A library bug never belongs here: it is a failure until it is fixed. Entries mat
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -487,6 +488,28 @@ KNOWN.append(Known(
         or _torch_error(t, "ZeroTensors are immutable")
         or (_torch_error(t, "derivative for aten::heaviside is not implemented")
             and any("norm(" in n.source() and ", 0" in n.source() for n in prog.nodes))),
+))
+
+KNOWN.append(Known(
+    "zero-gradient-op-stops-nan-torch",
+    "torch's sign/sgn backward returns a ZeroTensor, and a ZeroTensor times anything (inf, nan) is zero, so a "
+    "nan or infinite derivative upstream of sign (lgamma at a pole, entr at 0) gives 0 there; autograd_core "
+    "propagates an ordinary zero gradient, and 0 * inf is nan, as IEEE arithmetic says. Matched only in a "
+    "program with sign/sgn where ours is nan and torch's 0 (fuzz seeds 331233, 428185).",
+    lambda prog, f, o, t: f.kind in ("grad:value", "gradgrad:value") and "nan positions differ" in f.detail
+    and "(nan) vs torch" in f.detail and any(w in n.source() for n in prog.nodes for w in ("sgn", "sign"))
+    and "0.0)" in f.detail,
+))
+
+KNOWN.append(Known(
+    "number-over-tensor-keeps-the-divisor",
+    "deliberate difference: torch computes number / x as reciprocal(x) * number (two nodes, keeping 1/x), so x "
+    "may change in place before backward; autograd_core records one Div node (the graph the lessons draw), which "
+    "keeps x and raises PyTorch's in-place error then. Matched only for that error naming a DivBackward, in a "
+    "program with a number divided by a value (fuzz seed 409494).",
+    lambda prog, f, o, t: f.kind == "grad:raised" and "modified by an inplace operation" in f.detail
+    and "DivBackward" in f.detail
+    and any(re.search(r"(^|[^\w.])-?\d+(\.\d+)? / v", n.source()) for n in prog.nodes),
 ))
 
 def match(prog: Any, failure: Any, ours: Any = None, theirs: Any = None) -> str | None:

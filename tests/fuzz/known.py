@@ -351,7 +351,8 @@ KNOWN.append(Known(
     "returns the documented shapes and their gradients. Matched only in a program with pixel_(un)shuffle and an "
     "empty input, for torch raising in grad or a shape difference (seeds 121739, 139923).",
     lambda prog, f, o, t: any(n.op == "pixel_shuffle" for n in prog.nodes)
-    and (_empty_pixel_shuffle(prog) or _torch_error(t, "pixel_shuffle expects its input's 'channel' dimension"))
+    and (_empty_pixel_shuffle(prog) or _torch_error(t, "pixel_shuffle expects its input's 'channel' dimension")
+         or _torch_error(t, "PixelShuffleBackward0 returned an invalid gradient"))
     and f.kind in ("grad:missing_error", "forward:shape", "grad:raised"),
 ))
 
@@ -511,6 +512,23 @@ KNOWN.append(Known(
     and "DivBackward" in f.detail
     and any(re.search(r"(^|[^\w.])-?\d+(\.\d+)? / v", n.source()) for n in prog.nodes),
 ))
+
+KNOWN.append(Known(
+    "inplace-into-overlapping-unfold-view",
+    "an in-place op on a view whose elements overlap in memory (unfold with step < size): torch 2.13 does not "
+    "detect the overlap there and applies the op once per element, so a shared location is changed twice (x / 1.7 "
+    "/ 1.7); autograd_core (numpy) applies it once per memory location. Neither is a defined result (torch "
+    "refuses such writes where it detects them). Matched only in a program with unfold whose view is written in "
+    "place (fuzz seed 501847).",
+    lambda prog, f, o, t: f.kind in ("forward:value", "grad:value", "gradgrad:value") and _unfold_written(prog),
+))
+
+
+def _unfold_written(prog: Any) -> bool:
+    """Whether an unfold's output is the target of an in-place op (x /= y, x.add_(y), ...)."""
+    outs = [v for n in prog.nodes if n.op == "unfold" and "unfold(" in n.source() for v in n.outs]
+    return any(re.search(rf"(^|\s){re.escape(v)}(\s*(/=|\*=|\+=|-=)|\.\w+_\()", n.source())
+               for v in outs for n in prog.nodes)
 
 def match(prog: Any, failure: Any, ours: Any = None, theirs: Any = None) -> str | None:
     for k in KNOWN:

@@ -41,3 +41,22 @@ def grads(out, params: dict) -> dict:
     lib = torch if isinstance(out, torch.Tensor) else ag
     gs = lib.autograd.grad(out, [params[k] for k in names], allow_unused=True)
     return dict(zip(names, gs))
+
+
+def check_samples_and_expand(d, td, name: str) -> tuple:
+    """Seeded draws of three sample shapes: torch's shapes and dtypes, no grad, inside the support (rsample's
+    shape too); expand to a longer batch keeps the class and torch's shapes. Returns (batch, ours, torch's)."""
+    ag.manual_seed(0)
+    for shape in [(), (5,), (2, 3)]:
+        s, ts = d.sample(shape), td.sample(shape)
+        assert tuple(s.shape) == tuple(ts.shape), f"{name}.sample({shape})"
+        assert str(s.dtype) == str(ts.dtype).replace("torch.", ""), f"{name}.sample dtype"
+        assert not s.requires_grad
+        assert bool(d.support.check(s).all()), f"{name}: a draw outside the support"
+        if d.has_rsample:
+            assert tuple(d.rsample(shape).shape) == tuple(ts.shape)
+    big = (5,) + tuple(d.batch_shape)
+    e, te = d.expand(big), td.expand(big)
+    assert tuple(e.batch_shape) == tuple(te.batch_shape) and tuple(e.event_shape) == tuple(te.event_shape)
+    assert type(e) is type(d)
+    return big, e, te

@@ -19,7 +19,7 @@ from autograd_core.distributions import constraints as C
 from autograd_core.distributions import transforms as T
 
 torch = pytest.importorskip("torch")
-from _dist_helpers import ATOL, RTOL, _arr, assert_close, grads, leaves  # noqa: E402
+from _dist_helpers import ATOL, RTOL, _arr, assert_close, check_samples_and_expand, grads, leaves  # noqa: E402
 
 TD = torch.distributions
 
@@ -312,19 +312,7 @@ def test_shapes_dtypes_support_and_expand_match_torch(name):
     assert type(d.support).__name__ == type(td.support).__name__
     if not C.is_dependent(type(d).support) and not isinstance(td.support.__dict__.get("lower_bound"), torch.Tensor):
         assert repr(d.support) == repr(td.support)
-    ag.manual_seed(0)
-    for shape in [(), (5,), (2, 3)]:
-        s, ts = d.sample(shape), td.sample(shape)
-        assert tuple(s.shape) == tuple(ts.shape), f"{name}.sample({shape})"
-        assert str(s.dtype) == str(ts.dtype).replace("torch.", ""), f"{name}.sample dtype"
-        assert not s.requires_grad
-        assert bool(d.support.check(s).all()), f"{name}: a draw outside the support"
-        if d.has_rsample:
-            assert tuple(d.rsample(shape).shape) == tuple(ts.shape)
-    big = (5,) + tuple(d.batch_shape)
-    e, te = d.expand(big), td.expand(big)
-    assert tuple(e.batch_shape) == tuple(te.batch_shape) and tuple(e.event_shape) == tuple(te.event_shape)
-    assert type(e) is type(d)
+    check_samples_and_expand(d, td, name)
 
 
 @pytest.mark.parametrize("name", list(CASES))

@@ -20,7 +20,7 @@ from autograd_core.distributions import transforms as T
 from autograd_core.distributions.utils import rng as _engine_rng
 
 torch = pytest.importorskip("torch")
-from _dist_helpers import ATOL, RTOL, _arr, assert_close, grads, leaves  # noqa: E402
+from _dist_helpers import ATOL, RTOL, _arr, assert_close, check_samples_and_expand, grads, leaves  # noqa: E402
 
 TD = torch.distributions
 
@@ -288,19 +288,7 @@ def test_shapes_dtypes_support_and_expand_match_torch(name):
     assert d.has_enumerate_support == td.has_enumerate_support
     assert type(d.support).__name__.lstrip("_") == type(td.support).__name__.lstrip("_")
     assert {k: repr(c) for k, c in d.arg_constraints.items()} == {k: repr(c) for k, c in td.arg_constraints.items()}
-    ag.manual_seed(0)
-    for shape in [(), (5,), (2, 3)]:
-        s, ts = d.sample(shape), td.sample(shape)
-        assert tuple(s.shape) == tuple(ts.shape), f"{name}.sample({shape})"
-        assert str(s.dtype) == str(ts.dtype).replace("torch.", ""), f"{name}.sample dtype"
-        assert not s.requires_grad
-        assert bool(d.support.check(s).all()), f"{name}: a draw outside the support"
-        if d.has_rsample:
-            assert tuple(d.rsample(shape).shape) == tuple(ts.shape)
-    big = (5,) + tuple(d.batch_shape)
-    e, te = d.expand(big), td.expand(big)
-    assert tuple(e.batch_shape) == tuple(te.batch_shape) and tuple(e.event_shape) == tuple(te.event_shape)
-    assert type(e) is type(d)
+    big, e, te = check_samples_and_expand(d, td, name)
     v = case["values"]
     nd = len(d.batch_shape) + len(d.event_shape)
     v1 = np.broadcast_to(v.reshape((-1,) + v.shape[v.ndim - nd:])[0] if nd else v.reshape(-1)[0],

@@ -175,3 +175,26 @@ def vec_to_tril_matrix(vec: Tensor, diag: int = 0) -> Tensor:
     padded = cat([zeros(tuple(vec.shape[:-1]) + (1,), dtype=vec.dtype), vec], -1)
     out = padded.index_select(-1, _creation.tensor(index, dtype=np.int64))
     return out.reshape(tuple(vec.shape[:-1]) + (n, n))
+
+
+def init_count_and_param(d: Any, total_count: Any, probs: Any, logits: Any) -> None:
+    """Binomial-like families: total_count and exactly one of probs / logits, broadcast together; ``d._param``
+    is the one given (its shape is the batch shape)."""
+    if (probs is None) == (logits is None):
+        raise ValueError("Either `probs` or `logits` must be specified, but not both.")
+    if probs is not None:
+        d.total_count, d.probs = broadcast_all(total_count, probs)
+        d._param = d.probs
+    else:
+        d.total_count, d.logits = broadcast_all(total_count, logits)
+        d._param = d.logits
+    d.total_count = d.total_count.type_as(d._param)
+
+
+def expand_count_and_param(d: Any, new: Any, batch_shape: tuple) -> None:
+    """The expand of what ``init_count_and_param`` set (probs and logits, whichever are already computed)."""
+    new.total_count = d.total_count.expand(batch_shape)
+    if "probs" in d.__dict__:
+        new.probs = new._param = d.probs.expand(batch_shape)
+    if "logits" in d.__dict__:
+        new.logits = new._param = d.logits.expand(batch_shape)

@@ -5,8 +5,11 @@ OpenBLAS splits each of them over its threads, and waking a second thread for 13
 saves; where the cores are shared (several processes, test workers, a notebook beside a training run) a woken
 thread that is not scheduled stalls the product: measured on this project's 2-core AMD EPYC machines,
 1 thread 130 us, 2 threads 900-1,500 us per product under a load of about 2 (``python /tmp/gemm3.py``-style
-harness in the issue note). So those loops run with one BLAS thread, and the large products around them (the
-weight gradient over all steps, the input projection) keep the pool.
+harness in the issue note), but 2 threads 91 us on an otherwise idle machine. Neither choice is right
+everywhere, so ``small_products`` times the loops and picks: it runs a loop with one thread and the next
+with the pool, then keeps the one faster per product (a running mean), trying the other again every
+``_PROBE_EVERY`` loops so that a change of load is noticed either way. The large products around those loops
+(the weight gradient over all steps, the input projection) keep the pool.
 
 OpenBLAS is found among the process's loaded libraries (Linux); elsewhere, or with another BLAS, this does nothing.
 """
@@ -16,12 +19,13 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import threading
+import time
 from collections.abc import Iterator
 from typing import Any
 
 _LOCK = threading.Lock()
 _API: list[Any] = []  # [(get, set)] once found, [None] when there is no OpenBLAS to drive
-_DEPTH = [0]  # nested single_threaded() blocks (threads share the count: it is process-wide in OpenBLAS)
+_DEPTH = [0]  # nested small_products() blocks (threads share the count: it is process-wide in OpenBLAS)
 
 
 def _find() -> Any:
@@ -55,9 +59,23 @@ def _api() -> Any:
     return _API[0]
 
 
+def num_threads() -> int | None:
+    """OpenBLAS's current thread count (None without OpenBLAS)."""
+    api = _api()
+    return None if api is None else int(api[0]())
+
+
+_PROBE_EVERY = 8  # loops between two tries of the setting not in use
+_WEIGHT = 0.5  # weight of the newest time in a setting's running mean
+_TIMES: dict[tuple, list] = {}  # key -> [mean s per product with 1 thread, with the pool, loops run]
+
+
 @contextlib.contextmanager
-def single_threaded() -> Iterator[None]:
-    """Run the block's BLAS calls on one thread (for loops of small products; see the module docstring)."""
+def small_products(key: tuple, count: int) -> Iterator[None]:
+    """Run a loop of ``count`` small products on one BLAS thread or the whole pool, whichever has been faster.
+
+    ``key`` names the loop's kind (op, dtype and shapes): loops of one kind share their timings. Inside
+    another such block, or without OpenBLAS, or with a pool of one, the block runs on one thread."""
     api = _api()
     if api is None:
         yield
@@ -65,19 +83,32 @@ def single_threaded() -> Iterator[None]:
     get, set_ = api
     with _LOCK:
         _DEPTH[0] += 1
-        before = get() if _DEPTH[0] == 1 else None
-        if before is not None and before > 1:
+        outer = _DEPTH[0] == 1
+        pool = get() if outer else 1
+        rec = _TIMES.setdefault(key, [None, None, 0]) if outer and pool > 1 else None
+        if rec is None:
+            threads = 1
+        elif rec[0] is None or rec[1] is None:
+            threads = 1 if rec[0] is None else pool  # each setting once first
+        else:
+            best = 1 if rec[0] <= rec[1] else pool
+            threads = (pool if best == 1 else 1) if rec[2] % _PROBE_EVERY == _PROBE_EVERY - 1 else best
+        if pool > 1 and threads == 1:
             set_(1)
+    t0, done = time.perf_counter(), False
     try:
         yield
+        done = True
     finally:
+        dt = (time.perf_counter() - t0) / max(count, 1)
         with _LOCK:
             _DEPTH[0] -= 1
-            if before is not None and before > 1:
-                set_(before)
-
-
-def num_threads() -> int | None:
-    """OpenBLAS's current thread count (None without OpenBLAS)."""
-    api = _api()
-    return None if api is None else int(api[0]())
+            if pool > 1 and threads == 1:
+                set_(pool)
+            if rec is not None and done:  # a loop that raised timed nothing useful
+                slot = 0 if threads == 1 else 1
+                # a probe replaces the other setting's mean (it says what that setting costs now, under
+                # today's load); the setting in use is averaged, so one noisy loop does not flip it
+                probe = rec[slot] is None or rec[1 - slot] is None or rec[slot] > rec[1 - slot]
+                rec[slot] = dt if probe else (1 - _WEIGHT) * rec[slot] + _WEIGHT * dt
+                rec[2] += 1

@@ -35,10 +35,10 @@ def _table(which: str) -> dict[str, Callable]:
     """Every kernel of one implementation by name, merged once (``get`` is on the hot path of each op)."""
     table = _TABLES.get(which)
     if table is None:
-        from . import conv, norm, optim, pool, special
+        from . import conv, norm, optim, pool, recurrent, scatter, special
 
         table = {}
-        for mod in (conv, pool, norm, special, optim):
+        for mod in (conv, pool, norm, special, optim, recurrent, scatter):
             table.update(getattr(mod, "NUMBA" if which == "numba" else "REFERENCE"))
         _TABLES[which] = table
     return table
@@ -56,7 +56,7 @@ def warmup(dtypes: tuple = ("float32", "float64")) -> None:
     """Compile (or load from numba's cache) every numba kernel for the given dtypes."""
     import numpy as np
 
-    from . import conv, norm, optim, pool, special
+    from . import conv, norm, optim, pool, recurrent, scatter, special
 
     for dt in dtypes:
         special.NUMBA["erf"](np.zeros(2, dtype=dt))
@@ -77,3 +77,9 @@ def warmup(dtypes: tuple = ("float32", "float64")) -> None:
             ones = np.ones(x3.shape[1], dtype=dt)
             y, mean, invstd = norm.NUMBA["batch_norm_forward"](x3, ones, ones, 1e-5, ones.copy(), ones.copy())
             norm.NUMBA["batch_norm_backward"](y, x3, mean, invstd, ones)
+        # one LSTM step forward and backward (the forward is compiled for float32 only; see recurrent.py)
+        z4, z1 = np.zeros((1, 4), dtype=dt), np.zeros((1, 1), dtype=dt)
+        recurrent.NUMBA["lstm_forward_step"](z4, z4, z4[0], 0, 1, z1, z1.copy(), z1.copy(), z1.copy())
+        recurrent.NUMBA["lstm_backward_step"](z4, z1, z1, z1, 0, 1, z1.copy(), z1.copy(), z4.copy())
+        for it in (np.int64, np.int32):  # an embedding's backward, for both index widths
+            scatter.NUMBA["index_add_rows"](z4.copy(), np.zeros(1, it), z4)

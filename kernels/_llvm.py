@@ -1,4 +1,5 @@
-"""Three LLVM operations numba does not expose, for the kernels: fused multiply-add, streaming stores, a store fence.
+"""Four LLVM operations numba does not expose, for the kernels: fused multiply-add, a float32 built from its
+bits, streaming stores, a store fence.
 
 Each is a plain-Python function (what runs under NUMBA_DISABLE_JIT, or when called from Python) with a
 numba overload that emits the LLVM instruction in compiled code.
@@ -14,6 +15,7 @@ from __future__ import annotations
 from typing import Any
 
 import llvmlite.binding as llb
+import numpy as np
 from llvmlite import ir
 from numba import types
 from numba.extending import intrinsic, overload
@@ -28,6 +30,12 @@ def fma(a: float, b: float, c: float) -> float:
     by the floating-point adders the fused form is faster (and no less accurate). Called from Python
     (or under NUMBA_DISABLE_JIT) this body runs: two roundings."""
     return a * b + c
+
+
+def float32_from_bits(bits: int) -> float:
+    """The float32 whose IEEE 754 bit pattern is the int32 ``bits``; compiled, one bitcast (it vectorises, which
+    a view of an int32 array as float32 inside a loop does not). Used to build 2**n as ``(n + 127) << 23``."""
+    return float(np.array(bits, np.int32).view(np.float32))
 
 
 def stream_copy(dst: Any, start: int, src: Any, n: int) -> None:
@@ -62,6 +70,27 @@ def _llvm_fma(typingctx, a, b, c):
 def _fma_overload(a, b, c):
     if isinstance(a, types.Float) and a == b == c:
         return lambda a, b, c: _llvm_fma(a, b, c)
+    return None
+
+
+@intrinsic
+def _llvm_f32_from_bits(typingctx, bits):
+    if not isinstance(bits, types.Integer):
+        return None
+
+    def codegen(context, builder, signature, args):
+        v = args[0]
+        if v.type.width != 32:  # numba widens int32 arithmetic to int64: keep the low 32 bits
+            v = builder.trunc(v, ir.IntType(32)) if v.type.width > 32 else builder.sext(v, ir.IntType(32))
+        return builder.bitcast(v, ir.FloatType())
+
+    return types.float32(bits), codegen
+
+
+@overload(float32_from_bits)
+def _f32_from_bits_overload(bits):
+    if isinstance(bits, types.Integer):
+        return lambda bits: _llvm_f32_from_bits(bits)
     return None
 
 

@@ -68,25 +68,28 @@ def test_freed_step_memory_is_reused_not_faulted_back_in():
     assert tuned < pages // 20, f"{tuned} minor faults in 20 steps: freed memory went back to the OS"
 
 
-def test_single_threaded_blas_blocks_set_one_thread_and_restore_the_pool():
+def test_small_product_loops_on_real_openblas_set_one_thread_first_and_restore_the_pool(monkeypatch):
     from autograd_core import _blas
 
     if _blas.num_threads() is None:
         pytest.skip("numpy's BLAS here is not OpenBLAS: nothing to set")
+    monkeypatch.setattr(_blas, "_TIMES", {})
     original = _blas.num_threads()
     _blas._api()[1](2)  # a pool of 2 (test workers run with 1), so that there is something to switch
-    before = _blas.num_threads()
-    assert before == 2
-    with _blas.single_threaded():
-        assert _blas.num_threads() == 1
-        with _blas.single_threaded():  # nested (a GRU cell inside a loop of them): still one, restored once
+    try:
+        with _blas.small_products(("test",), 4):
+            assert _blas.num_threads() == 1  # the first loop of a kind: one thread
+            with _blas.small_products(("test",), 4):  # nested (a GRU cell inside a loop of them): still one
+                assert _blas.num_threads() == 1
             assert _blas.num_threads() == 1
-        assert _blas.num_threads() == 1
-    assert _blas.num_threads() == before
-    with pytest.raises(ZeroDivisionError), _blas.single_threaded():
-        raise ZeroDivisionError  # an error inside restores it too
-    assert _blas.num_threads() == before
-    _blas._api()[1](original)
+        assert _blas.num_threads() == 2
+        with _blas.small_products(("test",), 4):
+            assert _blas.num_threads() == 2  # the second: the pool
+        with pytest.raises(ZeroDivisionError), _blas.small_products(("other",), 4):
+            raise ZeroDivisionError  # an error inside restores it too
+        assert _blas.num_threads() == 2
+    finally:
+        _blas._api()[1](original)
 
 
 def test_an_openmp_runtime_loaded_first_makes_numba_use_its_workqueue_layer():

@@ -9,6 +9,7 @@ import numpy as np
 from .._function import Function
 from .._tensor import Tensor
 from .._xp import define
+from ..kernels import get as kernel
 from .shape import reshape
 
 __all__ = [  # the public functions (ag.<name>); Tensor methods are declared in METHODS below
@@ -187,6 +188,8 @@ def index_add_into_zeros(shape: tuple[int, ...], index: Any, g: np.ndarray, basi
         out[index] = g  # basic indices never repeat an element: plain assignment suffices
     elif type(index) is SplitIndex:
         np.add.at(out[index.first], index.second, g)  # out[first] is a view of out
+    elif type(index) is np.ndarray and index.ndim == 1 and index.dtype.kind in "iu" and len(shape) >= 1:
+        kernel("index_add_rows")(out, index, g)  # rows of a table (an embedding's backward): compiled
     else:
         np.add.at(out, index, g)
     return out

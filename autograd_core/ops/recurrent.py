@@ -25,10 +25,11 @@ from typing import Any
 
 import numpy as np
 
-from .._blas import single_threaded
+from .._blas import small_products
 from .._function import Function
 from .._tensor import Tensor
 from .._xp import define
+from ..kernels import get as kernel
 from .shape import cat
 
 __all__: list[str] = []  # used by nn.LSTM/GRU/RNN and their cells; no torch.<name> of their own
@@ -142,81 +143,51 @@ def _lstm_forward(gx: np.ndarray, h0: np.ndarray, c0: np.ndarray, w: np.ndarray,
                   steps: tuple) -> tuple:
     n_rows, hid, real, dt = gx.shape[0], c0.shape[1], h0.shape[1], gx.dtype
     wt = _wt(w, steps)
-    # sigma of all four gate blocks at once (whole rows: contiguous, several times faster than column blocks);
-    # the g block's tanh is taken first, into its own array, and the sigma written over it is not used
-    gates = np.empty((n_rows, 4 * hid), dt)
-    tg, tc, cp = np.empty((n_rows, hid), dt), np.empty((n_rows, hid), dt), np.empty((n_rows, hid), dt)
+    step = kernel("lstm_forward_step")  # the elementwise rest of a step, fused (kernels/recurrent.py)
+    gx = np.ascontiguousarray(gx)
+    b = np.zeros(4 * hid, dt) if b is None else np.ascontiguousarray(b)
+    gates = np.empty((n_rows, 4 * hid), dt)  # h W^T, then the activated gates i, f, tanh(g), o
+    tc, cp = np.empty((n_rows, hid), dt), np.empty((n_rows, hid), dt)  # tanh(c') and c before each step
     hp, hs = np.empty((n_rows, real), dt), np.empty((n_rows, real), dt)  # h before and after each step
     m = None if w_hr is None else np.empty((n_rows, hid), dt)  # o tanh(c') before the projection
     h, c = np.array(h0, dt, order="C"), np.array(c0, dt, order="C")  # the running state
-    with np.errstate(over="ignore"), single_threaded():
+    with small_products(("lstm", dt.str, h.shape, wt.shape), len(steps)):
         for off, n in steps:
             rows = slice(off, off + n)
-            hp_t, c_t, g, tg_t, tc_t = hp[rows], c[:n], gates[rows], tg[rows], tc[rows]
+            hp_t = hp[rows]
             hp_t[...] = h[:n]
-            cp[rows] = c_t
-            np.matmul(hp_t, wt, out=g)
-            g += gx[rows]
-            if b is not None:
-                g += b
-            np.tanh(g[:, 2 * hid:3 * hid], out=tg_t)
-            _sigmoid_(g)
-            c_t *= g[:, hid:2 * hid]  # c' = f c + i tanh(g)
-            c_t += g[:, :hid] * tg_t
-            np.tanh(c_t, out=tc_t)
-            out = hs[rows]
+            np.matmul(hp_t, wt, out=gates[rows])
             if m is None:
-                np.multiply(g[:, 3 * hid:], tc_t, out=out)
+                step(gates, gx, b, off, n, c, cp, tc, hs)
             else:
-                np.multiply(g[:, 3 * hid:], tc_t, out=m[rows])
-                np.matmul(m[rows], w_hr.T, out=out)
-            h[:n] = out
-    return hs, h, c, (gates, tg, tc, cp, hp, m)
+                step(gates, gx, b, off, n, c, cp, tc, m)
+                np.matmul(m[rows], w_hr.T, out=hs[rows])
+            h[:n] = hs[rows]
+    return hs, h, c, (gates, tc, cp, hp, m)
 
 
 def _lstm_backward_np(stash: tuple, saved: Any, grads: tuple, steps: tuple, needs: tuple) -> tuple:
-    gates, tg, tc, cp, hp, m = stash
+    gates, tc, cp, hp, m = stash
     w, b, w_hr = saved[3], saved[4], saved[5]
     g_hs, g_h, g_c = grads
-    hid, dt = tc.shape[1], gates.dtype
-    i, f, o = gates[:, :hid], gates[:, hid:2 * hid], gates[:, 3 * hid:]
-    # for all steps at once: dc += dh * a; dgates = fac * (dc, dc, dc, dh)
-    a = _scratch("lstm_a", tc.shape, dt)
-    np.multiply(tc, tc, out=a)
-    np.subtract(1, a, out=a)
-    a *= o  # o (1 - tanh(c')^2)
-    fac = _scratch("lstm_fac", gates.shape, dt)
-    np.subtract(1, gates, out=fac)
-    fac *= gates  # s (1 - s) for i, f and o (the g block is replaced below)
-    fac[:, :hid] *= tg  # i (1 - i) tanh(g)
-    fac[:, hid:2 * hid] *= cp  # f (1 - f) c
-    fg = fac[:, 2 * hid:3 * hid]
-    np.multiply(tg, tg, out=fg)
-    np.subtract(1, fg, out=fg)
-    fg *= i  # (1 - tanh(g)^2) i
-    fo = fac[:, 3 * hid:]
-    fo *= tc  # o (1 - o) tanh(c')
+    dt = gates.dtype
+    step = kernel("lstm_backward_step")
     dg = np.empty_like(gates)  # the gate gradients: the gradient of gx, and dW_hh = dg^T hp
     dh, dc = np.array(g_h, dt, order="C"), np.array(g_c, dt, order="C")
+    dhs = np.zeros(tc.shape, dt) if g_hs is None or w_hr is not None else np.ascontiguousarray(g_hs, dt)
     dproj = None if w_hr is None else np.empty(hp.shape, dt)
     last = len(steps) - 1
-    with single_threaded():  # one small GEMM per step (see autograd_core/_blas.py)
+    with small_products(("lstm_back", dt.str, dh.shape, w.shape), len(steps)):  # one small GEMM a step
         for k, (off, n) in enumerate(reversed(steps)):
             rows = slice(off, off + n)
-            d = dh[:n]
-            if g_hs is not None:
-                d += g_hs[rows]
-            if w_hr is not None:
-                dproj[rows] = d
-                d = d @ w_hr
-            dc_t = dc[:n]
-            dc_t += d * a[rows]
-            dg_t = dg[rows]
-            np.multiply(fac[rows].reshape(n, 4, hid)[:, :3], dc_t[:, None], out=dg_t.reshape(n, 4, hid)[:, :3])
-            np.multiply(fo[rows], d, out=dg_t[:, 3 * hid:])
-            dc_t *= f[rows]
+            if w_hr is None:
+                step(gates, tc, cp, dhs, off, n, dh, dc, dg)
+            else:  # the gradient of o tanh(c') is the output's, through the projection
+                d = dproj[rows]
+                np.copyto(d, dh[:n]) if g_hs is None else np.add(dh[:n], g_hs[rows], out=d)
+                step(gates, tc, cp, dhs, off, n, d @ w_hr, dc, dg)
             if k < last or needs[1]:  # the last one only feeds dh0
-                np.matmul(dg_t, w, out=dh[:n])
+                np.matmul(dg[rows], w, out=dh[:n])
     return (dg if needs[0] else None, dh if needs[1] else None, dc if needs[2] else None,
             dg.T @ hp if needs[3] else None, dg.sum(0) if b is not None and needs[4] else None,
             dproj.T @ m if w_hr is not None and needs[5] else None)
@@ -317,7 +288,7 @@ def _gru_forward(gx: np.ndarray, h0: np.ndarray, w: np.ndarray, b: Any, steps: t
     rz = np.empty((n_rows, 2 * hid), dt)  # r, z: their own contiguous array (column blocks are slow in numpy)
     nn, hp, hs = np.empty((n_rows, hid), dt), np.empty((n_rows, hid), dt), np.empty((n_rows, hid), dt)
     h = np.array(h0, dt, order="C")
-    with np.errstate(over="ignore"), single_threaded():
+    with np.errstate(over="ignore"), small_products(("gru", dt.str, h.shape, wt.shape), len(steps)):
         for off, n in steps:
             rows = slice(off, off + n)
             hp_t, gh_t, rz_t, n_t, gx_t = hp[rows], gh[rows], rz[rows], nn[rows], gx[rows]
@@ -362,7 +333,7 @@ def _gru_backward_np(stash: tuple, saved: Any, grads: tuple, steps: tuple, needs
     dx, dhh = np.empty(fx.shape, dt), np.empty(fx.shape, dt)
     dh = np.array(g_h, dt, order="C")
     last = len(steps) - 1
-    with single_threaded():  # one small GEMM per step (see autograd_core/_blas.py)
+    with small_products(("gru_back", dt.str, dh.shape, w.shape), len(steps)):  # one small GEMM a step
         for k, (off, n) in enumerate(reversed(steps)):
             rows = slice(off, off + n)
             d = dh[:n]
@@ -467,7 +438,7 @@ def _rnn_forward(gx: np.ndarray, h0: np.ndarray, w: np.ndarray, b: Any, relu: bo
     wt = _wt(w, steps)
     hp, hs = np.empty((n_rows, hid), dt), np.empty((n_rows, hid), dt)
     h = np.array(h0, dt, order="C")
-    with single_threaded():  # one small GEMM per step (see autograd_core/_blas.py)
+    with small_products(("rnn", dt.str, h.shape, wt.shape), len(steps)):  # one small GEMM a step
         for off, n in steps:
             rows = slice(off, off + n)
             hp_t, out = hp[rows], hs[rows]
@@ -493,7 +464,7 @@ def _rnn_backward_np(stash: tuple, saved: Any, grads: tuple, steps: tuple, needs
     dp = np.empty_like(fac)  # the pre-activation gradients: the gradient of gx
     dh = np.array(g_h, fac.dtype, order="C")
     last = len(steps) - 1
-    with single_threaded():  # one small GEMM per step (see autograd_core/_blas.py)
+    with small_products(("rnn_back", fac.dtype.str, dh.shape, w.shape), len(steps)):  # one small GEMM a step
         for k, (off, n) in enumerate(reversed(steps)):
             rows = slice(off, off + n)
             d = dh[:n]

@@ -14,6 +14,15 @@ kernels. Measured there, 1 thread (``python /tmp/gemm.py``-style harness in the 
 CPU runs. So on an AMD CPU that reports AVX-512 (F, BW, DQ, VL) ``OPENBLAS_CORETYPE=SkylakeX`` is set; on
 Zen 4 that is the kernel OpenBLAS picks anyway, and Intel CPUs are left to OpenBLAS's own detection.
 
+A passive wait policy alone makes every numba parallel kernel wake its sleeping workers, and on these
+shared 2-core VMs that wake-up costs 45-75 us per launch (a trivial prange kernel: 1.5 us with spinning
+workers, 43-74 us passive; ``python /tmp/gap.py``-style harness in the issue note) - more than a small
+BatchNorm takes (256x512 fwd+bwd 0.37 ms passive, 0.14 ms). So workers spin briefly first:
+``GOMP_SPINCOUNT=2000`` (libgomp's spin count, which takes precedence over the policy) keeps them spinning
+for 30-100 us after a region, long enough for the next kernel of a step and short enough that OpenBLAS's
+threads get the cores back for the matrix multiplies in between. It is set only when the user set neither
+OMP_WAIT_POLICY nor GOMP_SPINCOUNT.
+
 When an OpenMP runtime (libgomp) is already running as autograd_core is imported - PyTorch imported first,
 which uses the same system libgomp as numba's 'omp' threading layer - it has read its wait policy already
 (PyTorch's default: spin), and numba's kernels on that runtime then wait for its threads: a LeNet conv2d forward
@@ -32,6 +41,7 @@ import os
 import sys
 
 DEFAULTS = {"OPENBLAS_THREAD_TIMEOUT": "4", "OMP_WAIT_POLICY": "passive"}
+SPIN_COUNT = "2000"  # libgomp spins before a passive worker sleeps (see the module docstring)
 _AVX512 = {"avx512f", "avx512bw", "avx512dq", "avx512vl"}  # what OpenBLAS's SkylakeX kernels use
 
 
@@ -71,6 +81,8 @@ def configure() -> dict[str, str]:
     defaults = dict(DEFAULTS)
     if "OMP_WAIT_POLICY" not in os.environ and "numba" not in sys.modules and openmp_running():
         defaults["NUMBA_THREADING_LAYER"] = "workqueue"  # an OpenMP runtime that spins is already there
+    if "OMP_WAIT_POLICY" not in os.environ and "GOMP_SPINCOUNT" not in os.environ:
+        defaults["GOMP_SPINCOUNT"] = SPIN_COUNT
     core = blas_coretype(_cpuinfo())
     if core is not None:
         defaults["OPENBLAS_CORETYPE"] = core
@@ -86,6 +98,7 @@ def report() -> dict[str, object]:
     return {
         "OPENBLAS_THREAD_TIMEOUT": os.environ.get("OPENBLAS_THREAD_TIMEOUT"),
         "OMP_WAIT_POLICY": os.environ.get("OMP_WAIT_POLICY"),
+        "GOMP_SPINCOUNT": os.environ.get("GOMP_SPINCOUNT"),
         "OPENBLAS_CORETYPE": os.environ.get("OPENBLAS_CORETYPE"),
         "NUMBA_THREADING_LAYER": os.environ.get("NUMBA_THREADING_LAYER"),
         "numpy_loaded_first": _NUMPY_LOADED_FIRST,

@@ -18,7 +18,7 @@ import time
 
 def _info(c) -> dict:
     info = {"pid": os.getpid(), "threads_env": {k: os.environ.get(k) for k in (
-        "OPENBLAS_THREAD_TIMEOUT", "OMP_WAIT_POLICY", "OMP_NUM_THREADS", "NUMBA_NUM_THREADS")}}
+        "OPENBLAS_THREAD_TIMEOUT", "OMP_WAIT_POLICY", "GOMP_SPINCOUNT", "OMP_NUM_THREADS", "NUMBA_NUM_THREADS")}}
     if c.engine == "ag":
         import numba
         import numpy as np

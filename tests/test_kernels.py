@@ -445,13 +445,18 @@ def test_dropout_is_inverted_and_seeded():
 
 def test_thread_defaults_are_set_and_overridable():
     code = ("import os, autograd_core\n"
-            "print(os.environ['OPENBLAS_THREAD_TIMEOUT'], os.environ['OMP_WAIT_POLICY'])\n")
-    env = {k: v for k, v in os.environ.items() if k not in ("OPENBLAS_THREAD_TIMEOUT", "OMP_WAIT_POLICY")}
+            "print(os.environ['OPENBLAS_THREAD_TIMEOUT'], os.environ['OMP_WAIT_POLICY'], "
+            "os.environ.get('GOMP_SPINCOUNT'))\n")
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("OPENBLAS_THREAD_TIMEOUT", "OMP_WAIT_POLICY", "GOMP_SPINCOUNT")}
     r = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
-    assert r.stdout.split() == ["4", "passive"], r.stderr
+    assert r.stdout.split() == ["4", "passive", "2000"], r.stderr
+    r = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env={**env, "GOMP_SPINCOUNT": "7"},
+                       capture_output=True, text=True, timeout=120)
+    assert r.stdout.split() == ["4", "passive", "7"], r.stderr  # the user's spin count is kept
     env["OMP_WAIT_POLICY"] = "active"
     r = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
-    assert r.stdout.split() == ["4", "active"], r.stderr
+    assert r.stdout.split() == ["4", "active", "None"], r.stderr  # the user's own policy: no spin count added
     env["AUTOGRAD_CORE_THREAD_TUNING"] = "0"
     code = "import os, autograd_core; print(os.environ.get('OPENBLAS_THREAD_TIMEOUT'))"
     r = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)

@@ -443,10 +443,20 @@ KNOWN.append(Known(
     "torch 2.13 is inconsistent with itself on a transposed convolution whose output has zero rows: its native "
     "kernel raises 'Output size is too small' (float64, and the float32 cases of tests/test_kernel_sweeps.py), "
     "its oneDNN path (some float32 shapes) returns an empty tensor; autograd_core always raises that error. "
-    "Matched only for that error from a conv_transpose op when torch ran the whole program without an error "
-    "(fuzz seeds 233434, 256080, 256237, 304604).",
+    "Matched only for that error from a conv_transpose op when torch ran the forward without an error (its "
+    "empty result may then fail in its own backward) (fuzz seeds 233434, 256080, 256237, 304604, 618426).",
     lambda prog, f, o, t: f.kind == "forward:raised" and "Output size is too small" in f.detail
-    and "conv_transpose" in f.detail and t is not None and t.error is None,
+    and "conv_transpose" in f.detail and t is not None and (t.error is None or t.error[0] != "forward"),
+))
+
+KNOWN.append(Known(
+    "pixel-shuffle-memory-format-torch",
+    "torch 2.13's pixel_shuffle refuses some strided inputs of more than 4 dims ('Unsupported memory format. "
+    "Supports only ChannelsLast, Contiguous', e.g. a (1, 2, 1, 1, 1) permutation with upscale factor 1) that "
+    "it accepts once made contiguous; autograd_core computes them. Matched only for that torch error in a "
+    "program with pixel_shuffle (fuzz seed 639410).",
+    lambda prog, f, o, t: f.kind == "forward:missing_error" and any(n.op == "pixel_shuffle" for n in prog.nodes)
+    and _torch_error(t, "Unsupported memory format"),
 ))
 
 def _huge_torch_grad(theirs: Any) -> bool:

@@ -193,6 +193,24 @@ def test_sampler_bad_rank():
         DistributedSampler(range(4), num_replicas=0, rank=0)
 
 
+def test_abort_waits_for_the_launcher_to_read_the_pipes(tmp_path):
+    """Before MPI_Abort a rank waits until its output pipes are drained: mpiexec drops what is still in them."""
+    from autograd_core.distributed import _teardown
+
+    r, w = os.pipe()
+    try:
+        assert _teardown._unread_bytes(w) == 0
+        os.write(w, b"traceback\n")
+        assert _teardown._unread_bytes(w) == 10
+        os.read(r, 10)
+        assert _teardown._unread_bytes(w) == 0
+    finally:
+        os.close(r)
+        os.close(w)
+    with open(tmp_path / "f", "w") as f:
+        assert _teardown._unread_bytes(f.fileno()) is None  # a file: nothing to wait for
+
+
 # ---------------------------------------------------------------------- in MPI jobs
 CHECKS = {
     "collectives": ["reduce_ops_float", "reduce_ops_int_and_bool", "async_work", "broadcast_from_rank1",

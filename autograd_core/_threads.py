@@ -27,8 +27,19 @@ When an OpenMP runtime (libgomp) is already running as autograd_core is imported
 which uses the same system libgomp as numba's 'omp' threading layer - it has read its wait policy already
 (PyTorch's default: spin), and numba's kernels on that runtime then wait for its threads: a LeNet conv2d forward
 went from 0.56 ms to 8.0 ms with torch imported first (``python -m benchmarks kernels --contestants ag ag+torch
-torch``). numba's own 'workqueue' threading layer does not use OpenMP and measured 0.50-0.55 ms there, so it is
-chosen in that case (unless NUMBA_THREADING_LAYER or OMP_WAIT_POLICY is set by the user).
+torch``). numba's own 'workqueue' threading layer does not use OpenMP and measured 0.50-0.55 ms there, but it
+wakes its workers through the OS on every kernel (BatchNorm1d 256x512 fwd+bwd 0.70-1.10 ms against 0.19 ms).
+
+numba's 'tbb' layer (Intel TBB, ``pip install tbb``: a dependency on Linux and Windows x86-64) has neither
+problem: it keeps its own workers and is the same speed whether or not PyTorch came first (``python
+/tmp/coex.py``-style harness in the issue note: BatchNorm1d 256x512 fwd+bwd 0.19 ms both ways, LeNet conv2d
+forward 0.58-0.70 ms, max-pool fwd+bwd 0.50-0.78 ms against workqueue's 1.15-1.63 ms), and it is fork-safe,
+which the 'omp' layer on GNU OpenMP is not. numba looks for it first, but pip puts ``libtbb.so.12`` in the
+environment's ``lib/``, where the dynamic loader of a virtual environment's python does not look; so it is
+loaded here by path (Linux), and numba's search then finds it. With an OpenMP runtime already running, the
+search order becomes tbb, workqueue, omp (``NUMBA_THREADING_LAYER_PRIORITY``), so that without TBB the
+workqueue layer is chosen. NUMBA_THREADING_LAYER, NUMBA_THREADING_LAYER_PRIORITY or OMP_WAIT_POLICY set by the
+user are respected; ``AUTOGRAD_CORE_TBB=0`` leaves TBB unloaded.
 
 All these variables are read when the libraries load, so they are set here, when autograd_core is
 imported - before numpy when autograd_core is imported first (``report()`` says whether it was). A value the
@@ -73,14 +84,50 @@ def openmp_running() -> bool:
         return False
 
 
+TBB_SONAME = "libtbb.so.12"  # the TBB 2021+ runtime numba's tbbpool links against
+
+
+def tbb_candidates() -> list[str]:
+    """Where pip puts TBB's runtime: the environment's ``lib/`` (``sys.prefix``), or the user base for
+    ``pip install --user``."""
+    import site
+
+    bases = [sys.prefix, site.getuserbase()]
+    return [os.path.join(base, "lib", TBB_SONAME) for base in dict.fromkeys(bases)]
+
+
+def load_tbb() -> str | None:
+    """Load pip's TBB runtime into the process (so numba's 'tbb' layer finds it); its path, or None."""
+    if not sys.platform.startswith("linux") or os.environ.get("AUTOGRAD_CORE_TBB", "1") == "0":
+        return None  # elsewhere numba's own search applies
+    for path in tbb_candidates():
+        if os.path.exists(path):
+            import ctypes
+
+            try:
+                ctypes.CDLL(path, mode=ctypes.RTLD_GLOBAL)
+            except OSError:  # a broken or foreign build: numba falls back to its other layers
+                continue
+            return path
+    return None
+
+
+TBB_LOADED: str | None = None
+
+
 def configure() -> dict[str, str]:
     """Set the defaults that are not already set; returns what was applied."""
+    global TBB_LOADED
     if os.environ.get("AUTOGRAD_CORE_THREAD_TUNING", "1") == "0":
         return {}
     applied = {}
     defaults = dict(DEFAULTS)
-    if "OMP_WAIT_POLICY" not in os.environ and "numba" not in sys.modules and openmp_running():
-        defaults["NUMBA_THREADING_LAYER"] = "workqueue"  # an OpenMP runtime that spins is already there
+    layer_free = "NUMBA_THREADING_LAYER" not in os.environ and "numba" not in sys.modules
+    if layer_free:
+        TBB_LOADED = load_tbb()
+    if layer_free and "OMP_WAIT_POLICY" not in os.environ and openmp_running():
+        # an OpenMP runtime that spins is already there: TBB, else numba's own workqueue, never that runtime
+        defaults["NUMBA_THREADING_LAYER_PRIORITY"] = "tbb workqueue omp"
     if "OMP_WAIT_POLICY" not in os.environ and "GOMP_SPINCOUNT" not in os.environ:
         defaults["GOMP_SPINCOUNT"] = SPIN_COUNT
     core = blas_coretype(_cpuinfo())
@@ -101,6 +148,8 @@ def report() -> dict[str, object]:
         "GOMP_SPINCOUNT": os.environ.get("GOMP_SPINCOUNT"),
         "OPENBLAS_CORETYPE": os.environ.get("OPENBLAS_CORETYPE"),
         "NUMBA_THREADING_LAYER": os.environ.get("NUMBA_THREADING_LAYER"),
+        "NUMBA_THREADING_LAYER_PRIORITY": os.environ.get("NUMBA_THREADING_LAYER_PRIORITY"),
+        "tbb_loaded": TBB_LOADED,
         "numpy_loaded_first": _NUMPY_LOADED_FIRST,
     }
 

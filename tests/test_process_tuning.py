@@ -92,21 +92,37 @@ def test_small_product_loops_on_real_openblas_set_one_thread_first_and_restore_t
         _blas._api()[1](original)
 
 
-def test_an_openmp_runtime_loaded_first_makes_numba_use_its_workqueue_layer():
+def test_an_openmp_runtime_loaded_first_keeps_numba_off_it():
     # PyTorch imported first starts the system libgomp with its spinning wait policy; numba's 'omp' layer would
-    # then share it (a LeNet conv 0.56 -> 8 ms): autograd_core picks numba's own 'workqueue' layer instead
+    # then share it (a LeNet conv 0.56 -> 8 ms): autograd_core makes numba pick TBB (pip's runtime, loaded by
+    # path) and, without TBB, numba's own 'workqueue' layer
     pytest.importorskip("torch")
     if not sys.platform.startswith("linux"):
         pytest.skip("/proc/self/maps: Linux only")
-    code = ("import torch; torch.ones(64, 64) @ torch.ones(64, 64); import autograd_core as ag, numba; "
-            "ag.nn.functional.conv2d(ag.ones(2, 1, 8, 8), ag.ones(2, 1, 3, 3)); print(numba.threading_layer())")
-    assert _fresh({}, code).endswith("workqueue")
-    # autograd_core first (its passive wait policy reaches the runtime when torch loads it): numba's default
-    run = "ag.nn.functional.conv2d(ag.ones(2, 1, 8, 8), ag.ones(2, 1, 3, 3)); print(numba.threading_layer())"
-    default = _fresh({}, "import autograd_core as ag, numba; " + run).split()[-1]
+    run = ("ag.nn.functional.conv2d(ag.ones(2, 1, 8, 8), ag.ones(2, 1, 3, 3)); "
+           "print(numba.threading_layer(), ag._threads.report()['tbb_loaded'])")
+    torch_first = "import torch; torch.ones(64, 64) @ torch.ones(64, 64); import autograd_core as ag, numba; " + run
+    out = _fresh({}, torch_first).split()
+    tbb = next((p for p in _threads.tbb_candidates() if os.path.exists(p)), None)
+    assert out == (["tbb", tbb] if tbb else ["workqueue", "None"])
+    assert _fresh({"AUTOGRAD_CORE_TBB": "0"}, torch_first).split() == ["workqueue", "None"]
+    # autograd_core first (its passive wait policy reaches the runtime when torch loads it): numba's own order
+    default = _fresh({}, "import autograd_core as ag, numba; " + run).split()
+    assert default[0] == ("tbb" if tbb else "omp")
     code = "import autograd_core as ag; import torch, numba; torch.ones(64, 64) @ torch.ones(64, 64); " + run
-    assert _fresh({}, code).split()[-1] == default
-    # a wait policy the user set is respected (no switch)
+    assert _fresh({}, code).split() == default
+    # a layer, or a wait policy, that the user set is respected
+    assert _fresh({"NUMBA_THREADING_LAYER": "omp"}, torch_first).split() == ["omp", "None"]
     code = ("import torch; torch.ones(4, 4) @ torch.ones(4, 4); import autograd_core._threads as t; "
-            "print(t.APPLIED.get('NUMBA_THREADING_LAYER'))")
+            "print(t.APPLIED.get('NUMBA_THREADING_LAYER_PRIORITY'))")
     assert _fresh({"OMP_WAIT_POLICY": "passive"}, code).endswith("None")
+
+
+def test_tbb_is_looked_for_where_pip_puts_it(tmp_path, monkeypatch):
+    monkeypatch.setattr(sys, "prefix", str(tmp_path))
+    assert os.path.join(str(tmp_path), "lib", "libtbb.so.12") in _threads.tbb_candidates()
+    monkeypatch.setattr(_threads, "tbb_candidates", lambda: [str(tmp_path / "lib" / "libtbb.so.12")])
+    assert _threads.load_tbb() is None  # not installed there: nothing loaded, numba's own search applies
+    (tmp_path / "lib").mkdir()
+    (tmp_path / "lib" / "libtbb.so.12").write_bytes(b"not an ELF file")
+    assert _threads.load_tbb() is None  # a broken file is skipped, not an import error

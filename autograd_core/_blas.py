@@ -12,6 +12,13 @@ with the pool, then keeps the one faster per product (a running mean), trying th
 (the weight gradient over all steps, the input projection) keep the pool.
 
 OpenBLAS is found among the process's loaded libraries (Linux); elsewhere, or with another BLAS, this does nothing.
+
+``apply_thread_timeout`` serves programs that import numpy (or PyTorch, which imports it) before autograd_core:
+OpenBLAS read its environment when it loaded, before ``_threads`` set ``OPENBLAS_THREAD_TIMEOUT``, so its workers
+spin after every product and take the cores from numba's kernels. It has OpenBLAS read its environment again and
+restarts its thread server (the timeout is taken when the server starts). Measured on the 2-core AMD EPYC
+(``python /tmp/reinit2.py``-style harness in the issue note, numpy imported first): a LeNet conv2d forward
+64x1x28x28 -> 6 1.26-1.35 ms before, 0.53-0.67 ms after; 64x6x14x14 -> 16 1.21-1.42 -> 0.54-0.68 ms.
 """
 
 from __future__ import annotations
@@ -28,19 +35,45 @@ _API: list[Any] = []  # [(get, set)] once found, [None] when there is no OpenBLA
 _DEPTH = [0]  # nested small_products() blocks (threads share the count: it is process-wide in OpenBLAS)
 
 
-def _find() -> Any:
+def _libraries() -> Iterator[Any]:
+    """The OpenBLAS libraries loaded into this process (numpy's first of all)."""
     import numpy  # noqa: F401 - its BLAS must be loaded to be found
 
     try:
         with open("/proc/self/maps") as f:
             paths = {ln.split()[-1] for ln in f if "openblas" in ln.lower() and ".so" in ln}
     except OSError:  # not Linux
-        return None
+        return
     for path in sorted(paths):
         try:
-            lib = ctypes.CDLL(path)
+            yield ctypes.CDLL(path)
         except OSError:
             continue
+
+
+_RESTART = ("openblas_read_env", "blas_thread_shutdown_", "blas_thread_init")
+
+
+def apply_thread_timeout() -> int:
+    """Have the loaded OpenBLAS libraries take their environment (``OPENBLAS_THREAD_TIMEOUT``) again and restart
+    their thread servers; returns how many were restarted. Only while this is the process's one Python thread:
+    a restart under a running product would pull its workers away."""
+    if threading.active_count() != 1:
+        return 0
+    done = 0
+    for lib in _libraries():
+        if all(hasattr(lib, name) for name in _RESTART):
+            for name in _RESTART:
+                getattr(lib, name).restype = ctypes.c_int
+            lib.openblas_read_env()
+            lib.blas_thread_shutdown_()  # joins the idle workers (what OpenBLAS does itself before a fork)
+            lib.blas_thread_init()  # new workers, with the timeout just read
+            done += 1
+    return done
+
+
+def _find() -> Any:
+    for lib in _libraries():
         for get, set_ in (("scipy_openblas_get_num_threads64_", "scipy_openblas_set_num_threads64_"),
                           ("openblas_get_num_threads64_", "openblas_set_num_threads64_"),
                           ("openblas_get_num_threads", "openblas_set_num_threads")):

@@ -151,8 +151,12 @@ def report() -> dict[str, object]:
         "NUMBA_THREADING_LAYER_PRIORITY": os.environ.get("NUMBA_THREADING_LAYER_PRIORITY"),
         "tbb_loaded": TBB_LOADED,
         "numpy_loaded_first": _NUMPY_LOADED_FIRST,
+        "openblas_restarted": BLAS_RESTARTED,
     }
 
 
 _NUMPY_LOADED_FIRST = "numpy" in sys.modules
 APPLIED = configure()
+# OpenBLAS loaded before the timeout was set: autograd_core/__init__.py has it read it again (_blas.py says why)
+NEEDS_BLAS_RESTART = _NUMPY_LOADED_FIRST and "OPENBLAS_THREAD_TIMEOUT" in APPLIED
+BLAS_RESTARTED = 0  # how many OpenBLAS libraries took the timeout that way

@@ -126,3 +126,47 @@ def test_tbb_is_looked_for_where_pip_puts_it(tmp_path, monkeypatch):
     (tmp_path / "lib").mkdir()
     (tmp_path / "lib" / "libtbb.so.12").write_bytes(b"not an ELF file")
     assert _threads.load_tbb() is None  # a broken file is skipped, not an import error
+
+
+_SPIN_PROBE = ("import numpy as np, time\n{imp}\n"
+               "a = np.random.rand(400, 400); a @ a; worst = 0.0\n"
+               "for _ in range(3):\n"
+               "    a @ a; c0 = time.process_time(); time.sleep(0.25); worst = max(worst, time.process_time() - c0)\n"
+               "print(worst{extra})")
+
+
+def test_numpy_imported_first_still_gets_the_blas_thread_timeout():
+    # OpenBLAS reads OPENBLAS_THREAD_TIMEOUT when it loads; with numpy imported first autograd_core has it read
+    # its environment again and restart its workers. Observed through the CPU time the process burns while it
+    # sleeps after a product: spinning workers take ~0.1 s of it at OpenBLAS's default, idle ones nothing.
+    if not sys.platform.startswith("linux") or (os.cpu_count() or 1) < 2:
+        pytest.skip("needs Linux and two cores")
+    from autograd_core import _blas
+
+    if _blas.num_threads() is None:
+        pytest.skip("numpy is not on OpenBLAS here")
+    env = {"OPENBLAS_NUM_THREADS": "2"}
+    spun = float(_fresh(env, _SPIN_PROBE.format(imp="", extra="")))
+    assert spun > 0.02, f"the probe sees no spinning workers at OpenBLAS's default ({spun:.4f} s): it proves nothing"
+    out = _fresh(env, _SPIN_PROBE.format(
+        imp="import autograd_core as ag", extra=", ag._threads.report()['openblas_restarted']")).split()
+    assert float(out[0]) < 0.02 and int(out[1]) >= 1, out
+    # a timeout the user set was read at load: nothing is restarted
+    out = _fresh(dict(env, OPENBLAS_THREAD_TIMEOUT="4"), _SPIN_PROBE.format(
+        imp="import autograd_core as ag", extra=", ag._threads.report()['openblas_restarted']")).split()
+    assert float(out[0]) < 0.02 and out[1] == "0", out
+
+
+def test_the_blas_restart_waits_for_a_lone_thread():
+    import threading
+
+    from autograd_core import _blas
+
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait)
+    other.start()
+    try:
+        assert _blas.apply_thread_timeout() == 0  # another thread could be inside a product: leave it
+    finally:
+        stop.set()
+        other.join()

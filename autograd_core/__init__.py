@@ -13,7 +13,7 @@ from . import _threads  # first: sets thread defaults before numpy/numba load
 if _threads.NEEDS_BLAS_RESTART:  # numpy came first: its OpenBLAS takes the thread timeout now (see _blas.py)
     from . import _blas
 
-    _threads.BLAS_RESTARTED = _blas.apply_thread_timeout()
+    _threads.after_blas_restart(_blas.apply_thread_timeout())
 from . import _malloc  # noqa: F401, E402  (keeps freed step memory in the process)
 from . import (
     _methods,  # noqa: F401  (assembles the Tensor class from the op families' declarations)

@@ -17,8 +17,8 @@ OpenBLAS is found among the process's loaded libraries (Linux); elsewhere, or wi
 OpenBLAS read its environment when it loaded, before ``_threads`` set ``OPENBLAS_THREAD_TIMEOUT``, so its workers
 spin after every product and take the cores from numba's kernels. It has OpenBLAS read its environment again and
 restarts its thread server (the timeout is taken when the server starts). Measured on the 2-core AMD EPYC
-(``python /tmp/reinit2.py``-style harness in the issue note, numpy imported first): a LeNet conv2d forward
-64x1x28x28 -> 6 1.26-1.35 ms before, 0.53-0.67 ms after; 64x6x14x14 -> 16 1.21-1.42 -> 0.54-0.68 ms.
+with numpy imported first (``python -m benchmarks.layers --first numpy``): a LeNet conv2d forward 64x6x14x14
+-> 16 took 1.21-1.42 ms before, 0.54-0.68 ms after.
 """
 
 from __future__ import annotations

@@ -30,16 +30,18 @@ went from 0.56 ms to 8.0 ms with torch imported first (``python -m benchmarks ke
 torch``). numba's own 'workqueue' threading layer does not use OpenMP and measured 0.50-0.55 ms there, but it
 wakes its workers through the OS on every kernel (BatchNorm1d 256x512 fwd+bwd 0.70-1.10 ms against 0.19 ms).
 
-numba's 'tbb' layer (Intel TBB, ``pip install tbb``: a dependency on Linux and Windows x86-64) has neither
-problem: it keeps its own workers and is the same speed whether or not PyTorch came first (``python
-/tmp/coex.py``-style harness in the issue note: BatchNorm1d 256x512 fwd+bwd 0.19 ms both ways, LeNet conv2d
-forward 0.58-0.70 ms, max-pool fwd+bwd 0.50-0.78 ms against workqueue's 1.15-1.63 ms), and it is fork-safe,
-which the 'omp' layer on GNU OpenMP is not. numba looks for it first, but pip puts ``libtbb.so.12`` in the
-environment's ``lib/``, where the dynamic loader of a virtual environment's python does not look; so it is
-loaded here by path (Linux), and numba's search then finds it. With an OpenMP runtime already running, the
-search order becomes tbb, workqueue, omp (``NUMBA_THREADING_LAYER_PRIORITY``), so that without TBB the
-workqueue layer is chosen. NUMBA_THREADING_LAYER, NUMBA_THREADING_LAYER_PRIORITY or OMP_WAIT_POLICY set by the
-user are respected; ``AUTOGRAD_CORE_TBB=0`` leaves TBB unloaded.
+numba's 'tbb' layer (Intel TBB, ``pip install tbb``: a dependency on Linux x86-64) has neither problem: it
+keeps its own workers and is the same speed whether or not PyTorch came first (``python -m benchmarks.layers``:
+BatchNorm1d 256x512 fwd+bwd 0.19 ms both ways, LeNet conv2d forward 0.58-0.70 ms, max-pool fwd+bwd 0.50-0.78 ms
+against workqueue's 1.15-1.63 ms), and it is fork-safe, which the 'omp' layer on GNU OpenMP is not. numba
+looks for it first, but pip puts ``libtbb.so.12`` in the environment's ``lib/``, where the dynamic loader of a
+virtual environment's python does not look; so it is loaded here by path (Linux), and numba's search then finds
+it. Most of the 8 ms above turned out to be numpy's OpenBLAS, which PyTorch had loaded before autograd_core set
+its thread timeout, spinning against numba's workers: with the timeout reapplied (``_blas.apply_thread_timeout``)
+the 'omp' layer measured 0.58-0.65 ms there, so without TBB it stays numba's choice; only where the reapply
+could not run does the search order become tbb, workqueue, omp (``after_blas_restart``).
+NUMBA_THREADING_LAYER, NUMBA_THREADING_LAYER_PRIORITY or OMP_WAIT_POLICY set by the user are respected (TBB is
+loaded for a user-chosen 'tbb' too); ``AUTOGRAD_CORE_TBB=0`` leaves TBB unloaded.
 
 All these variables are read when the libraries load, so they are set here, when autograd_core is
 imported - before numpy when autograd_core is imported first (``report()`` says whether it was). A value the
@@ -122,12 +124,8 @@ def configure() -> dict[str, str]:
         return {}
     applied = {}
     defaults = dict(DEFAULTS)
-    layer_free = "NUMBA_THREADING_LAYER" not in os.environ and "numba" not in sys.modules
-    if layer_free:
-        TBB_LOADED = load_tbb()
-    if layer_free and "OMP_WAIT_POLICY" not in os.environ and openmp_running():
-        # an OpenMP runtime that spins is already there: TBB, else numba's own workqueue, never that runtime
-        defaults["NUMBA_THREADING_LAYER_PRIORITY"] = "tbb workqueue omp"
+    if "numba" not in sys.modules and os.environ.get("NUMBA_THREADING_LAYER", "default") not in ("omp", "workqueue"):
+        TBB_LOADED = load_tbb()  # also for a user who asked for tbb (or 'safe'): numba would not find it either
     if "OMP_WAIT_POLICY" not in os.environ and "GOMP_SPINCOUNT" not in os.environ:
         defaults["GOMP_SPINCOUNT"] = SPIN_COUNT
     core = blas_coretype(_cpuinfo())
@@ -160,3 +158,18 @@ APPLIED = configure()
 # OpenBLAS loaded before the timeout was set: autograd_core/__init__.py has it read it again (_blas.py says why)
 NEEDS_BLAS_RESTART = _NUMPY_LOADED_FIRST and "OPENBLAS_THREAD_TIMEOUT" in APPLIED
 BLAS_RESTARTED = 0  # how many OpenBLAS libraries took the timeout that way
+
+
+def after_blas_restart(restarted: int) -> None:
+    """Called once the OpenBLAS restart was tried: where it could not be done, OpenBLAS's workers keep spinning,
+    and next to a running OpenMP runtime numba's 'omp' layer then took 8 ms for a 0.56 ms conv2d, so the search
+    order becomes tbb, workqueue, omp (unless the user chose a layer, an order or a wait policy)."""
+    global BLAS_RESTARTED
+    BLAS_RESTARTED = restarted
+    if restarted or "numba" in sys.modules or not APPLIED:
+        return
+    user_set = {k for k in os.environ if k not in APPLIED}
+    if user_set & {"NUMBA_THREADING_LAYER", "NUMBA_THREADING_LAYER_PRIORITY", "OMP_WAIT_POLICY"}:
+        return
+    if openmp_running():
+        os.environ["NUMBA_THREADING_LAYER_PRIORITY"] = APPLIED["NUMBA_THREADING_LAYER_PRIORITY"] = "tbb workqueue omp"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -75,3 +76,21 @@ def test_benchmark_only_filters_workloads_and_rejects_no_match():
     bad = subprocess.run([sys.executable, "-m", "benchmarks", "kernels", "--quick", "--only", "no-such-workload"],
                          cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert bad.returncode == 2 and "--only 'no-such-workload' matches no workload of kernels" in bad.stderr
+
+
+def test_threading_layer_benchmark_runs_each_configuration_in_its_own_process():
+    """``python -m benchmarks.layers``: a forced layer is the one numba uses; autograd_core's own pick is TBB
+    when pip's tbb is installed (numba's omp otherwise)."""
+    from autograd_core import _threads
+
+    r = subprocess.run([sys.executable, "-m", "benchmarks.layers", "--quick", "--rounds", "1", "--layers", "auto",
+                        "workqueue", "--first", "nothing", "numpy"], cwd=ROOT, capture_output=True, text=True,
+                       timeout=600)
+    assert r.returncode == 0, r.stderr[-3000:]
+    rows = [[c.strip() for c in ln.strip("|").split("|")] for ln in r.stdout.splitlines()
+            if ln.startswith(("| auto", "| workqueue"))]
+    assert len(rows) == 4, r.stdout
+    tbb = any(os.path.exists(p) for p in _threads.tbb_candidates()) and sys.platform.startswith("linux")
+    assert {row[2] for row in rows if row[0] == "auto"} == {"tbb" if tbb else "omp"}, r.stdout
+    assert {row[2] for row in rows if row[0] == "workqueue"} == {"workqueue"}, r.stdout
+    assert all(float(v) > 0 for row in rows for v in row[3:6]), r.stdout

@@ -22,6 +22,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 LAYERS = ("auto", "tbb", "omp", "workqueue")
 FIRST = ("nothing", "numpy", "torch")
+KERNELS = ("batch_norm", "conv2d", "max_pool")  # the worker's JSON keys, in the table's order
 
 
 def worker(first: str, quick: bool = False) -> None:
@@ -72,8 +73,7 @@ def run(layer: str, first: str, quick: bool = False) -> dict:
         env["NUMBA_THREADING_LAYER"] = layer
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
     cmd = [sys.executable, "-m", "benchmarks.layers", "--worker", first] + (["--quick"] if quick else [])
-    out = subprocess.run(cmd, env=env, cwd=ROOT,
-                         capture_output=True, text=True, timeout=600)
+    out = subprocess.run(cmd, env=env, cwd=ROOT, capture_output=True, text=True, timeout=600)
     if out.returncode != 0:  # e.g. a layer that is not installed here
         return {"error": (out.stderr.strip().splitlines() or ["failed"])[-1]}
     return json.loads(out.stdout.strip().splitlines()[-1])
@@ -102,9 +102,8 @@ def main() -> None:
         if not good:
             print(f"| {layer} | {first} | unavailable: {results[0]['error'][:60]} | | | |")
             continue
-        med = {k: statistics.median(r[k] for r in good) for k in ("batch_norm", "conv2d", "max_pool")}
-        print(f"| {layer} | {first} | {good[0]['layer']} | {med['batch_norm']:.3f} | {med['conv2d']:.3f} | "
-              f"{med['max_pool']:.3f} |")
+        med = " | ".join(f"{statistics.median(r[k] for r in good):.3f}" for k in KERNELS)
+        print(f"| {layer} | {first} | {good[0]['layer']} | {med} |")
 
 
 if __name__ == "__main__":
